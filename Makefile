@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: MIT
+# tandem's build. Objects go under $(BUILD) (default build/); configure
+# writes $(BUILD)/config.mak. Sources are found by module folder, so adding a
+# file to a module needs no edit here.
+
+BUILD ?= build
+Q := @
+ifeq ($(V),1)
+Q :=
+endif
+
+CONFIGURED := $(wildcard $(BUILD)/config.mak)
+
+ifeq ($(CONFIGURED),)
+# Not configured yet: check and demo set everything up themselves (one
+# command on a fresh Debian machine); other targets configure without
+# installing, which stops with the apt-get line if something is missing.
+.PHONY: all check demo bench install clean check-fast
+check demo:
+	./configure --install-deps --builddir=$(BUILD)
+	$(MAKE) BUILD=$(BUILD) $@
+all bench install check-fast:
+	./configure --builddir=$(BUILD)
+	$(MAKE) BUILD=$(BUILD) $@
+clean:
+	rm -rf $(BUILD)
+else
+include $(BUILD)/config.mak
+
+.DEFAULT_GOAL := all
+.PHONY: all check check-fast demo bench install clean guests unit
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -D_GNU_SOURCE $(LIB_CFLAGS) -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+MODULES := softmmu cpu/x86 accel accel/tcg accel/kvm hw/core hw/pc hw/char \
+           hw/misc hw/intc hw/timer hw/pci hw/ide hw/input hw/virtio hw/net \
+           hw/display block net ui
+SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+ifneq ($(CONFIG_SDL),yes)
+SRCS := $(filter-out ui/sdl%.c,$(SRCS))
+endif
+ifneq ($(CONFIG_SLIRP),yes)
+SRCS := $(filter-out net/slirp%.c,$(SRCS))
+endif
+MAIN_SRC := softmmu/main.c
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIBTANDEM := $(BUILD)/libtandem.a
+TANDEM := $(BUILD)/tandem
+
+ifeq ($(CONFIG_SDL),yes)
+ALL_CFLAGS += -DCONFIG_SDL=1
+endif
+ifeq ($(CONFIG_SLIRP),yes)
+ALL_CFLAGS += -DCONFIG_SLIRP=1
+endif
+
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+
+all: $(TANDEM) unit guests
+
+$(BUILD)/%.o: %.c $(BUILD)/config.mak
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBTANDEM): $(LIB_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(TANDEM): $(BUILD)/$(MAIN_SRC:.c=.o) $(LIBTANDEM)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c $(BUILD)/config.mak
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(CUNIT_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/unit/test-%: $(BUILD)/tests/unit/test-%.o $(BUILD)/tests/unit/unit-main.o $(LIBTANDEM)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CUNIT_LIBS) $(LIBS)
+
+unit: $(UNIT_BINS)
+
+include tests/guests/guests.mk
+
+# The whole suite: unit tests, bare-metal guests, integration boots.
+check: all
+	$(Q)tests/run-tests.sh $(BUILD) all
+
+# What CI repeats under the sanitizers: everything but the slow boots.
+check-fast: all
+	$(Q)tests/run-tests.sh $(BUILD) fast
+
+demo: all
+	$(Q)scripts/demo.sh $(BUILD)
+
+bench: all
+	$(Q)bench/run.sh $(BUILD)
+
+install: $(TANDEM)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(TANDEM) $(DESTDIR)$(PREFIX)/bin/tandem
+
+clean:
+	rm -rf $(BUILD)/*.a $(BUILD)/tandem $(foreach m,$(MODULES) tests,$(BUILD)/$(m))
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+endif

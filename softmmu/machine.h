@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The machine: its configuration from the command line, its address
+ * spaces, vCPUs and devices, and the requests (reset, shutdown) that guests,
+ * devices and signals make of it.
+ *
+ * Requests are flags polled by the main loop; a device raising one from a
+ * vCPU thread never unwinds or exits there. machine_run() is the main loop
+ * of a configured machine and returns the process exit status.
+ */
+#ifndef TANDEM_MACHINE_H
+#define TANDEM_MACHINE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "softmmu/memory.h"
+#include "softmmu/error.h"
+
+typedef struct Vcpu Vcpu;
+typedef struct Device Device;
+typedef struct AccelOps AccelOps;
+
+#define MACHINE_MAX_CPUS 8
+#define MACHINE_MAX_DEVICES 32
+#define MACHINE_MAX_CHARDEVS 16
+
+typedef struct MachineConfig {
+    uint64_t ram_size;
+    int smp;
+    const char *kernel, *initrd, *append, *bios;
+    const char *cpu_model;          /* "-cpu" text, parsed by cpu/x86 */
+    const char *accel;              /* "tcg", "kvm", "kvm:tcg"; NULL: default */
+    bool accel_explicit;
+    const char *serial[4];          /* "-serial" texts, COM1.. */
+    int nr_serial;
+    const char *display;            /* "sdl", "none" */
+    bool nographic;
+    const char *devices[MACHINE_MAX_DEVICES];
+    int nr_devices;
+    const char *chardevs[MACHINE_MAX_CHARDEVS];
+    int nr_chardevs;
+    bool no_reboot;
+} MachineConfig;
+
+typedef struct Machine {
+    const MachineConfig *cfg;
+
+    MemoryRegion sysmem;            /* root of guest-physical space */
+    MemoryRegion iomem;             /* root of the 64 KiB I/O port space */
+    AddressSpace as_mem, as_io;
+    MemoryRegion ram;
+
+    int nr_cpus;
+    Vcpu *cpus[MACHINE_MAX_CPUS];
+    const AccelOps *accel;
+    void *accel_state;
+
+    Device *devices, **devices_tail;
+    void *board;                    /* hw/pc's state */
+
+    _Atomic bool shutdown_requested;
+    _Atomic bool reset_requested;
+    _Atomic bool quitting;          /* vCPU threads must end */
+    int exit_status;
+} Machine;
+
+/* Any thread: ask the main loop to stop with status / reset the machine. */
+void machine_request_shutdown(Machine *m, int status);
+void machine_request_reset(Machine *m);
+
+/* Reset CPUs and devices to power-on state (big lock held, vCPUs paused). */
+void machine_reset(Machine *m);
+
+#endif
