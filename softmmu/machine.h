@@ -21,6 +21,7 @@
 typedef struct Vcpu Vcpu;
 typedef struct Device Device;
 typedef struct AccelOps AccelOps;
+typedef struct X86CPUModel X86CPUModel;
 
 #define MACHINE_MAX_CPUS 8
 #define MACHINE_MAX_DEVICES 32
@@ -56,6 +57,7 @@ typedef struct Machine {
     Vcpu *cpus[MACHINE_MAX_CPUS];
     const AccelOps *accel;
     void *accel_state;
+    X86CPUModel *cpu_model;         /* from -cpu, see cpu/x86/cpuid.h */
 
     Device *devices, **devices_tail;
     void *board;                    /* hw/pc's state */

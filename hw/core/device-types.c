@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every device type -device can create, in one plain table. A new device
+ * model adds its DeviceType here; nothing registers itself.
+ */
+#include <stddef.h>
+
+#include "hw/core/device.h"
+
+extern const DeviceType isa_debug_exit_type;   /* hw/misc/debug-exit.c */
+extern const DeviceType isa_serial_type;       /* hw/char/serial.c */
+
+const DeviceType *const device_types[] = {
+    &isa_debug_exit_type,
+    &isa_serial_type,
+    NULL
+};
