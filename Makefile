@@ -28,6 +28,8 @@ else
 include $(BUILD)/config.mak
 
 .DEFAULT_GOAL := all
+# Keep intermediate objects (unit-main.o, guest objects) between runs.
+.SECONDARY:
 .PHONY: all check check-fast demo bench install clean guests unit
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes

@@ -22,6 +22,7 @@
 #define TANDEM_ACCEL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "softmmu/error.h"
 
 typedef struct Machine Machine;

@@ -61,6 +61,8 @@ typedef struct Machine {
 
     Device *devices, **devices_tail;
     void *board;                    /* hw/pc's state */
+    /* The board's part of a reset: reload images, set entry state. */
+    void (*board_reset)(struct Machine *m);
 
     _Atomic bool shutdown_requested;
     _Atomic bool reset_requested;
@@ -72,7 +74,20 @@ typedef struct Machine {
 void machine_request_shutdown(Machine *m, int status);
 void machine_request_reset(Machine *m);
 
+/*
+ * Create the empty machine: address spaces and nr_cpus vCPUs in their
+ * power-on state. The board and accelerator are added by the caller.
+ */
+int machine_init(Machine *m, const MachineConfig *cfg, Error *err);
+void machine_cleanup(Machine *m);
+
 /* Reset CPUs and devices to power-on state (big lock held, vCPUs paused). */
 void machine_reset(Machine *m);
+
+/*
+ * Start the vCPUs and run the main loop until shutdown; returns the exit
+ * status. Handles reset requests and SIGINT/SIGTERM (clean stop).
+ */
+int machine_run(Machine *m, Error *err);
 
 #endif

@@ -3,8 +3,8 @@
  * The main loop: one thread that polls file descriptors, runs expired
  * timers and deferred work, holding the big lock while it dispatches.
  *
- * Clocks. CLOCK_REALTIME is the host's monotonic time. CLOCK_VIRTUAL is the
- * guest's time: it advances with the host's while the machine runs and
+ * Clocks (named CLK_ because <time.h> owns CLOCK_). CLK_REALTIME is the
+ * host's monotonic time. CLK_VIRTUAL is the guest's time: it advances with the host's while the machine runs and
  * stands still while it is paused, so guest timers neither fire nor drift
  * during a pause.
  *
@@ -20,19 +20,20 @@
 #ifndef TANDEM_MAIN_LOOP_H
 #define TANDEM_MAIN_LOOP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 typedef enum ClockType {
-    CLOCK_REALTIME = 0,
-    CLOCK_VIRTUAL = 1,
-    CLOCK_COUNT
+    CLK_REALTIME = 0,
+    CLK_VIRTUAL = 1,
+    CLK_COUNT
 } ClockType;
 
 #define NS_PER_SEC 1000000000ll
 
 int64_t clock_get_ns(ClockType clock);
-/* Stop / restart CLOCK_VIRTUAL (pause and resume of the machine). */
+/* Stop / restart CLK_VIRTUAL (pause and resume of the machine). */
 void clock_virtual_stop(void);
 void clock_virtual_start(void);
 bool clock_virtual_running(void);
@@ -78,5 +79,7 @@ int timers_next_timeout_ms(void);
 void bql_lock(void);
 void bql_unlock(void);
 bool bql_locked(void);   /* by the calling thread */
+/* Wait on cond, releasing the big lock meanwhile (caller holds it). */
+void bql_cond_wait(pthread_cond_t *cond);
 
 #endif
