@@ -514,7 +514,7 @@ static void flatview_render(FlatBuilder *b, MemoryRegion *mr, mem_addr_t base,
     }
 }
 
-static bool flatrange_equal(const FlatRange *a, const FlatRange *b)
+static bool flatview_range_equal(const FlatRange *a, const FlatRange *b)
 {
     return a->start == b->start && a->size == b->size && a->mr == b->mr &&
            a->offset == b->offset && a->readonly == b->readonly;
@@ -582,14 +582,25 @@ const FlatRange *flatview_lookup(const FlatView *view, uint64_t addr)
     return &view->ranges[i];
 }
 
-FlatView *as_get_view(AddressSpace *as)
+/* Held for a handful of instructions, so spinning beats sleeping. */
+static void as_view_lock_take(void)
 {
     while (atomic_flag_test_and_set_explicit(&as_view_lock, memory_order_acquire))
         ;
+}
+
+static void as_view_lock_drop(void)
+{
+    atomic_flag_clear_explicit(&as_view_lock, memory_order_release);
+}
+
+FlatView *as_get_view(AddressSpace *as)
+{
+    as_view_lock_take();
     FlatView *v = atomic_load(&as->view);
     if (v)
         atomic_fetch_add(&v->ref, 1);
-    atomic_flag_clear_explicit(&as_view_lock, memory_order_release);
+    as_view_lock_drop();
     return v;
 }
 
@@ -600,7 +611,7 @@ static void as_notify(MemoryListener *l, const FlatView *old, FlatView *new)
     while (i < old->nr) {
         while (j < new->nr && new->ranges[j].start < old->ranges[i].start)
             j++;
-        if (!(j < new->nr && flatrange_equal(&old->ranges[i], &new->ranges[j])) &&
+        if (!(j < new->nr && flatview_range_equal(&old->ranges[i], &new->ranges[j])) &&
             l->region_del)
             l->region_del(l, &old->ranges[i]);
         i++;
@@ -608,7 +619,7 @@ static void as_notify(MemoryListener *l, const FlatView *old, FlatView *new)
     for (i = 0, j = 0; j < new->nr; j++) {
         while (i < old->nr && old->ranges[i].start < new->ranges[j].start)
             i++;
-        if (!(i < old->nr && flatrange_equal(&old->ranges[i], &new->ranges[j])) &&
+        if (!(i < old->nr && flatview_range_equal(&old->ranges[i], &new->ranges[j])) &&
             l->region_add)
             l->region_add(l, &new->ranges[j]);
     }
@@ -622,17 +633,16 @@ static void as_rebuild(AddressSpace *as)
     FlatView *old = atomic_load(&as->view);
     if (old && old->nr == new->nr) {
         size_t i = 0;
-        while (i < new->nr && flatrange_equal(&old->ranges[i], &new->ranges[i]))
+        while (i < new->nr && flatview_range_equal(&old->ranges[i], &new->ranges[i]))
             i++;
         if (i == new->nr) {     /* no visible change: keep the old view */
             flatview_unref(new);
             return;
         }
     }
-    while (atomic_flag_test_and_set_explicit(&as_view_lock, memory_order_acquire))
-        ;
+    as_view_lock_take();
     atomic_store(&as->view, new);
-    atomic_flag_clear_explicit(&as_view_lock, memory_order_release);
+    as_view_lock_drop();
     if (old) {
         for (MemoryListener *l = as->listeners; l; l = l->next)
             as_notify(l, old, new);
@@ -742,7 +752,7 @@ static void mem_le_store(uint8_t *p, unsigned n, uint64_t v)
 }
 
 /* Access sizes normalised to powers of two in 1..8 with min <= max. */
-static unsigned io_size_norm(unsigned s, unsigned dflt)
+static unsigned mr_io_size_norm(unsigned s, unsigned dflt)
 {
     if (s == 0)
         return dflt;
@@ -757,12 +767,12 @@ static unsigned io_size_norm(unsigned s, unsigned dflt)
  * callback. min_access widening may not reach past the region: devices
  * index register arrays with the offset they get.
  */
-static MemTxResult io_access(MemoryRegion *mr, uint64_t off, uint8_t *buf,
-                             unsigned n, bool is_write)
+static MemTxResult mr_io_access(MemoryRegion *mr, uint64_t off, uint8_t *buf,
+                                uint64_t n, bool is_write)
 {
     const MemoryRegionOps *ops = mr->ops;
-    unsigned min = io_size_norm(ops ? ops->min_access : 0, 1);
-    unsigned max = io_size_norm(ops ? ops->max_access : 0, 8);
+    unsigned min = mr_io_size_norm(ops ? ops->min_access : 0, 1);
+    unsigned max = mr_io_size_norm(ops ? ops->max_access : 0, 8);
     if (max < min)
         max = min;
     bool aligned = ops && ops->aligned_only;
@@ -792,7 +802,7 @@ static MemTxResult io_access(MemoryRegion *mr, uint64_t off, uint8_t *buf,
         /* Too small for the device: one min-sized access at the aligned offset. */
         uint64_t a = off & ~(uint64_t)(min - 1);
         unsigned skip = (unsigned)(off - a);
-        unsigned take = min - skip < n ? min - skip : n;
+        unsigned take = min - skip < n ? min - skip : (unsigned)n;
         if (a + min > mr->size || a + min < a) {
             log_mask_printf(LOG_GUEST, "memory: %s: %u-byte access at 0x%" PRIx64
                             " would pass the region end, dropped\n",
@@ -815,7 +825,7 @@ static MemTxResult io_access(MemoryRegion *mr, uint64_t off, uint8_t *buf,
     return res;
 }
 
-static MemTxResult mem_worse(MemTxResult a, MemTxResult b)
+static MemTxResult as_worse_result(MemTxResult a, MemTxResult b)
 {
     return a > b ? a : b;
 }
@@ -848,23 +858,16 @@ static MemTxResult as_access(AddressSpace *as, uint64_t addr, uint8_t *buf,
             if (!unassigned_len)
                 unassigned_at = addr;
             unassigned_len += chunk;
-            res = mem_worse(res, MEMTX_UNASSIGNED);
+            res = as_worse_result(res, MEMTX_UNASSIGNED);
         } else {
             uint64_t in = addr - fr->start;
             chunk = fr->size - in < len ? fr->size - in : len;
             uint64_t off = fr->offset + in;
             MemoryRegion *mr = fr->mr;
             if (mr->kind == MR_IO) {
-                if (op == MEM_READ || op == MEM_WRITE || op == MEM_WRITE_ROM) {
-                    /* Device chunks fit in one access loop; cap for the unsigned. */
-                    uint64_t done = 0;
-                    while (done < chunk) {
-                        unsigned n = chunk - done > 4096 ? 4096 : (unsigned)(chunk - done);
-                        res = mem_worse(res, io_access(mr, off + done, buf + done, n,
-                                                       op != MEM_READ));
-                        done += n;
-                    }
-                }
+                if (op != MEM_DIRTY)
+                    res = as_worse_result(res, mr_io_access(mr, off, buf, chunk,
+                                                            op != MEM_READ));
             } else if (op == MEM_READ) {
                 memcpy(buf, mr->ram->host + off, chunk);
             } else if (!fr->readonly || op == MEM_WRITE_ROM || op == MEM_DIRTY) {

@@ -94,7 +94,6 @@ struct MemoryRegion {
     char name[48];
     uint64_t size;
     bool enabled;
-    bool owned;                 /* allocated by mr_new_* and freed with mr_free */
 
     /* MR_IO */
     const MemoryRegionOps *ops;
@@ -216,10 +215,12 @@ bool ram_is_dirty(RamBlock *rb, unsigned client, uint64_t offset);
 void ram_clear_dirty(RamBlock *rb, unsigned client, uint64_t offset, uint64_t len);
 
 /*
- * Hook for the code-page tracking of tcg: called (with the guest-physical
- * range) whenever memory written through the memory API or DMA lands on a
- * page whose DIRTY_CODE bit is clear, i.e. a page that holds translated code.
- * NULL when no engine translates code.
+ * Hook for the code-page tracking of tcg: called after bytes written through
+ * the memory API or DMA land on a page of RAM region mr whose DIRTY_CODE bit
+ * is clear, i.e. a page that holds translated code. offset is inside mr (not
+ * a guest-physical address, so RAM visible at two addresses is one page).
+ * The DIRTY_CODE bit stays clear: tcg sets it (ram_set_dirty) once the page
+ * holds no more translated code. NULL when no engine translates code.
  */
 extern void (*mem_code_write_hook)(AddressSpace *as, MemoryRegion *mr,
                                    uint64_t offset, uint64_t len);
