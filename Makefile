@@ -112,5 +112,5 @@ install: $(TANDEM)
 clean:
 	rm -rf $(BUILD)/*.a $(BUILD)/tandem $(foreach m,$(MODULES) tests,$(BUILD)/$(m))
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/images -prune -o -name '*.d' -type f -print 2>/dev/null)
 endif

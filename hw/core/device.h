@@ -59,14 +59,16 @@ struct Device {
     Device *next;                   /* machine's list, creation order */
 };
 
-/* Add dev to m's list (reset and snapshot order is the order of calls). */
+/* Add dev to m's list (reset and snapshot order is the order of calls).
+ * id is copied; devices_destroy() frees the copy after dev->destroy. */
 void device_attach(Machine *m, Device *dev, const char *id,
                    void (*reset)(Device *), void (*destroy)(Device *),
                    const StateDesc *state);
 
 const DeviceType *device_type_find(const char *name);
 void device_types_print(void);  /* for -device help */
-/* Parse -device text, find its type and create it. */
+/* Parse -device text, find its type and create it. "help" prints the
+ * type list and returns NULL with err left unset (not an error). */
 Device *device_create_from_opts(Machine *m, const char *text, Error *err);
 
 void devices_reset(Machine *m);

@@ -264,25 +264,29 @@ typedef struct StateLoader {
     ByteStream *bs;
     bool apply;                 /* false: dry run, check the stream only */
     Error *err;
+    const char *top;            /* the outermost description's name */
     char path[STATE_PATH_MAX];  /* where we are, for error messages */
     size_t path_len;
 } StateLoader;
 
-static const char *loader_where(StateLoader *ld, const char *top)
+static int loader_truncated(StateLoader *ld, const char *top)
 {
-    return ld->path_len ? ld->path : top;
+    if (ld->path_len)
+        return error_setf(ld->err, "state load: %s: stream truncated in field %s "
+                          "(offset %zu)", ld->top, ld->path, ld->bs->pos);
+    return error_setf(ld->err, "state load: %s: stream truncated (offset %zu)",
+                      top, ld->bs->pos);
 }
 
 static int get_le(StateLoader *ld, uint64_t *v, size_t n, const char *top)
 {
     uint8_t b[8];
     ByteStream *bs = ld->bs;
+    *v = 0;     /* callers may print it even on the error path */
     if (bs->pos > bs->len || n > bs->len - bs->pos)
-        return error_setf(ld->err, "state load: stream truncated in %s (offset %zu)",
-                          loader_where(ld, top), bs->pos);
+        return loader_truncated(ld, top);
     memcpy(b, bs->data + bs->pos, n);
     bs->pos += n;
-    *v = 0;
     for (size_t i = 0; i < n; i++)
         *v |= (uint64_t)b[i] << (8 * i);
     return 0;
@@ -296,8 +300,7 @@ static int get_name(StateLoader *ld, char *buf, const char *top)
         return -1;
     ByteStream *bs = ld->bs;
     if (n > bs->len - bs->pos)
-        return error_setf(ld->err, "state load: stream truncated in %s (offset %zu)",
-                          loader_where(ld, top), bs->pos);
+        return loader_truncated(ld, top);
     memcpy(buf, bs->data + bs->pos, n);
     buf[n] = '\0';
     bs->pos += n;
@@ -323,20 +326,20 @@ static int state_load_timer(StateLoader *ld, const StateField *f, uint8_t *base)
     if (get_le(ld, &clock, 1, f->name) < 0 || get_le(ld, &pending, 1, f->name) < 0)
         return -1;
     if (pending > 1)
-        return error_setf(ld->err, "state load: field %s: bad timer state %u",
-                          ld->path, (unsigned)pending);
+        return error_setf(ld->err, "state load: %s: field %s: bad timer state %u",
+                          ld->top, ld->path, (unsigned)pending);
     if (pending) {
         if (get_le(ld, &when, 8, f->name) < 0)
             return -1;
         if (when > (uint64_t)INT64_MAX)
-            return error_setf(ld->err, "state load: field %s: bad timer deadline",
-                              ld->path);
+            return error_setf(ld->err, "state load: %s: field %s: bad timer deadline",
+                              ld->top, ld->path);
         if (!t)
-            return error_setf(ld->err, "state load: field %s: timer pending in stream "
-                              "but the device has none", ld->path);
+            return error_setf(ld->err, "state load: %s: field %s: timer pending in stream "
+                              "but the device has none", ld->top, ld->path);
         if (clock != (uint64_t)timer_clock(t))
-            return error_setf(ld->err, "state load: field %s: timer on clock %u in "
-                              "stream, %u expected", ld->path, (unsigned)clock,
+            return error_setf(ld->err, "state load: %s: field %s: timer on clock %u in "
+                              "stream, %u expected", ld->top, ld->path, (unsigned)clock,
                               (unsigned)timer_clock(t));
     }
     if (ld->apply && t) {
@@ -366,31 +369,30 @@ static int state_load_field(StateLoader *ld, const StateDesc *desc, const StateF
     if (get_le(ld, &type, 1, f->name) < 0)
         return -1;
     if (type == SF_END)
-        return error_setf(ld->err, "state load: field %s missing from stream", ld->path);
+        return error_setf(ld->err, "state load: %s: field %s missing from stream", ld->top, ld->path);
     if (get_name(ld, name, f->name) < 0)
         return -1;
     if (strcmp(name, f->name) != 0)
-        return error_setf(ld->err, "state load: field %s: stream has '%s' here",
-                          ld->path, name);
+        return error_setf(ld->err, "state load: %s: field %s: stream has '%s' here",
+                          ld->top, ld->path, name);
     if (type != (uint64_t)f->type)
-        return error_setf(ld->err, "state load: field %s: type %s in stream, %s expected",
-                          ld->path, state_type_name((unsigned)type),
+        return error_setf(ld->err, "state load: %s: field %s: type %s in stream, %s expected",
+                          ld->top, ld->path, state_type_name((unsigned)type),
                           state_type_name(f->type));
     if (get_le(ld, &size, 4, f->name) < 0 || get_le(ld, &count, 4, f->name) < 0)
         return -1;
     if (size != w)
-        return error_setf(ld->err, "state load: field %s: size %u in stream, %zu expected",
-                          ld->path, (unsigned)size, w);
+        return error_setf(ld->err, "state load: %s: field %s: size %u in stream, %zu expected",
+                          ld->top, ld->path, (unsigned)size, w);
     if (count != f->count)
-        return error_setf(ld->err, "state load: field %s: count %u in stream, %zu expected",
-                          ld->path, (unsigned)count, f->count);
+        return error_setf(ld->err, "state load: %s: field %s: count %u in stream, %zu expected",
+                          ld->top, ld->path, (unsigned)count, f->count);
 
     switch (f->type) {
     case SF_BYTES: {
         ByteStream *bs = ld->bs;
         if (f->count > bs->len - bs->pos)
-            return error_setf(ld->err, "state load: stream truncated in %s (offset %zu)",
-                              ld->path, bs->pos);
+            return loader_truncated(ld, f->name);
         if (ld->apply)
             memcpy(base, bs->data + bs->pos, f->count);
         bs->pos += f->count;
@@ -417,8 +419,8 @@ static int state_load_field(StateLoader *ld, const StateDesc *desc, const StateF
             if (get_le(ld, &v, w, f->name) < 0)
                 return -1;
             if (f->type == SF_BOOL && v > 1)
-                return error_setf(ld->err, "state load: field %s: bad boolean %u",
-                                  ld->path, (unsigned)v);
+                return error_setf(ld->err, "state load: %s: field %s: bad boolean %u",
+                                  ld->top, ld->path, (unsigned)v);
             if (ld->apply)
                 state_write_int(base + i * f->stride, f->type, v);
         }
@@ -433,7 +435,12 @@ static int state_load_desc(StateLoader *ld, const StateDesc *desc, uint8_t *obj)
 {
     char name[STATE_NAME_MAX + 1];
     uint64_t version, type;
-    const char *where = loader_where(ld, desc->name);
+    /* "dev" at the top, "dev: field regs[1]" for a nested description. */
+    char where[STATE_NAME_MAX + STATE_PATH_MAX + 16];
+    if (ld->path_len)
+        snprintf(where, sizeof(where), "%s: field %s", ld->top, ld->path);
+    else
+        snprintf(where, sizeof(where), "%s", desc->name);
 
     if (get_name(ld, name, desc->name) < 0)
         return -1;
@@ -470,7 +477,7 @@ static int state_load_desc(StateLoader *ld, const StateDesc *desc, uint8_t *obj)
 
 int state_load(ByteStream *bs, const StateDesc *desc, void *obj, Error *err)
 {
-    StateLoader ld = { .bs = bs, .apply = false, .err = err };
+    StateLoader ld = { .bs = bs, .apply = false, .err = err, .top = desc->name };
     size_t start = bs->pos;
 
     /* The dry run reads obj (its Timer pointers) but never writes it. */
