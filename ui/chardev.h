@@ -34,6 +34,7 @@
 #include "softmmu/error.h"
 
 typedef struct Chardev Chardev;
+typedef struct Machine Machine;
 
 /* How many bytes the frontend can take right now (0: none). */
 typedef int ChardevCanReceive(void *opaque);
@@ -43,6 +44,12 @@ typedef void ChardevReceive(void *opaque, const uint8_t *buf, size_t len);
 typedef void ChardevWriteFn(void *opaque, const uint8_t *buf, size_t len);
 /* Called on C-a x. */
 typedef void ChardevQuitFn(void *opaque);
+
+/*
+ * Create m's -chardev backends (m->cfg->chardevs) and make C-a x shut m
+ * down with status 0. Called once, before the board creates its frontends.
+ */
+int chardev_init_from_config(Machine *m, Error *err);
 
 /* -chardev TEXT ("stdio,id=X", "file,id=X,path=P", "null,id=X", "pty,id=X"). */
 Chardev *chardev_new_from_opts(const char *text, Error *err);
@@ -72,6 +79,9 @@ void chardev_accept_input(Chardev *chr);
  * many were consumed (stops when the frontend is full). For tests and muxes.
  */
 size_t chardev_feed_input(Chardev *chr, const uint8_t *buf, size_t len);
+
+/* Turn Ctrl-A escape handling on or off (on by default for stdio only). */
+void chardev_set_escapes(Chardev *chr, bool on);
 
 /* What C-a x does (the board sets a machine shutdown). */
 void chardev_set_quit_handler(ChardevQuitFn *fn, void *opaque);

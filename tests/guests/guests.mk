@@ -3,10 +3,15 @@
 # $(BUILD)/tests/guests/NAME.elf, a 32-bit multiboot ELF linked with the tiny
 # runtime in tests/guests/runtime/. Built with the host's gcc in -m32
 # freestanding mode (no multilib needed) and nasm where assembly is easier.
+# The code must suit a CPU core that is young: no endbr32 (CET off), no
+# unwind tables, and no memset/memcpy calls conjured out of the runtime's own
+# loops (loop-distribute-patterns), which would recurse.
 
 GUEST_CFLAGS := -m32 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
                 -fno-builtin -nostdlib -O2 -g -Wall -Wextra -Werror -std=gnu11 \
-                -mno-sse -mno-mmx -mno-80387 -Itests/guests/runtime
+                -mno-sse -mno-mmx -mno-80387 -Itests/guests/runtime \
+                -fcf-protection=none -fno-asynchronous-unwind-tables \
+                -fno-tree-loop-distribute-patterns
 GUEST_LDFLAGS := -m elf_i386 -nostdlib -static -T tests/guests/runtime/guest.ld
 
 GUEST_RT_SRCS := $(wildcard tests/guests/runtime/*.c tests/guests/runtime/*.S)

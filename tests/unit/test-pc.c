@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PC board's first cut on a real memory API: the RAM split at 3.5 GiB
+ * with the rest above 4 GiB, the COM ports -serial asks for (and none for
+ * "none"), port 0x80, -device isa-serial and isa-debug-exit through the
+ * device table, the (V<<1)|1 exit status, and the one-line errors for a
+ * missing or unsupported -kernel and for -bios.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/unit/unit.h"
+#include "hw/core/device.h"
+#include "hw/pc/multiboot.h"
+#include "hw/pc/pc.h"
+#include "softmmu/machine.h"
+#include "softmmu/main-loop.h"
+#include "softmmu/vcpu.h"
+#include "ui/chardev.h"
+
+/* Stand-ins for modules this test does not link; the real ones win. */
+__attribute__((weak)) void x86_cpu_setup_flat32(X86CPUState *s, uint32_t entry)
+{
+    s->rip = entry;
+}
+__attribute__((weak)) void machine_request_shutdown(Machine *m, int status)
+{
+    if (!atomic_exchange(&m->shutdown_requested, true))
+        m->exit_status = status;
+}
+
+static MachineConfig cfg;
+static Machine mach;
+static Vcpu cpu0;
+static char kernel_path[64];
+static char out[256];
+static size_t out_len;
+
+static void capture(void *opaque, const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len && out_len + 1 < sizeof(out); i++)
+        out[out_len++] = (char)buf[i];
+    out[out_len] = '\0';
+}
+
+/* A minimal multiboot a.out-kludge kernel at 1 MiB. */
+static void write_kernel(void)
+{
+    uint8_t img[256];
+    uint32_t f = 1u << 16;
+    uint32_t h[8] = { MULTIBOOT_HEADER_MAGIC, f, -(MULTIBOOT_HEADER_MAGIC + f),
+                      0x100000, 0x100000, 0, 0, 0x100040 };
+    memset(img, 0x90, sizeof(img));
+    memcpy(img, h, sizeof(h));
+    snprintf(kernel_path, sizeof(kernel_path), "/tmp/tandem-pc-XXXXXX");
+    int fd = mkstemp(kernel_path);
+    if (fd >= 0) {
+        if (write(fd, img, sizeof(img)) != (ssize_t)sizeof(img))
+            kernel_path[0] = '\0';
+        close(fd);
+    }
+}
+
+static int suite_init(void)
+{
+    write_kernel();
+    return main_loop_init();
+}
+
+static int suite_clean(void)
+{
+    unlink(kernel_path);
+    main_loop_cleanup();
+    return 0;
+}
+
+static void machine_new(void)
+{
+    memset(&mach, 0, sizeof(mach));
+    memset(&cpu0, 0, sizeof(cpu0));
+    mach.cfg = &cfg;
+    mach.devices_tail = &mach.devices;
+    mr_init_container(&mach.sysmem, "system", UINT64_MAX);
+    mr_init_container(&mach.iomem, "io", 0x10000);
+    as_init(&mach.as_mem, &mach.sysmem, "memory");
+    as_init(&mach.as_io, &mach.iomem, "I/O");
+    mach.nr_cpus = 1;
+    mach.cpus[0] = &cpu0;
+    cpu0.machine = &mach;
+}
+
+static void machine_free(void)
+{
+    devices_destroy(&mach);
+    chardev_destroy_all();
+    mr_destroy(&mach.ram);
+    as_destroy(&mach.as_mem);
+    as_destroy(&mach.as_io);
+    mr_destroy(&mach.sysmem);
+    mr_destroy(&mach.iomem);
+}
+
+static void config_default(void)
+{
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.ram_size = 64ull << 20;
+    cfg.smp = 1;
+    cfg.kernel = kernel_path;
+    cfg.nographic = false;
+}
+
+static uint8_t inb(uint16_t port)
+{
+    MemTxResult r;
+    return (uint8_t)as_ld(&mach.as_io, port, 1, &r);
+}
+
+static void test_ram_layout(void)
+{
+    Error err = { 0 };
+    config_default();
+    cfg.ram_size = 0xf0000000ull;               /* 3.75 GiB */
+    machine_new();
+    CU_ASSERT_EQUAL_FATAL(pc_machine_init(&mach, &err), 0);
+    uint8_t *host = mr_ram_ptr(&mach.ram);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(host);
+    /* The last byte below 3.5 GiB and the first one above 4 GiB. */
+    CU_ASSERT_EQUAL(as_st(&mach.as_mem, 0xdfffffff, 1, 0x11), MEMTX_OK);
+    CU_ASSERT_EQUAL(host[0xdfffffff], 0x11);
+    CU_ASSERT_EQUAL(as_st(&mach.as_mem, 0x100000000ull, 1, 0x22), MEMTX_OK);
+    CU_ASSERT_EQUAL(host[0xe0000000], 0x22);
+    CU_ASSERT_EQUAL(as_st(&mach.as_mem, 0x10fffffffull, 1, 0x33), MEMTX_OK);
+    CU_ASSERT_EQUAL(host[0xefffffff], 0x33);
+    /* The hole between 3.5 and 4 GiB is not RAM. */
+    CU_ASSERT_EQUAL(as_st(&mach.as_mem, 0xe0000000, 1, 0x44), MEMTX_UNASSIGNED);
+    /* The multiboot kernel is loaded and the vCPU set at its entry. */
+    CU_ASSERT_EQUAL(host[0x100000], 0x02);      /* low byte of the magic */
+    CU_ASSERT_EQUAL(cpu0.state.rip, 0x100040);
+    CU_ASSERT_EQUAL(cpu0.state.regs[R_EAX], MULTIBOOT_BOOT_MAGIC);
+    CU_ASSERT_PTR_NOT_NULL(cpu0.irq_ack);
+    if (cpu0.irq_ack)
+        CU_ASSERT_EQUAL(cpu0.irq_ack(&cpu0), -1);
+    machine_free();
+}
+
+static void test_serial_ports(void)
+{
+    Error err = { 0 };
+
+    /* Default without -nographic: COM1 exists (null backend), COM2 does not. */
+    config_default();
+    machine_new();
+    CU_ASSERT_EQUAL_FATAL(pc_machine_init(&mach, &err), 0);
+    CU_ASSERT_EQUAL(inb(0x3fd), 0x60);          /* COM1 LSR */
+    CU_ASSERT_EQUAL(inb(0x2fd), 0xff);          /* nothing at COM2 */
+    CU_ASSERT_EQUAL(inb(0x80), 0xff);           /* port 0x80 claimed */
+    machine_free();
+
+    /* -serial none -serial null: COM1 absent, COM2 present. */
+    config_default();
+    cfg.serial[0] = "none";
+    cfg.serial[1] = "null";
+    cfg.nr_serial = 2;
+    machine_new();
+    CU_ASSERT_EQUAL_FATAL(pc_machine_init(&mach, &err), 0);
+    CU_ASSERT_EQUAL(inb(0x3fd), 0xff);
+    CU_ASSERT_EQUAL(inb(0x2fd), 0x60);
+    machine_free();
+
+    /* -chardev + -serial chardev:ID, and a bad spec. */
+    config_default();
+    cfg.serial[0] = "chardev:nosuch";
+    cfg.nr_serial = 1;
+    machine_new();
+    CU_ASSERT_EQUAL(pc_machine_init(&mach, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "nosuch"));
+    machine_free();
+}
+
+static void test_isa_serial_device(void)
+{
+    Error err = { 0 };
+    Chardev *c;
+
+    config_default();
+    machine_new();
+    CU_ASSERT_EQUAL_FATAL(pc_machine_init(&mach, &err), 0);
+    c = chardev_new_custom("cap", capture, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    out_len = 0;
+    CU_ASSERT_PTR_NOT_NULL(device_create_from_opts(&mach,
+                           "isa-serial,iobase=0x2f8,irq=3,chardev=cap", &err));
+    CU_ASSERT_EQUAL(as_st(&mach.as_io, 0x2f8, 1, 'o'), MEMTX_OK);
+    CU_ASSERT_EQUAL(as_st(&mach.as_io, 0x2f8, 1, 'k'), MEMTX_OK);
+    CU_ASSERT_STRING_EQUAL(out, "ok");
+    /* The same backend cannot serve a second port. */
+    CU_ASSERT_PTR_NULL(device_create_from_opts(&mach,
+                       "isa-serial,iobase=0x3e8,chardev=cap", &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "already"));
+    err.set = false;
+    CU_ASSERT_PTR_NULL(device_create_from_opts(&mach, "isa-serial,irq=99", &err));
+    err.set = false;
+    CU_ASSERT_PTR_NULL(device_create_from_opts(&mach, "isa-serial,chardev=zz", &err));
+    machine_free();
+}
+
+static void test_debug_exit(void)
+{
+    Error err = { 0 };
+
+    config_default();
+    machine_new();
+    CU_ASSERT_EQUAL_FATAL(pc_machine_init(&mach, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(device_create_from_opts(&mach,
+                                 "isa-debug-exit,iobase=0xf4,iosize=0x04", &err));
+    CU_ASSERT_FALSE(mach.shutdown_requested);
+    CU_ASSERT_EQUAL(as_st(&mach.as_io, 0xf4, 1, 0), MEMTX_OK);
+    CU_ASSERT_TRUE(mach.shutdown_requested);
+    CU_ASSERT_EQUAL(mach.exit_status, 1);       /* (0 << 1) | 1: pass */
+    as_st(&mach.as_io, 0xf4, 1, 5);             /* later writes change nothing */
+    CU_ASSERT_EQUAL(mach.exit_status, 1);
+    machine_free();
+
+    config_default();
+    machine_new();
+    CU_ASSERT_EQUAL_FATAL(pc_machine_init(&mach, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(device_create_from_opts(&mach, "isa-debug-exit", &err));
+    CU_ASSERT_EQUAL(as_st(&mach.as_io, 0x501, 2, 0x21), MEMTX_OK);   /* QEMU's default */
+    CU_ASSERT_EQUAL(mach.exit_status, 0x43);
+    CU_ASSERT_PTR_NULL(device_create_from_opts(&mach, "isa-debug-exit,iosize=3", &err));
+    machine_free();
+}
+
+static void expect_init_error(const char *want)
+{
+    Error err = { 0 };
+    machine_new();
+    CU_ASSERT_EQUAL(pc_machine_init(&mach, &err), -1);
+    if (!strstr(err.msg, want)) {
+        printf("\n  error was: %s (wanted '%s')\n", err.msg, want);
+        CU_FAIL("wrong error");
+    }
+    CU_ASSERT_PTR_NULL(strchr(err.msg, '\n'));  /* one line */
+    machine_free();
+}
+
+static void test_kernel_errors(void)
+{
+    char path[] = "/tmp/tandem-pc-bad-XXXXXX";
+    int fd = mkstemp(path);
+    static uint8_t junk[0x400];
+
+    config_default();
+    cfg.kernel = NULL;
+    expect_init_error("firmware");
+    config_default();
+    cfg.kernel = NULL;
+    cfg.bios = "/usr/share/seabios/bios.bin";
+    expect_init_error("not supported yet");
+    config_default();
+    cfg.kernel = "/nonexistent/kernel";
+    expect_init_error("/nonexistent/kernel");
+
+    memset(junk, 0x5a, sizeof(junk));
+    CU_ASSERT_EQUAL(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+    close(fd);
+    config_default();
+    cfg.kernel = path;
+    expect_init_error("not a multiboot or Linux kernel");
+    unlink(path);
+
+    config_default();
+    cfg.ram_size = 1 << 20;
+    expect_init_error("at least");
+}
+
+static const UnitTest pc_tests[] = {
+    { "RAM below 3.5 GiB and above 4 GiB", test_ram_layout },
+    { "COM ports from -serial", test_serial_ports },
+    { "-device isa-serial", test_isa_serial_device },
+    { "-device isa-debug-exit", test_debug_exit },
+    { "kernel and firmware errors", test_kernel_errors },
+    { NULL, NULL }
+};
+
+void unit_register(void)
+{
+    unit_add_suite("pc", suite_init, suite_clean, pc_tests);
+}
