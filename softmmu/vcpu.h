@@ -42,6 +42,27 @@ typedef struct Vcpu {
     int (*irq_ack)(struct Vcpu *cpu);
     void *irq_ack_opaque;           /* the local APIC, for instance */
 
+    /*
+     * The local APIC, for the CPU core (hw/intc/apic.c fills these in; the
+     * CPU never includes hw/). All NULL when the machine has no APIC, in
+     * which case the CPU treats IA32_APIC_BASE as a plain MSR and CR8 as a
+     * plain register. Callable with or without the big lock.
+     *
+     * apic_msr_read/write: for IA32_APIC_BASE (0x1b), IA32_TSC_DEADLINE
+     * (0x6e0) and the x2APIC range 0x800-0x8ff. They return 0 when the
+     * access succeeded and -1 when the CPU must raise #GP(0) (x2APIC
+     * register outside x2APIC mode, read-only or reserved register, illegal
+     * IA32_APIC_BASE transition or reserved bits).
+     * apic_set_cr8/get_cr8: MOV to/from CR8 (the TPR's priority class, 0-15);
+     * a write may make an interrupt deliverable, so the CPU re-checks
+     * interrupt_request after it.
+     */
+    void *apic;
+    int (*apic_msr_read)(struct Vcpu *cpu, uint32_t msr, uint64_t *val);
+    int (*apic_msr_write)(struct Vcpu *cpu, uint32_t msr, uint64_t val);
+    void (*apic_set_cr8)(struct Vcpu *cpu, uint64_t val);
+    uint64_t (*apic_get_cr8)(struct Vcpu *cpu);
+
     void *accel;                    /* engine private */
 
     /* Thread control, owned by softmmu/vcpu.c */
