@@ -39,7 +39,7 @@ ALL_LDFLAGS := $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 MODULES := softmmu cpu/x86 accel accel/tcg accel/kvm hw/core hw/pc hw/char \
            hw/misc hw/intc hw/timer hw/pci hw/ide hw/input hw/virtio hw/net \
-           hw/display block net ui
+           hw/display hw/acpi block net ui
 SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 ifneq ($(CONFIG_SDL),yes)
 SRCS := $(filter-out ui/sdl%.c,$(SRCS))
@@ -102,7 +102,7 @@ check-fast: all
 demo: all
 	$(Q)scripts/demo.sh $(BUILD)
 
-bench: all
+bench: all $(BENCH_GUEST_ELFS)
 	$(Q)bench/run.sh $(BUILD)
 
 install: $(TANDEM)

@@ -39,3 +39,15 @@ $(BUILD)/tests/guests/%.elf: $(BUILD)/tests/guests/%.c.o $(GUEST_RT_OBJS) tests/
 $(BUILD)/tests/guests/%.elf: $(BUILD)/tests/guests/%.S.o $(GUEST_RT_OBJS) tests/guests/runtime/guest.ld
 	@echo "  GUESTLD $@"
 	$(Q)ld $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
+
+# Benchmark guests (bench/guests/NAME.c), built the same way for make bench.
+BENCH_GUEST_ELFS := $(patsubst bench/guests/%.c,$(BUILD)/bench/guests/%.elf,$(wildcard bench/guests/*.c))
+
+$(BUILD)/bench/guests/%.c.o: bench/guests/%.c
+	@mkdir -p $(dir $@)
+	@echo "  GUESTCC $<"
+	$(Q)$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bench/guests/%.elf: $(BUILD)/bench/guests/%.c.o $(GUEST_RT_OBJS) tests/guests/runtime/guest.ld
+	@echo "  GUESTLD $@"
+	$(Q)ld $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
