@@ -407,6 +407,14 @@ void mr_set_address(MemoryRegion *mr, uint64_t addr)
     mr_changed();
 }
 
+void mr_set_readonly(MemoryRegion *mr, bool readonly)
+{
+    if (mr->readonly == readonly)
+        return;
+    mr->readonly = readonly;
+    mr_changed();
+}
+
 void mr_set_alias_offset(MemoryRegion *mr, uint64_t offset)
 {
     if (mr->kind != MR_ALIAS)
@@ -442,7 +450,7 @@ static void flatview_insert(FlatBuilder *b, size_t at, const FlatRange *fr)
  * higher priority) is already there. base is the address of mr's offset 0.
  */
 static void flatview_fill_holes(FlatBuilder *b, MemoryRegion *mr, mem_addr_t base,
-                                mem_addr_t lo, mem_addr_t hi)
+                                mem_addr_t lo, mem_addr_t hi, bool readonly)
 {
     size_t lo_i = 0, hi_i = b->nr;
     while (lo_i < hi_i) {   /* first range ending after lo */
@@ -464,7 +472,7 @@ static void flatview_fill_holes(FlatBuilder *b, MemoryRegion *mr, mem_addr_t bas
                 .size = (uint64_t)(next_start - cur),
                 .mr = mr,
                 .offset = (uint64_t)(cur - base),
-                .readonly = mr->kind == MR_ROM,
+                .readonly = readonly || mr->kind == MR_ROM,
             };
             flatview_insert(b, i, &fr);
             i++;
@@ -478,10 +486,12 @@ static void flatview_fill_holes(FlatBuilder *b, MemoryRegion *mr, mem_addr_t bas
 
 /* Render mr (its offset 0 at address base) clipped to the window [lo, hi). */
 static void flatview_render(FlatBuilder *b, MemoryRegion *mr, mem_addr_t base,
-                            mem_addr_t lo, mem_addr_t hi, unsigned depth)
+                            mem_addr_t lo, mem_addr_t hi, unsigned depth,
+                            bool readonly)
 {
     if (!mr || !mr->enabled)
         return;
+    readonly = readonly || mr->readonly;
     if (depth > MEM_MAX_DEPTH) {
         b->too_deep = true;
         return;
@@ -495,12 +505,13 @@ static void flatview_render(FlatBuilder *b, MemoryRegion *mr, mem_addr_t base,
     switch (mr->kind) {
     case MR_ALIAS:
         flatview_render(b, mr->alias, base - (mem_addr_t)mr->alias_offset,
-                        lo, hi, depth + 1);
+                        lo, hi, depth + 1, readonly);
         break;
     case MR_CONTAINER:
         for (size_t i = mr->nr_children; i-- > 0;) {
             MemoryRegion *c = mr->children[i];
-            flatview_render(b, c, base + (mem_addr_t)c->addr, lo, hi, depth + 1);
+            flatview_render(b, c, base + (mem_addr_t)c->addr, lo, hi, depth + 1,
+                            readonly);
         }
         break;
     case MR_RAM:
@@ -509,7 +520,7 @@ static void flatview_render(FlatBuilder *b, MemoryRegion *mr, mem_addr_t base,
             break;  /* its mr_init_* failed: nothing to show */
         /* fall through */
     case MR_IO:
-        flatview_fill_holes(b, mr, base, lo, hi);
+        flatview_fill_holes(b, mr, base, lo, hi, readonly);
         break;
     }
 }
@@ -523,7 +534,7 @@ static bool flatview_range_equal(const FlatRange *a, const FlatRange *b)
 static FlatView *flatview_build(AddressSpace *as)
 {
     FlatBuilder b = { 0 };
-    flatview_render(&b, as->root, 0, 0, (mem_addr_t)as->root->size, 0);
+    flatview_render(&b, as->root, 0, 0, (mem_addr_t)as->root->size, 0, false);
     if (b.too_deep)
         fprintf(stderr, "tandem: memory: %s: regions nested deeper than %d "
                 "(alias cycle?), ignored\n", as->name, MEM_MAX_DEPTH);

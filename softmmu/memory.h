@@ -94,6 +94,7 @@ struct MemoryRegion {
     char name[48];
     uint64_t size;
     bool enabled;
+    bool readonly;              /* guest writes ignored in this subtree (mr_set_readonly) */
 
     /* MR_IO */
     const MemoryRegionOps *ops;
@@ -141,6 +142,12 @@ void mr_del_subregion(MemoryRegion *parent, MemoryRegion *child);
 void mr_set_enabled(MemoryRegion *mr, bool enabled);
 void mr_set_address(MemoryRegion *mr, uint64_t addr);
 void mr_set_alias_offset(MemoryRegion *mr, uint64_t offset);
+/*
+ * Make guest writes through mr ignored, as for ROM (an alias showing RAM
+ * read-only, e.g. the chipset's PAM "read-only" shadow mode). Applies to
+ * everything rendered through mr; as_write_rom still writes.
+ */
+void mr_set_readonly(MemoryRegion *mr, bool readonly);
 /* Group several edits into one rebuild (nests). */
 void mr_transaction_begin(void);
 void mr_transaction_commit(void);
@@ -151,7 +158,7 @@ typedef struct FlatRange {
     uint64_t size;
     MemoryRegion *mr;           /* leaf: MR_RAM, MR_ROM or MR_IO */
     uint64_t offset;            /* offset of 'start' inside mr */
-    bool readonly;              /* MR_ROM */
+    bool readonly;              /* MR_ROM, or RAM shown through mr_set_readonly */
 } FlatRange;
 
 struct FlatView {
