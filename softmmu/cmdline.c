@@ -232,6 +232,48 @@ static int opt_chardev(MachineConfig *cfg, const char *arg, CmdlineAction *a, Er
     return 0;
 }
 
+static int opt_drive(MachineConfig *cfg, const char *arg, CmdlineAction *a, Error *err)
+{
+    if (cfg->nr_drives >= MACHINE_MAX_DRIVES)
+        return error_setf(err, "-drive %s: too many drives (at most %d)", arg,
+                          MACHINE_MAX_DRIVES);
+    cfg->drives[cfg->nr_drives++] = arg;
+    return 0;
+}
+
+static int opt_hd(MachineConfig *cfg, int index, const char *opt, const char *arg,
+                  Error *err)
+{
+    cfg->hd[index] = arg;
+    return check_readable(opt, arg, err);
+}
+
+static int opt_hda(MachineConfig *cfg, const char *arg, CmdlineAction *a, Error *err)
+{
+    return opt_hd(cfg, 0, "-hda", arg, err);
+}
+
+static int opt_hdb(MachineConfig *cfg, const char *arg, CmdlineAction *a, Error *err)
+{
+    return opt_hd(cfg, 1, "-hdb", arg, err);
+}
+
+static int opt_hdc(MachineConfig *cfg, const char *arg, CmdlineAction *a, Error *err)
+{
+    return opt_hd(cfg, 2, "-hdc", arg, err);
+}
+
+static int opt_hdd(MachineConfig *cfg, const char *arg, CmdlineAction *a, Error *err)
+{
+    return opt_hd(cfg, 3, "-hdd", arg, err);
+}
+
+static int opt_cdrom(MachineConfig *cfg, const char *arg, CmdlineAction *a, Error *err)
+{
+    cfg->cdrom = arg;
+    return check_readable("-cdrom", arg, err);
+}
+
 static int opt_d(MachineConfig *cfg, const char *arg, CmdlineAction *a, Error *err)
 {
     char bad[64];
@@ -286,6 +328,13 @@ static const Option options[] = {
     { "device", "NAME[,opt=val...]", opt_device, "add a device (-device help lists them)" },
     { "chardev", "BACKEND,id=ID[,path=FILE]", opt_chardev,
       "named character backend: stdio, file, null" },
+    { "drive", "file=PATH[,format=raw|qcow2][,media=disk|cdrom][,index=N][,readonly=on]",
+      opt_drive, "add an IDE drive" },
+    { "hda", "FILE", opt_hda, "IDE primary master disk image" },
+    { "hdb", "FILE", opt_hdb, "IDE primary slave disk image" },
+    { "hdc", "FILE", opt_hdc, "IDE secondary master disk image" },
+    { "hdd", "FILE", opt_hdd, "IDE secondary slave disk image" },
+    { "cdrom", "FILE", opt_cdrom, "IDE CD-ROM image (secondary master)" },
     { "d", "ITEM[,ITEM...]", opt_d, "log items (-d help lists them)" },
     { "D", "FILE", opt_D, "write the log to FILE instead of stderr" },
     { "no-reboot", NULL, opt_no_reboot, "exit instead of rebooting" },

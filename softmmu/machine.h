@@ -26,6 +26,7 @@ typedef struct X86CPUModel X86CPUModel;
 #define MACHINE_MAX_CPUS 8
 #define MACHINE_MAX_DEVICES 32
 #define MACHINE_MAX_CHARDEVS 16
+#define MACHINE_MAX_DRIVES 8
 
 typedef struct MachineConfig {
     uint64_t ram_size;
@@ -42,6 +43,10 @@ typedef struct MachineConfig {
     int nr_devices;
     const char *chardevs[MACHINE_MAX_CHARDEVS];
     int nr_chardevs;
+    const char *drives[MACHINE_MAX_DRIVES];  /* -drive texts */
+    int nr_drives;
+    const char *hd[4];                  /* -hda .. -hdd */
+    const char *cdrom;
     bool no_reboot;
 } MachineConfig;
 

@@ -8,9 +8,11 @@
  * first PC_LOWMEM_MAX bytes at 0 and the rest at 4 GiB, leaving the top of
  * the 32-bit space for the PCI hole and the BIOS that later work adds.
  *
- * Interrupts: the board owns the sixteen ISA IRQ lines. Until the i8259
- * exists they are unwired (a NULL handler drops the level) and vCPUs'
- * irq_ack reports nothing pending.
+ * Interrupts: hw/intc/pc-irq.c creates the 8259 pair, the IOAPIC and the
+ * local APICs and hands out one line per GSI; ISA device n gets GSI n.
+ *
+ * Firmware interface: fw_cfg at 0x510 carries what SeaBIOS and test guests
+ * read (RAM size, CPU count, the E820 map).
  *
  * COM ports follow QEMU: -serial N times gives COM1..COMN at the standard
  * ports; "-serial none" leaves that port out. With no -serial, COM1 goes to
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hw/pc/pc.h"
 #include "hw/pc/e820.h"
@@ -30,12 +33,22 @@
 #include "hw/char/serial.h"
 #include "hw/core/device.h"
 #include "hw/core/irq.h"
+#include "hw/intc/pc-irq.h"
+#include "hw/input/i8042.h"
+#include "hw/ide/ide.h"
+#include "hw/pci/i440fx.h"
+#include "hw/pci/piix.h"
+#include "hw/timer/hpet.h"
+#include "hw/timer/i8254.h"
+#include "hw/timer/mc146818.h"
+#include "hw/pc/fw_cfg.h"
 #include "hw/misc/misc.h"
 #include "softmmu/vcpu.h"
 #include "ui/chardev.h"
 
 #define PC_NR_ISA_IRQS 16
 #define PC_NR_COM 4
+#define PC_DEFAULT_BIOS "/usr/share/seabios/bios-256k.bin"
 
 static const struct {
     uint16_t iobase;
@@ -51,7 +64,20 @@ typedef struct PcBoard {
     bool have_below_4g, have_above_4g;
     uint64_t below_4g, above_4g;
     E820Table e820;
-    IrqLine isa_irq[PC_NR_ISA_IRQS];
+    PcIrq *irq;
+    FwCfg *fw_cfg;
+    I8042State *kbc;
+    HpetState *hpet;
+    I440FXState *host_bridge;
+    PIIXIsaState *isa_bridge;
+    PIIXPMState *pm;
+    IdeController *ide;
+    /* A20 = keyboard controller's output port bit 1 OR port 0x92 bit 1 */
+    IrqLine a20_from_kbc, a20_from_port92;
+    MemoryRegion bios;
+    bool have_bios;
+    PitState *pit;
+    RtcState *rtc;
     unsigned com_used;          /* bit i: COM slot i has a port */
 
     /* -kernel, kept to load it again on every reset (there is no firmware) */
@@ -68,7 +94,7 @@ static PcBoard *pc_board(Machine *m)
 IrqLine *pc_isa_irq(Machine *m, unsigned n)
 {
     PcBoard *b = pc_board(m);
-    return b && n < PC_NR_ISA_IRQS ? &b->isa_irq[n] : NULL;
+    return b && b->irq && n < PC_NR_ISA_IRQS ? &b->irq->gsi[n] : NULL;
 }
 
 void pc_serial_default_slot(Machine *m, uint16_t *iobase, int *irq)
@@ -88,17 +114,15 @@ void pc_serial_default_slot(Machine *m, uint16_t *iobase, int *irq)
     *irq = pc_com_slots[0].irq;
 }
 
-/* No interrupt controller yet: nothing is ever pending. */
-static int pc_irq_ack_none(Vcpu *cpu)
-{
-    return -1;
-}
-
 static void pc_board_destroy(Device *dev)
 {
     PcBoard *b = (PcBoard *)dev;
     Machine *m = b->machine;
 
+    if (b->have_bios) {
+        mr_del_subregion(&m->sysmem, &b->bios);
+        mr_destroy(&b->bios);
+    }
     if (b->have_above_4g) {
         mr_del_subregion(&m->sysmem, &b->ram_above_4g);
         mr_destroy(&b->ram_above_4g);
@@ -137,6 +161,181 @@ static int pc_init_ram(PcBoard *b, Machine *m, Error *err)
     return 0;
 }
 
+static void pc_a20_update(void *opaque, int n, int level)
+{
+    PcBoard *b = opaque;
+    irq_set(&b->kbc->a20_cpus, b->a20_from_kbc.level || b->a20_from_port92.level);
+}
+
+/* The i440FX host bridge, the PIIX3 ISA bridge and the PIIX4 PM function. */
+static int pc_init_chipset(PcBoard *b, Machine *m, Error *err)
+{
+    IrqLine *isa[16];
+    for (unsigned n = 0; n < 16; n++)
+        isa[n] = pc_isa_irq(m, n);
+    b->host_bridge = i440fx_create(m, err);
+    if (!b->host_bridge)
+        return -1;
+    PCIBus *bus = i440fx_bus(b->host_bridge);
+    b->isa_bridge = piix_isa_create(m, bus, PCI_DEVFN(1, 0), isa, err);
+    if (!b->isa_bridge)
+        return -1;
+    b->pm = piix_pm_create(m, bus, PCI_DEVFN(1, 3), piix_isa_sci_irq(b->isa_bridge), err);
+    if (!b->pm)
+        return -1;
+    b->ide = ide_pc_init(m, bus, pc_isa_irq(m, 14), pc_isa_irq(m, 15), err);
+    if (!b->ide)
+        return -1;
+    irq_line_init(&b->a20_from_port92, pc_a20_update, b, 1);
+    if (!piix_port92_create(m, &b->a20_from_port92, err))
+        return -1;
+    return 0;
+}
+
+/* -drive, -hda..-hdd and -cdrom, in the order QEMU assigns them. */
+static int pc_init_drives(PcBoard *b, Machine *m, Error *err)
+{
+    static const char *const legacy[4] = { "hda", "hdb", "hdc", "hdd" };
+    const MachineConfig *cfg = m->cfg;
+
+    for (int i = 0; i < 4; i++)
+        if (cfg->hd[i] && ide_pc_add_legacy_drive(b->ide, legacy[i], cfg->hd[i], err) < 0)
+            return -1;
+    if (cfg->cdrom && ide_pc_add_legacy_drive(b->ide, "cdrom", cfg->cdrom, err) < 0)
+        return -1;
+    for (int i = 0; i < cfg->nr_drives; i++)
+        if (ide_pc_add_drive(b->ide, cfg->drives[i], err) < 0)
+            return -1;
+    return 0;
+}
+
+/*
+ * Firmware: the image is a ROM at the top of the 32-bit space, its last
+ * 128 KiB also visible below 1 MiB through the PAM logic. Without firmware
+ * (direct kernel boot) the PAM windows still exist, over RAM.
+ */
+static int pc_init_firmware(PcBoard *b, Machine *m, Error *err)
+{
+    const MachineConfig *cfg = m->cfg;
+    const char *path = cfg->bios;
+    MemoryRegion *bios = NULL;
+
+    if (cfg->kernel && cfg->bios)
+        return error_setf(err, "-bios %s: booting -kernel through firmware is not supported "
+                          "yet; use -kernel alone (direct boot)", cfg->bios);
+    if (!cfg->kernel && !path) {
+        path = PC_DEFAULT_BIOS;
+        if (access(path, R_OK) != 0)
+            return error_setf(err, "no -kernel given and no firmware at %s "
+                              "(apt-get install seabios, or use -bios FILE)", path);
+    }
+
+    if (path) {
+        uint8_t *data;
+        size_t len;
+        if (image_read_file("-bios", path, 16u << 20, &data, &len, err) < 0)
+            return -1;
+        if (len < 64 * 1024 || len % (64 * 1024)) {
+            free(data);
+            return error_setf(err, "-bios %s: a BIOS image is a multiple of 64 KiB "
+                              "(this one is %zu bytes)", path, len);
+        }
+        if (mr_init_rom(&b->bios, "pc.bios", len, err) < 0) {
+            free(data);
+            return -1;
+        }
+        memcpy(mr_ram_ptr(&b->bios), data, len);
+        free(data);
+        mr_add_subregion(&m->sysmem, 0x100000000ull - len, &b->bios);
+        b->have_bios = true;
+        bios = &b->bios;
+    }
+    return i440fx_map_firmware(b->host_bridge, &m->ram, bios, err);
+}
+
+/* The CMOS bytes SeaBIOS reads for memory sizes and the CPU count. */
+static void pc_fill_cmos(PcBoard *b, Machine *m)
+{
+    RtcState *rtc = b->rtc;
+    uint64_t ext_kib = b->below_4g > (1u << 20) ? (b->below_4g - (1u << 20)) >> 10 : 0;
+    uint64_t over_16m = b->below_4g > (16u << 20) ? (b->below_4g - (16u << 20)) >> 16 : 0;
+    uint64_t high = b->above_4g >> 16;
+
+    if (ext_kib > 0xffff)
+        ext_kib = 0xffff;
+    if (over_16m > 0xffff)
+        over_16m = 0xffff;
+    rtc_set_cmos(rtc, 0x15, 640 & 0xff);
+    rtc_set_cmos(rtc, 0x16, 640 >> 8);
+    rtc_set_cmos(rtc, 0x17, (uint8_t)ext_kib);
+    rtc_set_cmos(rtc, 0x18, (uint8_t)(ext_kib >> 8));
+    rtc_set_cmos(rtc, 0x30, (uint8_t)ext_kib);
+    rtc_set_cmos(rtc, 0x31, (uint8_t)(ext_kib >> 8));
+    rtc_set_cmos(rtc, 0x34, (uint8_t)over_16m);
+    rtc_set_cmos(rtc, 0x35, (uint8_t)(over_16m >> 8));
+    rtc_set_cmos(rtc, 0x5b, (uint8_t)high);
+    rtc_set_cmos(rtc, 0x5c, (uint8_t)(high >> 8));
+    rtc_set_cmos(rtc, 0x5d, (uint8_t)(high >> 16));
+    rtc_set_cmos(rtc, 0x5f, (uint8_t)(m->nr_cpus - 1));
+    rtc_set_cmos(rtc, 0x14, 0x06);      /* equipment: VGA/EGA, math coprocessor */
+    rtc_set_cmos(rtc, 0x3d, 0x32);      /* boot order: hard disk, then CD-ROM */
+    rtc_set_cmos(rtc, 0x38, 0x10);      /* then floppy */
+    unsigned sum = 0;
+    for (unsigned i = 0x10; i <= 0x2d; i++)
+        sum += rtc_get_cmos(rtc, i);
+    rtc_set_cmos(rtc, 0x2e, (uint8_t)(sum >> 8));
+    rtc_set_cmos(rtc, 0x2f, (uint8_t)sum);
+}
+
+/*
+ * The HPET sits between the PIT/RTC and their IRQ lines so that its legacy
+ * replacement route can take IRQ0 and IRQ8 over; its own timers may also use
+ * IOAPIC inputs 20-23.
+ */
+static int pc_init_timers(PcBoard *b, Machine *m, Error *err)
+{
+    IrqLine *gsi[PC_IRQ_NR_GSI];
+    for (unsigned i = 0; i < PC_IRQ_NR_GSI; i++)
+        gsi[i] = &b->irq->gsi[i];
+    b->hpet = hpet_create(m, NULL, HPET_BASE, pc_isa_irq(m, 0), pc_isa_irq(m, 8), gsi,
+                          PC_IRQ_NR_GSI, err);
+    if (!b->hpet)
+        return -1;
+    b->pit = pit_create(m, NULL, hpet_pit_input(b->hpet), err);
+    if (!b->pit)
+        return -1;
+    b->rtc = rtc_create(m, NULL, hpet_rtc_input(b->hpet), err);
+    if (!b->rtc)
+        return -1;
+    pc_fill_cmos(b, m);
+    return 0;
+}
+
+/* The items every guest may read: RAM size, CPU count, the memory map. */
+static int pc_init_fw_cfg(PcBoard *b, Machine *m, Error *err)
+{
+    b->fw_cfg = fw_cfg_create(m, FW_CFG_IO_BASE, &m->as_mem);
+    if (!b->fw_cfg)
+        return error_setf(err, "fw_cfg: out of memory");
+    uint8_t e820[E820_MAX_ENTRIES * 20];
+    for (size_t i = 0; i < b->e820.nr; i++) {
+        const E820Entry *e = &b->e820.entry[i];
+        for (int k = 0; k < 8; k++) {
+            e820[20 * i + k] = (uint8_t)(e->addr >> (8 * k));
+            e820[20 * i + 8 + k] = (uint8_t)(e->size >> (8 * k));
+        }
+        for (int k = 0; k < 4; k++)
+            e820[20 * i + 16 + k] = (uint8_t)(e->type >> (8 * k));
+    }
+    if (fw_cfg_add_u64(b->fw_cfg, FW_CFG_RAM_SIZE, m->cfg->ram_size) < 0 ||
+        fw_cfg_add_u16(b->fw_cfg, FW_CFG_NB_CPUS, (uint16_t)m->nr_cpus) < 0 ||
+        fw_cfg_add_u16(b->fw_cfg, FW_CFG_MAX_CPUS, (uint16_t)m->nr_cpus) < 0 ||
+        fw_cfg_add_u16(b->fw_cfg, FW_CFG_NOGRAPHIC, m->cfg->nographic) < 0 ||
+        fw_cfg_add_file(b->fw_cfg, "etc/e820", e820, (uint32_t)(20 * b->e820.nr)) < 0)
+        return error_setf(err, "fw_cfg: out of memory");
+    return 0;
+}
+
 static int pc_init_serial(PcBoard *b, Machine *m, Error *err)
 {
     const MachineConfig *cfg = m->cfg;
@@ -158,7 +357,7 @@ static int pc_init_serial(PcBoard *b, Machine *m, Error *err)
         snprintf(id, sizeof(id), "com%d", i + 1);
         b->com_used |= 1u << i;
         if (!serial_create(m, id, pc_com_slots[i].iobase,
-                           &b->isa_irq[pc_com_slots[i].irq], chr, err))
+                           pc_isa_irq(m, (unsigned)pc_com_slots[i].irq), chr, err))
             return -1;
     }
     return 0;
@@ -194,16 +393,8 @@ static int pc_load_kernel(PcBoard *b, Machine *m, Error *err)
 {
     const MachineConfig *cfg = m->cfg;
 
-    if (!cfg->kernel) {
-        if (cfg->bios)
-            return error_setf(err, "-bios %s: booting firmware is not supported yet; "
-                              "use -kernel", cfg->bios);
-        return error_setf(err, "no -kernel given, and booting firmware (-bios) is not "
-                          "supported yet");
-    }
-    if (cfg->bios)
-        return error_setf(err, "-bios %s: booting firmware is not supported yet; "
-                          "use -kernel alone", cfg->bios);
+    if (!cfg->kernel)
+        return 0;               /* firmware boots from the reset vector */
     if (image_read_file("-kernel", cfg->kernel, b->below_4g, &b->kernel, &b->kernel_len,
                         err) < 0)
         return -1;
@@ -241,25 +432,35 @@ int pc_machine_init(Machine *m, Error *err)
         return error_setf(err, "pc: out of memory");
     b->machine = m;
     m->board = b;
-    for (unsigned i = 0; i < PC_NR_ISA_IRQS; i++)
-        irq_line_init(&b->isa_irq[i], NULL, NULL, (int)i);
     /* First on the list: later devices find the board through m->board. */
     device_attach(m, &b->dev, "pc", NULL, pc_board_destroy, NULL);
 
     if (pc_init_ram(b, m, err) < 0)
         return -1;
+    b->irq = pc_irq_create(m, NULL, err);
+    if (!b->irq)
+        return -1;
+    if (pc_init_chipset(b, m, err) < 0 || pc_init_drives(b, m, err) < 0 ||
+        pc_init_firmware(b, m, err) < 0)
+        return -1;
+    if (pc_init_fw_cfg(b, m, err) < 0)
+        return -1;
 
     if (!port80_create(m, err))
         return -1;
+    if (pc_init_timers(b, m, err) < 0)
+        return -1;
+    b->kbc = i8042_create(m, pc_isa_irq(m, 1), pc_isa_irq(m, 12), err);
+    if (!b->kbc)
+        return -1;
+    irq_line_init(&b->a20_from_kbc, pc_a20_update, b, 0);
+    b->a20_from_kbc.level = 1;          /* the controller's reset value: open */
+    b->kbc->a20_out = &b->a20_from_kbc;
     if (pc_init_serial(b, m, err) < 0)
         return -1;
 
     if (pc_load_kernel(b, m, err) < 0)
         return -1;
     m->board_reset = pc_board_reset;
-
-    for (int i = 0; i < m->nr_cpus; i++)
-        if (m->cpus[i])
-            m->cpus[i]->irq_ack = pc_irq_ack_none;
     return 0;
 }

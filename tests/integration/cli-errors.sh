@@ -25,11 +25,15 @@ expect_error "banana" -m banana
 expect_error "-frobnicate" -frobnicate
 expect_error "missing argument" -kernel
 expect_error "-smp 99" -smp 99
-expect_error "nosuchdevice" -device nosuchdevice -kernel "$0"
-expect_error "unknown accelerator" -accel warp -kernel "$0"
+guest="$build/tests/guests/hello.elf"
+expect_error "nosuchdevice" -device nosuchdevice -kernel "$guest"
+expect_error "iobase" -device isa-debug-exit,iobase=banana -kernel "$guest"
+expect_error "unknown accelerator" -accel warp -kernel "$guest"
 expect_error "-d" -d nonsense
 expect_error "multiboot" -kernel /etc/hostname -nographic
-expect_error "kvm" -accel kvm -kernel "$0"
+expect_error "not a multiboot or Linux" -kernel "$0"
+expect_error "/nonexistent/disk.img" -hda /nonexistent/disk.img -kernel "$guest"
+expect_error "multiple of 64 KiB" -bios "$0"
 
 out=$("$tandem" -version); rc=$?
 if [ "$rc" -ne 0 ] || ! grep -q "tandem version" <<<"$out"; then

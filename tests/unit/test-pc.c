@@ -254,11 +254,11 @@ static void test_kernel_errors(void)
 
     config_default();
     cfg.kernel = NULL;
-    expect_init_error("firmware");
+    cfg.bios = "/nonexistent/bios.bin";
+    expect_init_error("/nonexistent/bios.bin");
     config_default();
-    cfg.kernel = NULL;
     cfg.bios = "/usr/share/seabios/bios.bin";
-    expect_init_error("not supported yet");
+    expect_init_error("not supported yet");     /* -kernel through firmware */
     config_default();
     cfg.kernel = "/nonexistent/kernel";
     expect_init_error("/nonexistent/kernel");
@@ -269,6 +269,10 @@ static void test_kernel_errors(void)
     config_default();
     cfg.kernel = path;
     expect_init_error("not a multiboot or Linux kernel");
+    config_default();
+    cfg.kernel = NULL;
+    cfg.bios = path;                    /* 1 KiB: not a BIOS image */
+    expect_init_error("multiple of 64 KiB");
     unlink(path);
 
     config_default();
