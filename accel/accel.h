@@ -52,6 +52,16 @@ typedef struct AccelOps {
     void (*state_changed)(Vcpu *cpu);
     /* Guest code in [addr, addr+len) of physical memory may have changed. */
     void (*invalidate_code)(Machine *m, uint64_t addr, uint64_t len);
+    /*
+     * Make every vCPU forget its TLB entries for the 4 KiB virtual page that
+     * holds addr, in every address-space/privilege index (as INVLPG on each
+     * of them would, global pages included), before it next runs guest code
+     * (the calling vCPU: before its next instruction). Called with the big
+     * lock held, possibly from a vCPU thread (pc-testdev's port 0xe4). NULL
+     * when the engine keeps no TLB of its own (kvm: the hardware's TLB is
+     * the guest's business). Translated code goes through invalidate_code.
+     */
+    void (*flush_page)(Machine *m, uint64_t addr);
 } AccelOps;
 
 extern const AccelOps accel_tcg_ops;

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The execution loop of the reference tier.
+ *
+ * At each block boundary: leave if asked (exit_request), pick up changes
+ * made from outside (memory map, A20, TLB shootdowns), take a pending NMI
+ * or INTR if it can be delivered (IF set, no STI/MOV SS shadow), return
+ * VCPU_EXIT_HALT while halted, then find the next TB (chained successor in
+ * the same page, else tb_find) and run its instructions. Each instruction
+ * runs with RIP at its own address and next_rip = RIP + length; the handler
+ * may change next_rip (branches) and the loop then copies it to RIP. A
+ * next_rip other than the fall-through, or an exit_tb request, leaves the
+ * block early. A fault unwinds to the sigsetjmp here, which delivers it
+ * (through x86_deliver_pending, which may itself unwind) and goes on.
+ *
+ * Lazy flags are materialised into rflags before returning, so
+ * Vcpu.state is architectural whenever the vCPU is outside vcpu_run.
+ */
+#include <inttypes.h>
+
+#include "accel/tcg/tcg.h"
+#include "softmmu/vcpu.h"
+#include "softmmu/main-loop.h"
+#include "softmmu/log.h"
+
+static void log_cpu_state(X86CPU *cpu)
+{
+    X86CPUState *s = cpu->s;
+    static const char *const names[16] = {
+        "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+        "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"
+    };
+    x86_flags_sync(cpu);
+    unsigned n = cpu->code_size == 8 ? 16 : 8;
+    for (unsigned k = 0; k < n; k++)
+        log_printf("%s=%016" PRIx64 "%s", names[k], s->regs[k], (k % 4 == 3) ? "\n" : " ");
+    log_printf("rip=%016" PRIx64 " rfl=%08" PRIx64 " cpl=%u cs=%04x ss=%04x ds=%04x "
+               "cr0=%08" PRIx64 " cr3=%08" PRIx64 "\n",
+               s->rip, s->rflags, cpu->cpl, s->segs[SEG_CS].selector,
+               s->segs[SEG_SS].selector, s->segs[SEG_DS].selector, s->cr0, s->cr3);
+}
+
+/* Run one TB; returns the number of instructions completed. */
+static inline unsigned tb_run(X86CPU *cpu, const TB *tb)
+{
+    X86CPUState *s = cpu->s;
+    const X86Insn *i = tb->insn, *end = tb->insn + tb->n;
+    uint64_t rip = s->rip;
+    unsigned n = 0;
+    for (; i < end; i++) {
+        uint64_t seq = rip + i->len;
+        cpu->next_rip = seq;
+        x86_handlers[i->op](cpu, i);
+        rip = cpu->next_rip;
+        s->rip = rip;
+        n++;
+        if (unlikely(rip != seq || cpu->exit_tb))
+            break;
+    }
+    return n;
+}
+
+static void handle_init_sipi(TcgVcpu *t, uint32_t req)
+{
+    X86CPU *cpu = &t->cpu;
+    X86CPUState *s = cpu->s;
+    if (req & CPU_INTERRUPT_INIT) {
+        atomic_fetch_and(&t->vcpu->interrupt_request, ~(uint32_t)CPU_INTERRUPT_INIT);
+        X86Msrs keep = s->msr;
+        x86_cpu_reset_state(s, t->vcpu->index);
+        s->msr.apic_base = keep.apic_base;
+        s->halted = true;
+        s->sipi_vector = -2;            /* waiting for SIPI */
+        x86_hflags_update(cpu);
+        tlb_flush(cpu);
+        cpu->cc_op = CC_OP_EFLAGS;
+    }
+    if (req & CPU_INTERRUPT_SIPI) {
+        atomic_fetch_and(&t->vcpu->interrupt_request, ~(uint32_t)CPU_INTERRUPT_SIPI);
+        if (s->sipi_vector == -2 || s->sipi_vector >= 0) {
+            /* The vector was stored by the APIC in sipi_vector (>= 0). */
+            int v = s->sipi_vector >= 0 ? s->sipi_vector : 0;
+            s->segs[SEG_CS].selector = (uint16_t)(v << 8);
+            s->segs[SEG_CS].base = (uint64_t)v << 12;
+            s->rip = 0;
+            s->halted = false;
+            s->sipi_vector = -1;
+            x86_hflags_update(cpu);
+        }
+    }
+}
+
+/* Outside-world checks at a block boundary. */
+static void boundary_sync(TcgVcpu *t)
+{
+    X86CPU *cpu = &t->cpu;
+    if (unlikely(atomic_load_explicit(&t->tm->view_gen, memory_order_relaxed) != t->view_gen)) {
+        tlb_refresh_view(t);
+        tlb_flush(cpu);
+        tb_flush(t);            /* physical addresses may now hold other bytes */
+    }
+    if (unlikely(cpu->a20_seen != cpu->s->a20_enabled)) {
+        cpu->a20_seen = cpu->s->a20_enabled;
+        x86_hflags_update(cpu);
+        tlb_flush(cpu);
+    }
+    if (unlikely(atomic_load_explicit(&t->flush_tlb, memory_order_relaxed))) {
+        atomic_store(&t->flush_tlb, false);
+        tlb_flush(cpu);
+    }
+}
+
+VcpuExit tcg_exec(TcgVcpu *t)
+{
+    X86CPU *cpu = &t->cpu;
+    X86CPUState *s = cpu->s;
+    Vcpu *v = t->vcpu;
+    volatile bool inhibit = s->interrupt_shadow;
+
+    if (t->reload) {
+        t->reload = false;
+        tlb_flush(cpu);
+    }
+    cpu->cc_op = CC_OP_EFLAGS;
+    x86_hflags_update(cpu);
+    tlb_refresh_view(t);
+
+    if (sigsetjmp(cpu->jmpbuf, 0)) {
+        /* A fault unwound here: RIP is the faulting instruction. */
+        cpu->exit_tb = false;
+        cpu->irq_inhibit_next = false;
+        cpu->halt_request = false;
+        if (cpu->excp_vector >= 0)
+            x86_deliver_pending(cpu);
+        if (cpu->shutdown) {
+            cpu->shutdown = false;
+            x86_flags_sync(cpu);
+            return VCPU_EXIT_SHUTDOWN;
+        }
+    }
+
+    for (;;) {
+        if (atomic_load_explicit(&v->exit_request, memory_order_relaxed)) {
+            atomic_store(&v->exit_request, false);
+            x86_flags_sync(cpu);
+            s->interrupt_shadow = inhibit;
+            return VCPU_EXIT_KICKED;
+        }
+        boundary_sync(t);
+
+        uint32_t req = atomic_load_explicit(&v->interrupt_request, memory_order_relaxed);
+        if (unlikely(req)) {
+            if (req & (CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI))
+                handle_init_sipi(t, req);
+            if ((req & CPU_INTERRUPT_NMI) && !s->nmi_masked && !inhibit) {
+                atomic_fetch_and(&v->interrupt_request, ~(uint32_t)CPU_INTERRUPT_NMI);
+                s->nmi_masked = true;
+                x86_deliver_interrupt(cpu, EXCP_NMI);
+            } else if ((req & CPU_INTERRUPT_HARD) && (s->rflags & FLAG_IF) && !inhibit &&
+                       v->irq_ack) {
+                bql_lock();
+                int vec = v->irq_ack(v);
+                bql_unlock();
+                if (vec >= 0) {
+                    x86_deliver_interrupt(cpu, vec);
+                }
+            }
+        }
+        inhibit = false;
+        if (s->halted) {
+            x86_flags_sync(cpu);
+            s->interrupt_shadow = false;
+            return VCPU_EXIT_HALT;
+        }
+
+        uint64_t pc = s->segs[SEG_CS].base + s->rip;
+        if (!cpu->lma)
+            pc = (uint32_t)pc;
+        uint32_t flags = cpu->code_size;
+        TB *tb = tb_find(t, pc, flags);
+
+        /*
+         * The chained inner loop: stay here while each block ends in a
+         * successor already linked to it and nothing asks for attention.
+         */
+        for (;;) {
+            if (unlikely(log_enabled(LOG_EXEC | LOG_CPU))) {
+                if (log_enabled(LOG_CPU))
+                    log_cpu_state(cpu);
+                if (log_enabled(LOG_EXEC))
+                    log_printf("Trace: [%016" PRIx64 "] %04x:%016" PRIx64 " n=%u\n",
+                               tb->pc, s->segs[SEG_CS].selector, s->rip, tb->n);
+            }
+            t->insns_executed += tb_run(cpu, tb);
+            if (unlikely(cpu->exit_tb | cpu->irq_inhibit_next | cpu->halt_request))
+                break;
+            if (unlikely(atomic_load_explicit(&v->exit_request, memory_order_relaxed) |
+                         (atomic_load_explicit(&v->interrupt_request, memory_order_relaxed) != 0)))
+                break;
+            pc = s->segs[SEG_CS].base + s->rip;
+            if (!cpu->lma)
+                pc = (uint32_t)pc;
+            flags = cpu->code_size;
+            TB *next = NULL;
+            for (unsigned k = 0; k < 2; k++) {
+                TB *n = tb->jmp[k];
+                if (n && tb->jmp_pc[k] == pc && n->flags == flags && !n->invalid) {
+                    next = n;
+                    break;
+                }
+            }
+            if (!next) {
+                next = tb_find(t, pc, flags);
+                if (!tb->invalid && ((tb->pc ^ pc) & ~0xfffull) == 0) {
+                    unsigned k = pc == tb->pc + tb->size ? 1 : 0;
+                    tb->jmp[k] = next;
+                    tb->jmp_pc[k] = pc;
+                }
+            }
+            tb = next;
+        }
+        cpu->exit_tb = false;
+        if (cpu->irq_inhibit_next) {
+            cpu->irq_inhibit_next = false;
+            inhibit = true;
+        }
+        cpu->halt_request = false;
+    }
+}

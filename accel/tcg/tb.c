@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Translation: decoding a block of guest code into a TB, and finding the TB
+ * for a pc (chained successor, jump cache, hash, or a new translation).
+ *
+ * Fetches go through the code TLB (tlb_code_ptr), which raises #PF for the
+ * block's first instruction with RIP at that instruction. An instruction
+ * that continues on the next page is only decoded as the first of a block:
+ * otherwise the block ends before it, so its fetch fault is precise too.
+ * Code in MMIO (no host pointer) is fetched byte by byte through the slow
+ * load path into a bounce buffer; such blocks are single instructions.
+ */
+#include <capstone/capstone.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "accel/tcg/tcg.h"
+#include "softmmu/log.h"
+
+static void tb_log_in_asm(const TB *tb, const uint8_t *bytes, unsigned code_size)
+{
+    csh h;
+    cs_mode mode = code_size == 8 ? CS_MODE_64 : code_size == 4 ? CS_MODE_32 : CS_MODE_16;
+    log_printf("IN: pc=0x%016" PRIx64 " phys=0x%" PRIx64 " (%u insns, %u bytes)\n",
+               tb->pc, tb->phys, tb->n, tb->size);
+    if (cs_open(CS_ARCH_X86, mode, &h) != CS_ERR_OK)
+        return;
+    cs_insn *insn;
+    size_t n = cs_disasm(h, bytes, tb->size, tb->pc, 0, &insn);
+    for (size_t k = 0; k < n; k++)
+        log_printf("0x%016" PRIx64 ":  %s %s\n", insn[k].address, insn[k].mnemonic, insn[k].op_str);
+    if (n)
+        cs_free(insn, n);
+    cs_close(&h);
+    log_printf("\n");
+}
+
+static uint64_t wrap_pc(const X86CPU *cpu, uint64_t pc)
+{
+    return cpu->lma ? pc : (uint32_t)pc;
+}
+
+TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
+{
+    X86CPU *cpu = &t->cpu;
+    uint64_t phys, phys2;
+    uint8_t *host = tlb_code_ptr(cpu, pc, &phys);
+    uint8_t bounce[32], logbuf[TB_MAX_INSNS * 15];
+    X86DecodeMode mode = { (uint8_t)flags, cpu->features };
+    TB *tb = tb_alloc(t);
+    unsigned off = 0, page_left = 0x1000 - (unsigned)(pc & 0xfff);
+
+    tb->pc = pc;
+    tb->phys = phys;
+    tb->flags = flags;
+    for (;;) {
+        X86Insn *insn = &tb->insn[tb->n];
+        X86DecodeStatus st;
+        const uint8_t *src = host ? host + off : NULL;
+        if (host)
+            st = x86_decode(&mode, src, page_left - off, insn);
+        else
+            st = X86_DEC_MORE;
+        if (st == X86_DEC_MORE) {
+            if (tb->n > 0)
+                break;
+            /* First instruction: gather up to 15 bytes across the boundary. */
+            unsigned have = host ? page_left - off : 0;
+            if (have)
+                memcpy(bounce, src, have);
+            for (unsigned k = have; k < 15; k++) {
+                uint64_t a = wrap_pc(cpu, pc + k);
+                uint8_t *p2 = tlb_code_ptr(cpu, a, &phys2);
+                if (!host || k == have) {
+                    if ((phys2 & ~0xfffull) != (phys & ~0xfffull))
+                        tb->phys2 = phys2 & ~0xfffull;
+                }
+                if (p2) {
+                    bounce[k] = *p2;
+                } else {
+                    bounce[k] = (uint8_t)x86_ld(cpu, a, 1);
+                }
+                if (x86_decode(&mode, bounce, k + 1, insn) != X86_DEC_MORE)
+                    break;
+            }
+            x86_decode(&mode, bounce, 15, insn);
+            memcpy(logbuf, bounce, insn->len);
+            off += insn->len;
+            tb->n++;
+            break;
+        }
+        if (log_enabled(LOG_IN_ASM))
+            memcpy(logbuf + off, src, insn->len);
+        off += insn->len;
+        tb->n++;
+        if (x86_insn_block_class(insn->op) || off >= page_left || tb->n == TB_MAX_INSNS)
+            break;
+    }
+    tb->size = (uint16_t)off;
+    if (tb->phys2 == (phys & ~0xfffull))
+        tb->phys2 = ~0ull;
+    tb_commit(t, tb);
+    if (log_enabled(LOG_IN_ASM))
+        tb_log_in_asm(tb, logbuf, flags);
+    return tb;
+}
+
+TB *tb_find(TcgVcpu *t, uint64_t pc, uint32_t flags)
+{
+    X86CPU *cpu = &t->cpu;
+    unsigned j = (unsigned)((pc ^ (pc >> TB_JC_BITS)) & ((1u << TB_JC_BITS) - 1));
+    TB *tb = t->jc[j];
+    if (tb && tb->pc == pc && tb->flags == flags && !tb->invalid)
+        return tb;
+    uint64_t phys;
+    tlb_code_ptr(cpu, pc, &phys);
+    tb = tb_lookup(t, pc, phys, flags);
+    if (!tb)
+        tb = tb_translate(t, pc, flags);
+    t->jc[j] = tb;
+    return tb;
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * accel_tcg_ops: the tcg engine behind the accelerator interface.
+ *
+ * init() registers a memory listener whose commit bumps a generation
+ * counter (vCPUs then refresh their FlatView, flush their TLB and TBs at
+ * the next block boundary) and installs the memory API's code-write hook,
+ * which turns writes by devices and DMA into TB invalidations. Each vCPU
+ * gets a TcgVcpu (X86CPU + TB cache + jump cache) in Vcpu.accel.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "accel/tcg/tcg.h"
+#include "cpu/x86/cpuid.h"
+#include "softmmu/machine.h"
+#include "softmmu/vcpu.h"
+#include "softmmu/log.h"
+
+static TcgMachine *tcg_hook_machine;    /* the machine whose code the hook guards */
+
+static bool tcg_available(Error *err)
+{
+    return true;
+}
+
+static void tcg_listener_commit(MemoryListener *l, FlatView *view)
+{
+    TcgMachine *tm = (TcgMachine *)((char *)l - offsetof(TcgMachine, listener));
+    atomic_fetch_add(&tm->view_gen, 1);
+}
+
+/* mr+offset was written by the memory API: find its guest-physical address(es). */
+static void tcg_code_write_hook(AddressSpace *as, MemoryRegion *mr, uint64_t offset,
+                                uint64_t len)
+{
+    TcgMachine *tm = tcg_hook_machine;
+    if (!tm || as != &tm->machine->as_mem)
+        return;
+    FlatView *view = as_get_view(as);
+    for (size_t k = 0; k < view->nr; k++) {
+        const FlatRange *fr = &view->ranges[k];
+        if (fr->mr != mr || offset + len <= fr->offset || offset >= fr->offset + fr->size)
+            continue;
+        uint64_t from = offset > fr->offset ? offset : fr->offset;
+        uint64_t to = offset + len < fr->offset + fr->size ? offset + len : fr->offset + fr->size;
+        tb_invalidate_phys_range(tm, fr->start + (from - fr->offset), to - from);
+    }
+    flatview_unref(view);
+}
+
+static int tcg_init(Machine *m, Error *err)
+{
+    TcgMachine *tm = calloc(1, sizeof(*tm));
+    if (!tm)
+        return error_setf(err, "tcg: out of memory");
+    tm->machine = m;
+    pthread_mutex_init(&tm->vcpus_lock, NULL);
+    if (!m->cpu_model && x86_cpu_model_new(NULL, &tm->default_model, err) < 0) {
+        free(tm);
+        return -1;
+    }
+    tm->listener.commit = tcg_listener_commit;
+    as_add_listener(&m->as_mem, &tm->listener);
+    m->accel_state = tm;
+    tcg_hook_machine = tm;
+    mem_code_write_hook = tcg_code_write_hook;
+    return 0;
+}
+
+static void tcg_cleanup(Machine *m)
+{
+    TcgMachine *tm = m->accel_state;
+    if (!tm)
+        return;
+    as_remove_listener(&m->as_mem, &tm->listener);
+    if (tcg_hook_machine == tm) {
+        tcg_hook_machine = NULL;
+        mem_code_write_hook = NULL;
+    }
+    x86_cpu_model_free(tm->default_model);
+    pthread_mutex_destroy(&tm->vcpus_lock);
+    free(tm);
+    m->accel_state = NULL;
+}
+
+static int tcg_vcpu_init(Vcpu *v, Error *err)
+{
+    Machine *m = v->machine;
+    TcgMachine *tm = m->accel_state;
+    TcgVcpu *t = aligned_alloc(64, (sizeof(TcgVcpu) + 63) & ~(size_t)63);
+    if (!t)
+        return error_setf(err, "tcg: out of memory");
+    memset(t, 0, sizeof(*t));
+    if (tb_cache_init(&t->tbc, err) < 0) {
+        free(t);
+        return -1;
+    }
+    t->vcpu = v;
+    t->tm = tm;
+    x86_cpu_init(&t->cpu, &v->state, v, m, m->cpu_model ? m->cpu_model : tm->default_model);
+    tlb_refresh_view(t);
+    pthread_mutex_lock(&tm->vcpus_lock);
+    t->next = tm->vcpus;
+    tm->vcpus = t;
+    pthread_mutex_unlock(&tm->vcpus_lock);
+    v->accel = t;
+    return 0;
+}
+
+static void tcg_vcpu_cleanup(Vcpu *v)
+{
+    TcgVcpu *t = v->accel;
+    if (!t)
+        return;
+    TcgMachine *tm = t->tm;
+    pthread_mutex_lock(&tm->vcpus_lock);
+    for (TcgVcpu **pp = &tm->vcpus; *pp; pp = &(*pp)->next)
+        if (*pp == t) {
+            *pp = t->next;
+            break;
+        }
+    pthread_mutex_unlock(&tm->vcpus_lock);
+    tb_cache_destroy(&t->tbc);
+    if (t->view)
+        flatview_unref(t->view);
+    free(t);
+    v->accel = NULL;
+}
+
+static VcpuExit tcg_vcpu_run(Vcpu *v)
+{
+    return tcg_exec(v->accel);
+}
+
+static void tcg_vcpu_kick(Vcpu *v)
+{
+    /* The loop polls exit_request and interrupt_request at every block. */
+}
+
+static void tcg_sync_state(Vcpu *v)
+{
+    /* Vcpu.state is architectural whenever vcpu_run is not running. */
+}
+
+static void tcg_state_changed(Vcpu *v)
+{
+    TcgVcpu *t = v->accel;
+    if (t)
+        t->reload = true;
+}
+
+static void tcg_invalidate_code(Machine *m, uint64_t addr, uint64_t len)
+{
+    if (m->accel_state)
+        tb_invalidate_phys_range(m->accel_state, addr, len);
+}
+
+const AccelOps accel_tcg_ops = {
+    .name = "tcg",
+    .available = tcg_available,
+    .init = tcg_init,
+    .cleanup = tcg_cleanup,
+    .vcpu_init = tcg_vcpu_init,
+    .vcpu_cleanup = tcg_vcpu_cleanup,
+    .vcpu_run = tcg_vcpu_run,
+    .vcpu_kick = tcg_vcpu_kick,
+    .sync_state = tcg_sync_state,
+    .state_changed = tcg_state_changed,
+    .invalidate_code = tcg_invalidate_code,
+};

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * accel/tcg's internal interface: translation blocks, the per-vCPU TB
+ * cache, the engine's per-vCPU and per-machine state.
+ *
+ * A TB is a run of pre-decoded instructions (X86Insn) starting at a linear
+ * pc, keyed by (pc, physical address of pc, flags). flags is what decoding
+ * depends on (the code size); everything else the semantics check at run
+ * time. A TB ends after a block-ending instruction (insn.def's class), at a
+ * page boundary, or when full; an instruction that crosses into the next
+ * page may only be the first of its TB, so that a fetch fault on the second
+ * page is raised with RIP at that instruction.
+ *
+ * Each vCPU owns its TB cache (arena, hash, jump cache, code pages), so
+ * flushing one never races with another vCPU executing. Invalidation of
+ * written code reaches every vCPU's cache under that cache's lock: the TBs
+ * that overlap the written bytes are marked invalid and unhashed; their
+ * memory stays valid until their owner flushes its arena, so a vCPU still
+ * inside one finishes it safely. Code pages keep a bitmap of the bytes
+ * covered by live TBs, which is what makes invalidation finer than a page.
+ */
+#ifndef TANDEM_TCG_H
+#define TANDEM_TCG_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "cpu/x86/x86.h"
+#include "softmmu/memory.h"
+#include "accel/accel.h"
+
+#define TB_MAX_INSNS 64
+#define TB_HASH_BITS 15
+#define TB_JC_BITS 12
+#define TB_PAGE_HASH_BITS 12
+
+typedef struct TB {
+    uint64_t pc;                /* linear address of the first byte */
+    uint64_t phys;              /* its physical address */
+    uint64_t phys2;             /* physical page of a second page, or -1 */
+    uint32_t flags;
+    uint16_t size;              /* bytes */
+    uint16_t n;                 /* instructions */
+    _Atomic bool invalid;
+    struct TB *hash_next;
+    struct TB *jmp[2];          /* chained successors (same page only) */
+    uint64_t jmp_pc[2];
+    X86Insn insn[];
+} TB;
+
+typedef struct TbPage {
+    uint64_t page;              /* physical page address */
+    TB **tbs;
+    unsigned n, cap;
+    uint64_t bitmap[64];        /* bytes covered by live TBs */
+    struct TbPage *next;
+} TbPage;
+
+typedef struct TbCache {
+    pthread_mutex_t lock;       /* hash, pages; taken by other vCPUs' writes */
+    uint8_t *arena;
+    size_t arena_size, arena_used;
+    TB *hash[1u << TB_HASH_BITS];
+    TbPage *pages[1u << TB_PAGE_HASH_BITS];
+    unsigned nr_pages_with_code;
+    uint64_t tb_count, flush_count;
+} TbCache;
+
+typedef struct TcgMachine TcgMachine;
+
+typedef struct TcgVcpu {
+    X86CPU cpu;                 /* first: the CPU core passes X86CPU * around */
+    Vcpu *vcpu;
+    TcgMachine *tm;
+    TbCache tbc;
+    TB *jc[1u << TB_JC_BITS];   /* virtual pc -> TB, flushed with the TLB */
+    FlatView *view;             /* memory map the TLB was filled from */
+    unsigned view_gen;
+    bool large_pages;           /* a large page is in the TLB: INVLPG flushes all */
+    bool reload;                /* state changed from outside */
+    _Atomic bool flush_tlb;     /* another vCPU found code on a page we may write */
+    uint64_t insns_executed;
+    struct TcgVcpu *next;       /* in TcgMachine.vcpus */
+} TcgVcpu;
+
+struct TcgMachine {
+    Machine *machine;
+    MemoryListener listener;
+    _Atomic unsigned view_gen;
+    pthread_mutex_t vcpus_lock;
+    TcgVcpu *vcpus;
+    X86CPUModel *default_model;
+};
+
+static inline TcgVcpu *tcg_vcpu(X86CPU *cpu)
+{
+    return (TcgVcpu *)cpu;
+}
+
+/* tb-cache.c */
+int tb_cache_init(TbCache *c, Error *err);
+void tb_cache_destroy(TbCache *c);
+void tb_flush(TcgVcpu *t);
+TB *tb_lookup(TcgVcpu *t, uint64_t pc, uint64_t phys, uint32_t flags);
+/* Allocate room for a TB of up to TB_MAX_INSNS, and commit it with n used. */
+TB *tb_alloc(TcgVcpu *t);
+void tb_commit(TcgVcpu *t, TB *tb);
+/* Invalidate the TBs of every vCPU that overlap [phys, phys+len). */
+void tb_invalidate_phys_range(TcgMachine *tm, uint64_t phys, uint64_t len);
+/* Does some TB of some vCPU cover the physical page? */
+bool tb_page_has_code(TcgMachine *tm, uint64_t page);
+
+/* tb.c */
+TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags);
+TB *tb_find(TcgVcpu *t, uint64_t pc, uint32_t flags);
+
+/* tlb.c */
+void tlb_refresh_view(TcgVcpu *t);
+uint64_t tlb_phys_ld(X86CPU *cpu, uint64_t pa, unsigned size);
+void tlb_phys_or(X86CPU *cpu, uint64_t pa, unsigned size, uint64_t bits);
+
+/* exec.c */
+VcpuExit tcg_exec(TcgVcpu *t);
+
+#endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bit instructions: BT/BTS/BTR/BTC, BSF/BSR, TZCNT/LZCNT, POPCNT, RDRAND.
+ *
+ * BT* with a register bit offset and a memory operand address the bit
+ * string relative to the operand: the signed offset selects the operand-
+ * sized word at ea + (offset >> log2(bits)) * size, as the SDM describes;
+ * an immediate offset is taken modulo the operand size. BT* define only CF
+ * (ZF is preserved, the rest are left as they were). BSF/BSR leave the
+ * destination unchanged for a zero source (what both vendors do) and set
+ * ZF; the other flags stay.
+ */
+#include "cpu/x86/x86.h"
+
+static void bt_op(X86CPU *cpu, const X86Insn *i, unsigned kind)
+{
+    unsigned sz = i->osz, bits = sz * 8;
+    uint64_t off = x86_op2_read(cpu, i);
+    uint64_t lin = 0, a;
+    if (i->k1 == K_REG || i->k2 == K_IMM) {
+        off &= bits - 1;
+        a = x86_op1_read(cpu, i, &lin);
+    } else {
+        int64_t soff = (int64_t)x86_sext(off, sz);
+        int64_t word = soff >> (__builtin_ctz(bits));
+        uint64_t ea = (x86_ea(cpu, i) + (uint64_t)(word * (int64_t)sz)) & x86_size_mask(i->asz);
+        lin = x86_lin(cpu, i->seg, ea);
+        a = x86_ld(cpu, lin, sz);
+        off = (uint64_t)soff & (bits - 1);
+    }
+    uint64_t bit = 1ull << off, r = a;
+    switch (kind) {
+    case 1: r = a | bit; break;
+    case 2: r = a & ~bit; break;
+    case 3: r = a ^ bit; break;
+    }
+    if (kind) {
+        if (i->k1 == K_REG)
+            x86_reg_write(cpu, i->r1, sz, r);
+        else
+            x86_st(cpu, lin, sz, r);
+    }
+    uint64_t fl = x86_get_rflags(cpu) & ~(uint64_t)FLAG_CF;
+    x86_set_arith(cpu, (uint32_t)fl | ((a & bit) ? FLAG_CF : 0));
+}
+
+void x86_op_bt(X86CPU *cpu, const X86Insn *i)  { bt_op(cpu, i, 0); }
+void x86_op_bts(X86CPU *cpu, const X86Insn *i) { bt_op(cpu, i, 1); }
+void x86_op_btr(X86CPU *cpu, const X86Insn *i) { bt_op(cpu, i, 2); }
+void x86_op_btc(X86CPU *cpu, const X86Insn *i) { bt_op(cpu, i, 3); }
+
+static void bsx_op(X86CPU *cpu, const X86Insn *i, bool reverse)
+{
+    unsigned sz = i->osz;
+    uint64_t v = x86_op2_read(cpu, i);
+    uint64_t fl = x86_get_rflags(cpu) & ~(uint64_t)FLAG_ZF;
+    if (v == 0) {
+        x86_set_arith(cpu, (uint32_t)fl | FLAG_ZF);
+        return;
+    }
+    x86_reg_write(cpu, i->r1, sz, reverse ? 63 - (uint64_t)__builtin_clzll(v)
+                                          : (uint64_t)__builtin_ctzll(v));
+    x86_set_arith(cpu, (uint32_t)fl);
+}
+
+void x86_op_bsf(X86CPU *cpu, const X86Insn *i) { bsx_op(cpu, i, false); }
+void x86_op_bsr(X86CPU *cpu, const X86Insn *i) { bsx_op(cpu, i, true); }
+
+static void cnt_flags(X86CPU *cpu, bool cf, bool zf)
+{
+    uint64_t fl = x86_get_rflags(cpu) & ~(uint64_t)(FLAG_CF | FLAG_ZF);
+    x86_set_arith(cpu, (uint32_t)fl | (cf ? FLAG_CF : 0) | (zf ? FLAG_ZF : 0));
+}
+
+void x86_op_tzcnt(X86CPU *cpu, const X86Insn *i)
+{
+    unsigned bits = i->osz * 8;
+    uint64_t v = x86_op2_read(cpu, i);
+    uint64_t r = v ? (uint64_t)__builtin_ctzll(v) : bits;
+    x86_reg_write(cpu, i->r1, i->osz, r);
+    cnt_flags(cpu, v == 0, r == 0);
+}
+
+void x86_op_lzcnt(X86CPU *cpu, const X86Insn *i)
+{
+    unsigned bits = i->osz * 8;
+    uint64_t v = x86_op2_read(cpu, i);
+    uint64_t r = v ? (uint64_t)__builtin_clzll(v) - (64 - bits) : bits;
+    x86_reg_write(cpu, i->r1, i->osz, r);
+    cnt_flags(cpu, v == 0, r == 0);
+}
+
+void x86_op_popcnt(X86CPU *cpu, const X86Insn *i)
+{
+    uint64_t v = x86_op2_read(cpu, i);
+    x86_reg_write(cpu, i->r1, i->osz, (uint64_t)__builtin_popcountll(v));
+    x86_set_arith(cpu, v ? 0 : FLAG_ZF);
+}
+
+void x86_op_rdrand(X86CPU *cpu, const X86Insn *i)
+{
+    /* Not advertised by any model yet; the decoder never selects it. */
+    x86_raise_exception(cpu, EXCP_UD);
+}

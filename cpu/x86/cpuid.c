@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CPU models, -cpu parsing and the CPUID instruction.
+ *
+ * The feature table lists every feature name tandem knows, with its CPUID
+ * bit and whether the CPU core implements it. A model's bits are always a
+ * subset of the implemented ones; asking for an unimplemented feature is an
+ * error rather than a silent lie in CPUID. Leaves beyond the model's
+ * maxima read as zero.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/x86/cpuid.h"
+#include "cpu/x86/x86.h"
+#include "softmmu/vcpu.h"
+
+typedef struct FeatureBit {
+    const char *name;
+    uint8_t word, bit;
+    bool implemented;
+    uint8_t decode;     /* FEAT_* gating decoder rows, or FEAT_NONE */
+} FeatureBit;
+
+static const FeatureBit feature_bits[] = {
+    { "fpu",     X86_FW_1_EDX, 0,  false, FEAT_NONE },
+    { "vme",     X86_FW_1_EDX, 1,  false, FEAT_NONE },
+    { "de",      X86_FW_1_EDX, 2,  false, FEAT_NONE },
+    { "pse",     X86_FW_1_EDX, 3,  true,  FEAT_NONE },
+    { "tsc",     X86_FW_1_EDX, 4,  true,  FEAT_TSC },
+    { "msr",     X86_FW_1_EDX, 5,  true,  FEAT_MSR },
+    { "pae",     X86_FW_1_EDX, 6,  true,  FEAT_NONE },
+    { "cx8",     X86_FW_1_EDX, 8,  true,  FEAT_CX8 },
+    { "apic",    X86_FW_1_EDX, 9,  false, FEAT_NONE },
+    { "sep",     X86_FW_1_EDX, 11, true,  FEAT_SEP },
+    { "mtrr",    X86_FW_1_EDX, 12, true,  FEAT_NONE },
+    { "pge",     X86_FW_1_EDX, 13, true,  FEAT_NONE },
+    { "cmov",    X86_FW_1_EDX, 15, true,  FEAT_CMOV },
+    { "pat",     X86_FW_1_EDX, 16, true,  FEAT_NONE },
+    { "pse36",   X86_FW_1_EDX, 17, true,  FEAT_NONE },
+    { "clflush", X86_FW_1_EDX, 19, false, FEAT_NONE },
+    { "mmx",     X86_FW_1_EDX, 23, false, FEAT_NONE },
+    { "fxsr",    X86_FW_1_EDX, 24, false, FEAT_NONE },
+    { "sse",     X86_FW_1_EDX, 25, false, FEAT_NONE },
+    { "sse2",    X86_FW_1_EDX, 26, false, FEAT_NONE },
+    { "sse3",    X86_FW_1_ECX, 0,  false, FEAT_NONE },
+    { "vmx",     X86_FW_1_ECX, 5,  false, FEAT_NONE },
+    { "cx16",    X86_FW_1_ECX, 13, false, FEAT_CX16 },
+    { "x2apic",  X86_FW_1_ECX, 21, false, FEAT_NONE },
+    { "movbe",   X86_FW_1_ECX, 22, true,  FEAT_MOVBE },
+    { "popcnt",  X86_FW_1_ECX, 23, true,  FEAT_POPCNT },
+    { "xsave",   X86_FW_1_ECX, 26, false, FEAT_NONE },
+    { "rdrand",  X86_FW_1_ECX, 30, false, FEAT_RDRAND },
+    { "hypervisor", X86_FW_1_ECX, 31, true, FEAT_NONE },
+    { "fsgsbase", X86_FW_7_EBX, 0, false, FEAT_FSGSBASE },
+    { "bmi1",    X86_FW_7_EBX, 3,  false, FEAT_BMI1 },
+    { "smep",    X86_FW_7_EBX, 7,  false, FEAT_NONE },
+    { "bmi2",    X86_FW_7_EBX, 8,  false, FEAT_NONE },
+    { "adx",     X86_FW_7_EBX, 19, true,  FEAT_ADX },
+    { "smap",    X86_FW_7_EBX, 20, false, FEAT_NONE },
+    { "syscall", X86_FW_81_EDX, 11, true, FEAT_SYSCALL },
+    { "nx",      X86_FW_81_EDX, 20, true, FEAT_NONE },
+    { "pdpe1gb", X86_FW_81_EDX, 26, true, FEAT_NONE },
+    { "rdtscp",  X86_FW_81_EDX, 27, true, FEAT_RDTSCP },
+    { "lm",      X86_FW_81_EDX, 29, true, FEAT_NONE },
+    { "lahf_lm", X86_FW_81_ECX, 0, true,  FEAT_LAHF64 },
+    { "svm",     X86_FW_81_ECX, 2, false, FEAT_NONE },
+    { "abm",     X86_FW_81_ECX, 5, true,  FEAT_LZCNT },
+};
+#define NFEAT (sizeof(feature_bits) / sizeof(feature_bits[0]))
+
+typedef struct ModelDef {
+    const char *name;
+    const char *features;       /* space separated */
+    uint32_t family, model, stepping;
+} ModelDef;
+
+static const ModelDef model_defs[] = {
+    { "tandem", "pse tsc msr pae cx8 sep mtrr pge cmov pat pse36 popcnt movbe hypervisor "
+                "adx syscall nx pdpe1gb rdtscp lm lahf_lm abm", 6, 0x3a, 9 },
+    { "tandem32", "pse tsc msr pae cx8 sep mtrr pge cmov pat pse36 hypervisor", 6, 0x0d, 6 },
+};
+
+static const FeatureBit *feature_find(const char *name, size_t len)
+{
+    for (size_t k = 0; k < NFEAT; k++)
+        if (strlen(feature_bits[k].name) == len && !strncmp(feature_bits[k].name, name, len))
+            return &feature_bits[k];
+    return NULL;
+}
+
+static int feature_set(X86CPUModel *m, const char *name, size_t len, bool on, Error *err)
+{
+    const FeatureBit *f = feature_find(name, len);
+    if (!f)
+        return error_setf(err, "unknown CPU feature '%.*s'", (int)len, name);
+    if (on && !f->implemented)
+        return error_setf(err, "CPU feature '%s' is not implemented by tandem's CPU yet", f->name);
+    if (on)
+        m->features[f->word] |= 1u << f->bit;
+    else
+        m->features[f->word] &= ~(1u << f->bit);
+    return 0;
+}
+
+int x86_cpu_model_new(const char *spec, X86CPUModel **out, Error *err)
+{
+    const char *p = spec && *spec ? spec : "tandem";
+    size_t n = strcspn(p, ",");
+    const ModelDef *def = NULL;
+    for (size_t k = 0; k < sizeof(model_defs) / sizeof(model_defs[0]); k++)
+        if (strlen(model_defs[k].name) == n && !strncmp(model_defs[k].name, p, n))
+            def = &model_defs[k];
+    if (!def)
+        return error_setf(err, "unknown CPU model '%.*s' (known: tandem, tandem32)", (int)n, p);
+
+    X86CPUModel *m = calloc(1, sizeof(*m));
+    if (!m)
+        return error_setf(err, "out of memory");
+    snprintf(m->name, sizeof(m->name), "%s", def->name);
+    memcpy(m->vendor, "GenuineIntel", 13);
+    snprintf(m->brand, sizeof(m->brand), "tandem %s CPU", def->name);
+    m->family = def->family;
+    m->model = def->model;
+    m->stepping = def->stepping;
+    m->max_leaf = 7;
+    m->max_ext_leaf = 0x80000008;
+    m->phys_bits = 40;
+    m->virt_bits = 48;
+    for (const char *f = def->features; *f;) {
+        size_t len = strcspn(f, " ");
+        feature_set(m, f, len, true, NULL);
+        f += len;
+        while (*f == ' ')
+            f++;
+    }
+    p += n;
+    while (*p == ',') {
+        p++;
+        n = strcspn(p, ",");
+        const char *eq = memchr(p, '=', n);
+        int rc;
+        if (n && (p[0] == '+' || p[0] == '-')) {
+            rc = feature_set(m, p + 1, n - 1, p[0] == '+', err);
+        } else if (eq) {
+            size_t vl = n - (size_t)(eq + 1 - p);
+            bool on = vl == 2 && !strncmp(eq + 1, "on", 2);
+            bool off = vl == 3 && !strncmp(eq + 1, "off", 3);
+            if (!on && !off)
+                rc = error_setf(err, "CPU feature value must be on or off: '%.*s'", (int)n, p);
+            else
+                rc = feature_set(m, p, (size_t)(eq - p), on, err);
+        } else {
+            rc = error_setf(err, "bad CPU option '%.*s' (use +feat, -feat or feat=on|off)",
+                            (int)n, p);
+        }
+        if (rc < 0) {
+            free(m);
+            return -1;
+        }
+        p += n;
+    }
+    *out = m;
+    return 0;
+}
+
+void x86_cpu_model_free(X86CPUModel *model)
+{
+    free(model);
+}
+
+void x86_cpu_model_features(const X86CPUModel *model, uint8_t *feat)
+{
+    memset(feat, 0, FEAT_COUNT);
+    for (size_t k = 0; k < NFEAT; k++) {
+        const FeatureBit *f = &feature_bits[k];
+        if (f->decode != FEAT_NONE && model &&
+            (model->features[f->word] >> f->bit) & 1)
+            feat[f->decode] = 1;
+    }
+    feat[FEAT_CPUID] = 1;
+}
+
+static void put_str(uint32_t *regs, const char *s)
+{
+    memcpy(regs, s, 16);
+}
+
+void x86_cpuid_model_query(const X86CPUModel *m, uint32_t apic_id, uint32_t leaf,
+                           uint32_t sub, uint32_t out[4])
+{
+    memset(out, 0, 4 * sizeof(uint32_t));
+    if (!m)
+        return;
+    if (leaf < 0x80000000u ? leaf > m->max_leaf : leaf > m->max_ext_leaf)
+        return;
+    switch (leaf) {
+    case 0:
+        out[0] = m->max_leaf;
+        memcpy(&out[1], m->vendor, 4);
+        memcpy(&out[3], m->vendor + 4, 4);
+        memcpy(&out[2], m->vendor + 8, 4);
+        break;
+    case 1: {
+        uint32_t fam = m->family, mod = m->model;
+        out[0] = m->stepping | ((mod & 0xf) << 4) | ((fam > 15 ? 15 : fam) << 8) |
+                 ((mod >> 4) << 16) | ((fam > 15 ? fam - 15 : 0) << 20);
+        out[1] = (apic_id << 24) | (1u << 16) | (8u << 8);
+        out[2] = m->features[X86_FW_1_ECX];
+        out[3] = m->features[X86_FW_1_EDX];
+        break;
+    }
+    case 7:
+        if (sub == 0) {
+            out[1] = m->features[X86_FW_7_EBX];
+            out[2] = m->features[X86_FW_7_ECX];
+            out[3] = m->features[X86_FW_7_EDX];
+        }
+        break;
+    case 0x80000000u:
+        out[0] = m->max_ext_leaf;
+        memcpy(&out[1], m->vendor, 4);
+        memcpy(&out[3], m->vendor + 4, 4);
+        memcpy(&out[2], m->vendor + 8, 4);
+        break;
+    case 0x80000001u:
+        out[2] = m->features[X86_FW_81_ECX];
+        out[3] = m->features[X86_FW_81_EDX];
+        break;
+    case 0x80000002u: case 0x80000003u: case 0x80000004u: {
+        char b[49] = { 0 };
+        memcpy(b, m->brand, strlen(m->brand));
+        put_str(out, b + (leaf - 0x80000002u) * 16);
+        break;
+    }
+    case 0x80000008u:
+        out[0] = m->phys_bits | ((uint32_t)m->virt_bits << 8);
+        break;
+    }
+}
+
+void x86_cpuid_query(const X86CPU *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+    uint32_t apic = cpu->vcpu ? (uint32_t)cpu->vcpu->index : 0;
+    x86_cpuid_model_query(cpu->model, apic, leaf, sub, out);
+}
+
+void x86_op_cpuid(X86CPU *cpu, const X86Insn *i)
+{
+    X86CPUState *s = cpu->s;
+    uint32_t out[4];
+    x86_cpuid_query(cpu, (uint32_t)s->regs[R_EAX], (uint32_t)s->regs[R_ECX], out);
+    s->regs[R_EAX] = out[0];
+    s->regs[R_EBX] = out[1];
+    s->regs[R_ECX] = out[2];
+    s->regs[R_EDX] = out[3];
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CPU models and CPUID.
+ *
+ * A model is a name, a vendor/family/model/stepping signature and a set of
+ * feature bits, each bit the one CPUID reports. `-cpu NAME[,+feat,-feat,
+ * feat=on|off]` picks a model and edits its features. Only features the CPU
+ * core implements can be switched on: a model never advertises what tcg
+ * cannot do (kvm may filter further by what the host supports). The same
+ * model answers CPUID for both engines.
+ */
+#ifndef TANDEM_X86_CPUID_H
+#define TANDEM_X86_CPUID_H
+
+#include <stdint.h>
+
+#include "softmmu/error.h"
+
+/* Feature words: which CPUID register a feature bit lives in. */
+enum {
+    X86_FW_1_EDX, X86_FW_1_ECX, X86_FW_7_EBX, X86_FW_7_ECX, X86_FW_7_EDX,
+    X86_FW_81_EDX, X86_FW_81_ECX, X86_FW_COUNT
+};
+
+typedef struct X86CPUModel {
+    char name[32];
+    char vendor[13];            /* 12 characters, as CPUID leaf 0 spells them */
+    char brand[49];
+    uint32_t family, model, stepping;
+    uint32_t features[X86_FW_COUNT];
+    uint32_t max_leaf, max_ext_leaf;
+    uint8_t phys_bits, virt_bits;
+} X86CPUModel;
+
+/* Parse a -cpu spec (NULL: the default model) into a new model. */
+int x86_cpu_model_new(const char *spec, X86CPUModel **out, Error *err);
+void x86_cpu_model_free(X86CPUModel *model);
+
+/* The decoder's per-row feature flags (FEAT_* in insn.h) for a model. */
+void x86_cpu_model_features(const X86CPUModel *model, uint8_t *feat);
+
+/* CPUID leaf/subleaf for a CPU with this model and APIC id. */
+void x86_cpuid_model_query(const X86CPUModel *model, uint32_t apic_id, uint32_t leaf,
+                           uint32_t sub, uint32_t out[4]);
+
+#endif

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CPU core's internal interface, shared by cpu/x86/ and accel/tcg/.
+ *
+ * X86CPU is the executing CPU: a pointer to the architectural X86CPUState
+ * (which lives in the Vcpu, where devices and the rest of tandem see it),
+ * plus what execution caches: lazy condition codes, the mode derived from
+ * CR0/EFER/CS/SS ("hflags"), the softmmu TLB, the exception being raised.
+ *
+ * Lazy flags: arithmetic records its inputs and result (cc_op, cc_size,
+ * cc_dst, cc_src1, cc_src2, cc_aux) and the six arithmetic flags are
+ * computed only when read. While cc_op != CC_OP_EFLAGS the CF/PF/AF/ZF/SF/OF
+ * bits of s->rflags are stale; x86_flags_sync() folds them back, and is
+ * called before anyone outside the semantics may look (exceptions, exits,
+ * traces, PUSHF). Anything that writes rflags wholesale sets CC_OP_EFLAGS.
+ *
+ * Faults: x86_raise_exception() records the event and siglongjmps to the
+ * execution loop. Handlers therefore do every access that can fault before
+ * they change architectural state, so the state seen by the exception
+ * handler is that before the faulting instruction (REP instructions update
+ * their registers per iteration, which keeps their progress).
+ *
+ * The mode cache (code_size, stack_size, cpl, mmu_idx, ...) is recomputed by
+ * x86_hflags_update() after any change to CR0, CR4, EFER, CS, SS or RFLAGS.VM.
+ */
+#ifndef TANDEM_X86_H
+#define TANDEM_X86_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cpu/x86/cpu.h"
+#include "cpu/x86/insn.h"
+#include "accel/tcg/tlb.h"
+
+typedef struct Vcpu Vcpu;
+typedef struct Machine Machine;
+typedef struct X86CPUModel X86CPUModel;
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Exception vectors */
+enum {
+    EXCP_DE = 0, EXCP_DB = 1, EXCP_NMI = 2, EXCP_BP = 3, EXCP_OF = 4,
+    EXCP_BR = 5, EXCP_UD = 6, EXCP_NM = 7, EXCP_DF = 8, EXCP_TS = 10,
+    EXCP_NP = 11, EXCP_SS = 12, EXCP_GP = 13, EXCP_PF = 14, EXCP_MF = 16,
+    EXCP_AC = 17, EXCP_MC = 18, EXCP_XM = 19,
+};
+
+/* Lazy condition-code operations */
+enum {
+    CC_OP_EFLAGS,   /* s->rflags holds the flags */
+    CC_OP_ADD, CC_OP_ADC, CC_OP_SUB, CC_OP_SBB, CC_OP_LOGIC, CC_OP_INC, CC_OP_DEC,
+};
+#define FLAGS_ARITH (FLAG_CF | FLAG_PF | FLAG_AF | FLAG_ZF | FLAG_SF | FLAG_OF)
+
+/* Page-fault error code bits */
+#define PF_P    0x01
+#define PF_W    0x02
+#define PF_U    0x04
+#define PF_RSVD 0x08
+#define PF_I    0x10
+
+/* Access kinds for the MMU */
+enum { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
+
+/* Control-register bits beyond cpu.h */
+#define CR4_VME   (1u << 0)
+#define CR4_PVI   (1u << 1)
+#define CR4_TSD   (1u << 2)
+#define CR4_DE    (1u << 3)
+#define CR4_PSE   (1u << 4)
+#define CR4_PGE   (1u << 7)
+#define CR4_OSFXSR (1u << 9)
+#define CR4_FSGSBASE (1u << 16)
+#define CR4_SMEP  (1u << 20)
+#define CR4_SMAP  (1u << 21)
+
+typedef struct X86CPU {
+    X86CPUState *s;
+    Vcpu *vcpu;
+    Machine *machine;
+
+    /* lazy flags */
+    uint64_t cc_dst, cc_src1, cc_src2;
+    uint8_t cc_op, cc_size;
+    uint8_t cc_aux;                 /* carry in (ADC/SBB), old CF (INC/DEC) */
+
+    uint64_t next_rip;              /* RIP after the executing instruction */
+
+    /* mode cache, see x86_hflags_update() */
+    uint8_t code_size;              /* 2, 4, 8 */
+    uint8_t stack_size;             /* 2, 4, 8 */
+    uint8_t cpl;
+    uint8_t mmu_idx;
+    bool pe, vm86, lma, paging;
+    uint64_t a20_mask;
+    bool a20_seen;                  /* s->a20_enabled the TLB was filled with */
+
+    /* exception unwinding */
+    sigjmp_buf jmpbuf;
+    int excp_vector;                /* -1: none */
+    uint32_t excp_error;
+    bool excp_has_error;
+    bool excp_soft;                 /* INT n / INT3 / INTO: return to next_rip */
+    int delivering;                 /* vector being delivered, -1 none (for #DF) */
+    bool shutdown;                  /* triple fault happened */
+
+    /* execution-loop requests raised by handlers */
+    bool halt_request;
+    bool irq_inhibit_next;          /* STI / MOV SS: shadow for one instruction */
+    bool exit_tb;                   /* leave the block after this instruction (SMC) */
+
+    Tlb tlb;
+    void *tbc;                      /* accel/tcg's TB cache (private) */
+
+    uint8_t features[FEAT_COUNT];   /* what CPUID advertises, per decode row */
+    const X86CPUModel *model;
+    uint64_t tsc_base_ns;
+} X86CPU;
+
+/* ---- handlers (derived from insn.def) ---- */
+typedef void (*X86Handler)(X86CPU *cpu, const X86Insn *i);
+#define X86_INSN(id, mnem, handler, map, opc, ext, pfx, modc, form, osz, imm, feat, attr, icpt) \
+    void x86_op_##handler(X86CPU *cpu, const X86Insn *i);
+#include "cpu/x86/insn.def"
+#undef X86_INSN
+extern const X86Handler x86_handlers[X86_INSN_COUNT];
+
+/* ---- exceptions (excp.c) ---- */
+_Noreturn void x86_raise_exception(X86CPU *cpu, int vector);
+_Noreturn void x86_raise_exception_err(X86CPU *cpu, int vector, uint32_t error);
+/* A software interrupt (INT n, INT3, INTO): delivered with RIP = next_rip. */
+_Noreturn void x86_raise_soft_interrupt(X86CPU *cpu, int vector);
+/*
+ * Deliver the event recorded in cpu->excp_* (from the execution loop, after
+ * the unwind); escalates to #DF and to shutdown as the SDM's table says.
+ * May itself unwind (a fault while delivering); the loop calls it again.
+ */
+void x86_deliver_pending(X86CPU *cpu);
+/* Deliver an external interrupt or NMI at an instruction boundary. */
+void x86_deliver_interrupt(X86CPU *cpu, int vector);
+
+static inline uint64_t x86_size_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+/* ---- flags (flags.c) ---- */
+uint32_t x86_cc_compute(const X86CPU *cpu);
+bool x86_cond_slow(X86CPU *cpu, unsigned cc);
+
+static inline void x86_flags_sync(X86CPU *cpu)
+{
+    if (cpu->cc_op != CC_OP_EFLAGS) {
+        cpu->s->rflags = (cpu->s->rflags & ~(uint64_t)FLAGS_ARITH) | x86_cc_compute(cpu);
+        cpu->cc_op = CC_OP_EFLAGS;
+    }
+}
+
+static inline uint64_t x86_get_rflags(X86CPU *cpu)
+{
+    x86_flags_sync(cpu);
+    return cpu->s->rflags;
+}
+
+/* Set the six arithmetic flags from 'arith' (other bits ignored). */
+static inline void x86_set_arith(X86CPU *cpu, uint32_t arith)
+{
+    cpu->s->rflags = (cpu->s->rflags & ~(uint64_t)FLAGS_ARITH) | (arith & FLAGS_ARITH);
+    cpu->cc_op = CC_OP_EFLAGS;
+}
+
+static inline bool x86_get_cf(X86CPU *cpu)
+{
+    switch (cpu->cc_op) {
+    case CC_OP_EFLAGS: return cpu->s->rflags & FLAG_CF;
+    case CC_OP_LOGIC: return false;
+    case CC_OP_INC: case CC_OP_DEC: return cpu->cc_aux;
+    default: return x86_cc_compute(cpu) & FLAG_CF;
+    }
+}
+
+static inline void x86_set_cc(X86CPU *cpu, unsigned op, unsigned size, uint64_t dst,
+                              uint64_t src1, uint64_t src2)
+{
+    cpu->cc_op = (uint8_t)op;
+    cpu->cc_size = (uint8_t)size;
+    cpu->cc_dst = dst;
+    cpu->cc_src1 = src1;
+    cpu->cc_src2 = src2;
+}
+
+/* Evaluate condition code cc (0..15, as in Jcc's low nibble). */
+static inline bool x86_cond(X86CPU *cpu, unsigned cc)
+{
+    if (cpu->cc_op != CC_OP_EFLAGS && (cc >> 1) == 2)        /* Z / NZ */
+        return ((cpu->cc_dst & x86_size_mask(cpu->cc_size)) == 0) ^ (cc & 1);
+    if (cpu->cc_op != CC_OP_EFLAGS && (cc >> 1) == 4)        /* S / NS */
+        return ((cpu->cc_dst >> (cpu->cc_size * 8 - 1)) & 1) ^ (cc & 1);
+    if (cpu->cc_op == CC_OP_SUB) {
+        unsigned bits = cpu->cc_size * 8;
+        uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
+        uint64_t a = cpu->cc_src1 & mask, b = cpu->cc_src2 & mask;
+        int64_t sa = (int64_t)(a << (64 - bits)), sb = (int64_t)(b << (64 - bits));
+        switch (cc) {
+        case 2: return a < b;
+        case 3: return a >= b;
+        case 4: return a == b;
+        case 5: return a != b;
+        case 6: return a <= b;
+        case 7: return a > b;
+        case 12: return sa < sb;
+        case 13: return sa >= sb;
+        case 14: return sa <= sb;
+        case 15: return sa > sb;
+        }
+    }
+    return x86_cond_slow(cpu, cc);
+}
+
+/* ---- registers ---- */
+
+static inline uint64_t x86_sext(uint64_t v, unsigned size)
+{
+    switch (size) {
+    case 1: return (uint64_t)(int64_t)(int8_t)v;
+    case 2: return (uint64_t)(int64_t)(int16_t)v;
+    case 4: return (uint64_t)(int64_t)(int32_t)v;
+    default: return v;
+    }
+}
+
+static inline uint64_t x86_reg_read(const X86CPU *cpu, unsigned r, unsigned size)
+{
+    if (size == 1 && r >= X86_REG_AH)
+        return (uint8_t)(cpu->s->regs[r - X86_REG_AH] >> 8);
+    return cpu->s->regs[r] & x86_size_mask(size);
+}
+
+static inline void x86_reg_write(X86CPU *cpu, unsigned r, unsigned size, uint64_t v)
+{
+    uint64_t *p;
+    switch (size) {
+    case 1:
+        if (r >= X86_REG_AH) {
+            p = &cpu->s->regs[r - X86_REG_AH];
+            *p = (*p & ~0xff00ull) | ((v & 0xff) << 8);
+        } else {
+            p = &cpu->s->regs[r];
+            *p = (*p & ~0xffull) | (v & 0xff);
+        }
+        break;
+    case 2:
+        p = &cpu->s->regs[r];
+        *p = (*p & ~0xffffull) | (v & 0xffff);
+        break;
+    case 4:
+        cpu->s->regs[r] = (uint32_t)v;
+        break;
+    default:
+        cpu->s->regs[r] = v;
+    }
+}
+
+/* ---- memory ---- */
+static inline uint64_t x86_seg_base(const X86CPU *cpu, unsigned seg)
+{
+    return seg < SEG_COUNT ? cpu->s->segs[seg].base : 0;
+}
+
+/* Linear address of seg:ea (64-bit in long mode, else wrapped to 32 bits). */
+static inline uint64_t x86_lin(const X86CPU *cpu, unsigned seg, uint64_t ea)
+{
+    uint64_t lin = x86_seg_base(cpu, seg) + ea;
+    return cpu->lma ? lin : (uint32_t)lin;
+}
+
+/* Effective address (offset in the segment) of the memory operand. */
+static inline uint64_t x86_ea(const X86CPU *cpu, const X86Insn *i)
+{
+    uint64_t ea = (uint64_t)i->disp;
+    if (i->base != X86_BASE_NONE)
+        ea += i->base == X86_BASE_RIP ? cpu->next_rip : cpu->s->regs[i->base];
+    if (i->index != X86_BASE_NONE)
+        ea += cpu->s->regs[i->index] << i->scale;
+    return ea & x86_size_mask(i->asz);
+}
+
+static inline uint64_t x86_insn_lin(const X86CPU *cpu, const X86Insn *i)
+{
+    return x86_lin(cpu, i->seg, x86_ea(cpu, i));
+}
+
+static inline uint64_t x86_host_ld(const void *p, unsigned size)
+{
+    switch (size) {
+    case 1: return *(const uint8_t *)p;
+    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+static inline void x86_host_st(void *p, unsigned size, uint64_t v)
+{
+    switch (size) {
+    case 1: *(uint8_t *)p = (uint8_t)v; break;
+    case 2: { uint16_t w = (uint16_t)v; memcpy(p, &w, 2); break; }
+    case 4: { uint32_t w = (uint32_t)v; memcpy(p, &w, 4); break; }
+    default: memcpy(p, &v, 8);
+    }
+}
+
+static inline uint64_t x86_ld_idx(X86CPU *cpu, uint64_t lin, unsigned size, unsigned idx)
+{
+    const TlbEntry *e = &cpu->tlb.t[idx][(lin >> 12) & (TLB_SIZE - 1)];
+    if (likely(e->addr_read == (lin & ~0xfffull) && (lin & 0xfff) + size <= 0x1000))
+        return x86_host_ld((void *)(uintptr_t)(lin + e->addend), size);
+    return tlb_ld_slow(cpu, lin, size, idx);
+}
+
+static inline void x86_st_idx(X86CPU *cpu, uint64_t lin, unsigned size, uint64_t v,
+                              unsigned idx)
+{
+    const TlbEntry *e = &cpu->tlb.t[idx][(lin >> 12) & (TLB_SIZE - 1)];
+    if (likely(e->addr_write == (lin & ~0xfffull) && (lin & 0xfff) + size <= 0x1000)) {
+        x86_host_st((void *)(uintptr_t)(lin + e->addend), size, v);
+        return;
+    }
+    tlb_st_slow(cpu, lin, size, v, idx);
+}
+
+/* Accesses with the current privilege (data) and supervisor ones (system
+ * structures: descriptor tables, TSS, IDT, which are "implicit supervisor"). */
+static inline uint64_t x86_ld(X86CPU *cpu, uint64_t lin, unsigned size)
+{
+    return x86_ld_idx(cpu, lin, size, cpu->mmu_idx);
+}
+static inline void x86_st(X86CPU *cpu, uint64_t lin, unsigned size, uint64_t v)
+{
+    x86_st_idx(cpu, lin, size, v, cpu->mmu_idx);
+}
+static inline uint64_t x86_ld_kernel(X86CPU *cpu, uint64_t lin, unsigned size)
+{
+    return x86_ld_idx(cpu, lin, size, 0);
+}
+static inline void x86_st_kernel(X86CPU *cpu, uint64_t lin, unsigned size, uint64_t v)
+{
+    x86_st_idx(cpu, lin, size, v, 0);
+}
+
+/* Operand access for the normalised forms (see insn.h). */
+static inline __attribute__((always_inline)) uint64_t x86_op1_read(X86CPU *cpu, const X86Insn *i, uint64_t *lin)
+{
+    if (i->k1 == K_REG)
+        return x86_reg_read(cpu, i->r1, i->osz);
+    *lin = x86_insn_lin(cpu, i);
+    return x86_ld(cpu, *lin, i->osz);
+}
+
+static inline __attribute__((always_inline)) void x86_op1_write(X86CPU *cpu, const X86Insn *i, uint64_t lin, uint64_t v)
+{
+    if (i->k1 == K_REG)
+        x86_reg_write(cpu, i->r1, i->osz, v);
+    else
+        x86_st(cpu, lin, i->osz, v);
+}
+
+static inline __attribute__((always_inline)) uint64_t x86_op2_read(X86CPU *cpu, const X86Insn *i)
+{
+    switch (i->k2) {
+    case K_REG: return x86_reg_read(cpu, i->r2, i->osz);
+    case K_IMM: return i->imm & x86_size_mask(i->osz);
+    default:    return x86_ld(cpu, x86_insn_lin(cpu, i), i->osz);
+    }
+}
+
+/* Read an r/m operand of 'size' (MOVZX/MOVSX sources, shift counts). */
+static inline uint64_t x86_op2_read_size(X86CPU *cpu, const X86Insn *i, unsigned size)
+{
+    if (i->k2 == K_REG)
+        return x86_reg_read(cpu, i->r2, size);
+    return x86_ld(cpu, x86_insn_lin(cpu, i), size);
+}
+
+/* ---- stack (stack.c) ---- */
+void x86_push(X86CPU *cpu, unsigned size, uint64_t v);
+uint64_t x86_pop(X86CPU *cpu, unsigned size);
+static inline uint64_t x86_stack_mask(const X86CPU *cpu)
+{
+    return x86_size_mask(cpu->stack_size);
+}
+static inline void x86_set_sp(X86CPU *cpu, uint64_t sp)
+{
+    x86_reg_write(cpu, R_ESP, cpu->stack_size, sp);
+}
+
+/* ---- control flow ---- */
+/* Jump to a new RIP of the given operand size (masks it like hardware). */
+static inline void x86_jump(X86CPU *cpu, uint64_t target, unsigned osz)
+{
+    cpu->next_rip = target & x86_size_mask(osz);
+}
+
+/* ---- mode (cpu.c) ---- */
+void x86_hflags_update(X86CPU *cpu);
+void x86_set_rflags(X86CPU *cpu, uint64_t val, uint64_t mask);
+
+/* ---- segments (seg.c) ---- */
+void x86_load_seg_real(X86CPU *cpu, int seg, uint16_t sel);
+/* Protected-mode load with all checks; #GP/#NP/#SS as the SDM says. */
+void x86_load_seg(X86CPU *cpu, int seg, uint16_t sel);
+void x86_far_jump(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz);
+void x86_far_call(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz);
+void x86_far_return(X86CPU *cpu, unsigned osz, unsigned pop_bytes, bool is_iret);
+uint64_t x86_desc_read(X86CPU *cpu, uint16_t sel, bool *ok);
+void x86_seg_from_desc(SegmentCache *sc, uint16_t sel, uint64_t desc);
+
+/* ---- MMU (mmu.c) ---- */
+/*
+ * Translate a linear address for access 'acc' at privilege 'user'; on
+ * success returns true with the physical address and the page's rights
+ * (bit 0 write, bit 1 user, bit 2 exec); on failure fills *error with the
+ * #PF error code (the caller raises it; probes need not).
+ */
+bool x86_mmu_translate(X86CPU *cpu, uint64_t lin, int acc, bool user,
+                       uint64_t *phys, unsigned *prot, uint32_t *error);
+
+/* ---- system (system.c, msr.c, cpuid.c) ---- */
+void x86_write_cr0(X86CPU *cpu, uint64_t val);
+void x86_write_cr3(X86CPU *cpu, uint64_t val);
+void x86_write_cr4(X86CPU *cpu, uint64_t val);
+bool x86_msr_read(X86CPU *cpu, uint32_t idx, uint64_t *val);
+bool x86_msr_write(X86CPU *cpu, uint32_t idx, uint64_t val);
+void x86_cpuid_query(const X86CPU *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+uint64_t x86_read_tsc(X86CPU *cpu);
+
+/* ---- I/O (io.c) ---- */
+uint64_t x86_port_in(X86CPU *cpu, uint16_t port, unsigned size);
+void x86_port_out(X86CPU *cpu, uint16_t port, unsigned size, uint64_t val);
+void x86_check_io(X86CPU *cpu, uint16_t port, unsigned size);
+
+/* ---- setup ---- */
+/* Bind an X86CPU to its state and machine (features from the model). */
+void x86_cpu_init(X86CPU *cpu, X86CPUState *s, Vcpu *vcpu, Machine *m,
+                  const X86CPUModel *model);
+
+#endif

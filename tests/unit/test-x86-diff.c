@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Differential tester, first version: user-level integer instructions run
+ * natively on the host and in tandem's CPU (64-bit mode) with the same
+ * register, flag and memory inputs; the registers, the memory operand and
+ * the flags the manuals define for that instruction and input must agree.
+ *
+ * Host side: one RWX page holds a trampoline that loads all registers but
+ *  RSP and the arithmetic flags from a state block, runs the instruction at
+ * page offset 0x100, and stores everything back. Guest side: the same bytes
+ * at the same page offset of a guest page, followed by HLT, run by
+ * vcpu_run on a hand-built machine; the code is rewritten for each form and
+ * announced with invalidate_code, which exercises TB invalidation too.
+ * Memory forms use a RIP-relative operand at page offset 0x800, which the
+ * identical page offsets make the same displacement on both sides.
+ *
+ * Inputs are random values mixed with edge cases (0, 1, all-ones, sign
+ * boundaries); shift and rotate counts sweep every value 0..63. Inputs that
+ * would fault natively (#DE) are adjusted first. TESTS_X86_DIFF_ITERS sets
+ * the iterations per form and size for a long run.
+ */
+#include <cpuid.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "tests/unit/unit.h"
+#include "accel/accel.h"
+#include "cpu/x86/cpu.h"
+#include "softmmu/machine.h"
+#include "softmmu/memory.h"
+#include "softmmu/vcpu.h"
+
+#define ARITH (FLAG_CF | FLAG_PF | FLAG_AF | FLAG_ZF | FLAG_SF | FLAG_OF)
+
+/* ---- forms ---- */
+
+enum {
+    FL_ALL,         /* all six defined */
+    FL_LOGIC,       /* AF undefined */
+    FL_MUL,         /* only CF and OF defined */
+    FL_NONE,        /* none defined (DIV) */
+    FL_SHIFT,       /* SHL/SHR/SAR rules by count */
+    FL_ROT,         /* ROL/ROR: CF (+OF at count 1), others preserved */
+    FL_RC,          /* RCL/RCR */
+    FL_SHD,         /* SHLD/SHRD */
+    FL_CF,          /* only CF defined, others undefined (BT*) */
+    FL_ZF,          /* only ZF defined (BSF/BSR) */
+    FL_CFZF,        /* CF and ZF (LZCNT, TZCNT) */
+};
+
+enum { SP_NONE, SP_DIV, SP_IDIV, SP_BSX, SP_CL, SP_IMM8CNT, SP_SHD_CL, SP_NO16, SP_LEA };
+
+typedef struct DiffForm {
+    const char *name;
+    uint8_t op[4], oplen;       /* opcode bytes (a mandatory prefix first) */
+    int8_t ext;                 /* ModRM reg field, -1: a register */
+    bool byte;                  /* 8-bit operand form (else 16/32/64) */
+    bool mem;                   /* r/m is the memory operand */
+    uint8_t imm;                /* immediate bytes (1, 2 or 4; 4 means iz) */
+    uint8_t fl, sp;
+    const char *need;           /* host CPU feature, or NULL */
+} DiffForm;
+
+
+static const DiffForm forms[] = {
+    { "add Eb,Gb", {0x00}, 1, -1, true,  false, 0, FL_ALL, 0, NULL },
+    { "add Ev,Gv", {0x01}, 1, -1, false, false, 0, FL_ALL, 0, NULL },
+    { "add Gv,Mv", {0x03}, 1, -1, false, true,  0, FL_ALL, 0, NULL },
+    { "add Mv,Gv", {0x01}, 1, -1, false, true,  0, FL_ALL, 0, NULL },
+    { "or Ev,Gv",  {0x09}, 1, -1, false, false, 0, FL_LOGIC, 0, NULL },
+    { "or Eb,Gb",  {0x08}, 1, -1, true,  false, 0, FL_LOGIC, 0, NULL },
+    { "adc Ev,Gv", {0x11}, 1, -1, false, false, 0, FL_ALL, 0, NULL },
+    { "adc Eb,Gb", {0x10}, 1, -1, true,  false, 0, FL_ALL, 0, NULL },
+    { "sbb Ev,Gv", {0x19}, 1, -1, false, false, 0, FL_ALL, 0, NULL },
+    { "sbb Gb,Mb", {0x1a}, 1, -1, true,  true,  0, FL_ALL, 0, NULL },
+    { "and Ev,Gv", {0x21}, 1, -1, false, false, 0, FL_LOGIC, 0, NULL },
+    { "sub Ev,Gv", {0x29}, 1, -1, false, false, 0, FL_ALL, 0, NULL },
+    { "sub Eb,Gb", {0x28}, 1, -1, true,  false, 0, FL_ALL, 0, NULL },
+    { "xor Gv,Ev", {0x33}, 1, -1, false, false, 0, FL_LOGIC, 0, NULL },
+    { "cmp Ev,Gv", {0x39}, 1, -1, false, false, 0, FL_ALL, 0, NULL },
+    { "cmp Eb,Gb", {0x38}, 1, -1, true,  false, 0, FL_ALL, 0, NULL },
+    { "add AL,Ib", {0x04}, 1, -2, true,  false, 1, FL_ALL, 0, NULL },
+    { "sub eAX,Iz", {0x2d}, 1, -2, false, false, 4, FL_ALL, 0, NULL },
+    { "adc Ev,Iz", {0x81}, 1, 2, false, false, 4, FL_ALL, 0, NULL },
+    { "sbb Ev,Ib", {0x83}, 1, 3, false, false, 1, FL_ALL, 0, NULL },
+    { "cmp Eb,Ib", {0x80}, 1, 7, true,  false, 1, FL_ALL, 0, NULL },
+    { "xor Mv,Ib", {0x83}, 1, 6, false, true,  1, FL_LOGIC, 0, NULL },
+    { "and Eb,Ib", {0x80}, 1, 4, true,  false, 1, FL_LOGIC, 0, NULL },
+    { "test Ev,Gv", {0x85}, 1, -1, false, false, 0, FL_LOGIC, 0, NULL },
+    { "test Eb,Ib", {0xf6}, 1, 0, true,  false, 1, FL_LOGIC, 0, NULL },
+    { "inc Ev",    {0xff}, 1, 0, false, false, 0, FL_ALL, 0, NULL },
+    { "dec Eb",    {0xfe}, 1, 1, true,  false, 0, FL_ALL, 0, NULL },
+    { "dec Mv",    {0xff}, 1, 1, false, true,  0, FL_ALL, 0, NULL },
+    { "neg Ev",    {0xf7}, 1, 3, false, false, 0, FL_ALL, 0, NULL },
+    { "neg Eb",    {0xf6}, 1, 3, true,  false, 0, FL_ALL, 0, NULL },
+    { "not Ev",    {0xf7}, 1, 2, false, false, 0, FL_ALL, 0, NULL },
+    { "mul Ev",    {0xf7}, 1, 4, false, false, 0, FL_MUL, 0, NULL },
+    { "mul Eb",    {0xf6}, 1, 4, true,  false, 0, FL_MUL, 0, NULL },
+    { "imul Ev",   {0xf7}, 1, 5, false, false, 0, FL_MUL, 0, NULL },
+    { "imul Eb",   {0xf6}, 1, 5, true,  false, 0, FL_MUL, 0, NULL },
+    { "imul Gv,Ev", {0x0f, 0xaf}, 2, -1, false, false, 0, FL_MUL, 0, NULL },
+    { "imul Gv,Ev,Iz", {0x69}, 1, -1, false, false, 4, FL_MUL, 0, NULL },
+    { "imul Gv,Ev,Ib", {0x6b}, 1, -1, false, false, 1, FL_MUL, 0, NULL },
+    { "div Ev",    {0xf7}, 1, 6, false, false, 0, FL_NONE, SP_DIV, NULL },
+    { "div Eb",    {0xf6}, 1, 6, true,  false, 0, FL_NONE, SP_DIV, NULL },
+    { "idiv Ev",   {0xf7}, 1, 7, false, false, 0, FL_NONE, SP_IDIV, NULL },
+    { "idiv Eb",   {0xf6}, 1, 7, true,  false, 0, FL_NONE, SP_IDIV, NULL },
+    { "rol Ev,CL", {0xd3}, 1, 0, false, false, 0, FL_ROT, SP_CL, NULL },
+    { "ror Eb,CL", {0xd2}, 1, 1, true,  false, 0, FL_ROT, SP_CL, NULL },
+    { "rcl Ev,CL", {0xd3}, 1, 2, false, false, 0, FL_RC, SP_CL, NULL },
+    { "rcr Eb,CL", {0xd2}, 1, 3, true,  false, 0, FL_RC, SP_CL, NULL },
+    { "rcr Ev,CL", {0xd3}, 1, 3, false, false, 0, FL_RC, SP_CL, NULL },
+    { "rcl Eb,CL", {0xd2}, 1, 2, true,  false, 0, FL_RC, SP_CL, NULL },
+    { "shl Ev,CL", {0xd3}, 1, 4, false, false, 0, FL_SHIFT, SP_CL, NULL },
+    { "shr Eb,CL", {0xd2}, 1, 5, true,  false, 0, FL_SHIFT, SP_CL, NULL },
+    { "sar Ev,CL", {0xd3}, 1, 7, false, false, 0, FL_SHIFT, SP_CL, NULL },
+    { "shl Ev,Ib", {0xc1}, 1, 4, false, false, 1, FL_SHIFT, SP_IMM8CNT, NULL },
+    { "sar Eb,Ib", {0xc0}, 1, 7, true,  false, 1, FL_SHIFT, SP_IMM8CNT, NULL },
+    { "ror Ev,Ib", {0xc1}, 1, 1, false, false, 1, FL_ROT, SP_IMM8CNT, NULL },
+    { "shr Ev,1",  {0xd1}, 1, 5, false, false, 0, FL_SHIFT, 0, NULL },
+    { "rol Eb,1",  {0xd0}, 1, 0, true,  false, 0, FL_ROT, 0, NULL },
+    { "shr Mv,CL", {0xd3}, 1, 5, false, true,  0, FL_SHIFT, SP_CL, NULL },
+    { "shld Ev,Gv,CL", {0x0f, 0xa5}, 2, -1, false, false, 0, FL_SHD, SP_SHD_CL, NULL },
+    { "shrd Ev,Gv,CL", {0x0f, 0xad}, 2, -1, false, false, 0, FL_SHD, SP_SHD_CL, NULL },
+    { "shld Ev,Gv,Ib", {0x0f, 0xa4}, 2, -1, false, false, 1, FL_SHD, SP_IMM8CNT, NULL },
+    { "bt Ev,Gv",  {0x0f, 0xa3}, 2, -1, false, false, 0, FL_CF, 0, NULL },
+    { "bts Ev,Gv", {0x0f, 0xab}, 2, -1, false, false, 0, FL_CF, 0, NULL },
+    { "btr Ev,Ib", {0x0f, 0xba}, 2, 6, false, false, 1, FL_CF, 0, NULL },
+    { "btc Ev,Ib", {0x0f, 0xba}, 2, 7, false, false, 1, FL_CF, 0, NULL },
+    { "bsf Gv,Ev", {0x0f, 0xbc}, 2, -1, false, false, 0, FL_ZF, SP_BSX, NULL },
+    { "bsr Gv,Ev", {0x0f, 0xbd}, 2, -1, false, false, 0, FL_ZF, SP_BSX, NULL },
+    { "popcnt",    {0xf3, 0x0f, 0xb8}, 3, -1, false, false, 0, FL_ALL, 0, "popcnt" },
+    { "lzcnt",     {0xf3, 0x0f, 0xbd}, 3, -1, false, false, 0, FL_CFZF, 0, "abm" },
+    { "cmovcc",    {0x0f, 0x40}, 2, -1, false, false, 0, FL_ALL, 0, NULL },
+    { "setcc",     {0x0f, 0x90}, 2, 0, true,  false, 0, FL_ALL, 0, NULL },
+    { "xchg Ev,Gv", {0x87}, 1, -1, false, false, 0, FL_ALL, 0, NULL },
+    { "xchg Mb,Gb", {0x86}, 1, -1, true,  true,  0, FL_ALL, 0, NULL },
+    { "xadd Ev,Gv", {0x0f, 0xc1}, 2, -1, false, false, 0, FL_ALL, 0, NULL },
+    { "cmpxchg Ev,Gv", {0x0f, 0xb1}, 2, -1, false, false, 0, FL_ALL, 0, NULL },
+    { "cmpxchg Mb,Gb", {0x0f, 0xb0}, 2, -1, true,  true,  0, FL_ALL, 0, NULL },
+    { "movzx Gv,Eb", {0x0f, 0xb6}, 2, -1, false, false, 0, FL_ALL, 0, NULL },
+    { "movsx Gv,Ew", {0x0f, 0xbf}, 2, -1, false, false, 0, FL_ALL, 0, NULL },
+    { "movsxd Gv,Ed", {0x63}, 1, -1, false, false, 0, FL_ALL, 0, NULL },
+    { "mov Ev,Gv", {0x89}, 1, -1, false, false, 0, FL_ALL, 0, NULL },
+    { "mov Gb,Eb", {0x8a}, 1, -1, true,  false, 0, FL_ALL, 0, NULL },
+    { "lea Gv,M",  {0x8d}, 1, -1, false, false, 0, FL_ALL, SP_LEA, NULL },
+    { "xchg AX,Ov", {0x90}, 1, -3, false, false, 0, FL_ALL, 0, NULL },
+    { "cbw",       {0x98}, 1, -2, false, false, 0, FL_ALL, 0, NULL },
+    { "cwd",       {0x99}, 1, -2, false, false, 0, FL_ALL, 0, NULL },
+    { "bswap",     {0x0f, 0xc8}, 2, -3, false, false, 0, FL_ALL, SP_NO16, NULL },
+    { "cmc",       {0xf5}, 1, -2, false, false, 0, FL_ALL, 0, NULL },
+    { "sahf",      {0x9e}, 1, -2, false, false, 0, FL_ALL, 0, NULL },
+    { "lahf",      {0x9f}, 1, -2, false, false, 0, FL_ALL, 0, NULL },
+    { "adcx",      {0x66, 0x0f, 0x38, 0xf6}, 4, -1, false, false, 0, FL_ALL, SP_NO16, "adx" },
+    { "adox",      {0xf3, 0x0f, 0x38, 0xf6}, 4, -1, false, false, 0, FL_ALL, SP_NO16, "adx" },
+    { "movbe Gv,Mv", {0x0f, 0x38, 0xf0}, 3, -1, false, true, 0, FL_ALL, 0, "movbe" },
+};
+
+/* ---- host side ---- */
+
+typedef struct DiffState {
+    uint64_t regs[16];
+    uint64_t flags;
+    uint64_t mem;
+} DiffState;
+
+#define PAGE_INSN 0x100
+#define PAGE_DATA 0x800
+#define PAGE_IN   0xc00
+#define PAGE_OUT  0xd00
+#define PAGE_RSP  0xe00
+
+static uint8_t *hpage;
+
+static unsigned emit_movabs_rax_load(uint8_t *p, uint64_t addr)   /* mov rax, [addr] */
+{
+    p[0] = 0x48; p[1] = 0xa1;
+    memcpy(p + 2, &addr, 8);
+    return 10;
+}
+
+static unsigned emit_movabs_rax_store(uint8_t *p, uint64_t addr)  /* mov [addr], rax */
+{
+    p[0] = 0x48; p[1] = 0xa3;
+    memcpy(p + 2, &addr, 8);
+    return 10;
+}
+
+static unsigned emit_mov_rax_imm(uint8_t *p, uint64_t v)
+{
+    p[0] = 0x48; p[1] = 0xb8;
+    memcpy(p + 2, &v, 8);
+    return 10;
+}
+
+/* mov reg, [rax+off] or mov [rax+off], reg (disp8 or disp32) */
+static unsigned emit_reg_rax(uint8_t *p, unsigned reg, unsigned off, bool store)
+{
+    p[0] = 0x48 | (reg >= 8 ? 4 : 0);
+    p[1] = store ? 0x89 : 0x8b;
+    p[2] = 0x80 | ((reg & 7) << 3);          /* [rax + disp32] */
+    uint32_t d = off;
+    memcpy(p + 3, &d, 4);
+    return 7;
+}
+
+static void host_build_trampoline(void)
+{
+    uint8_t *p = hpage;
+    uint64_t base = (uint64_t)(uintptr_t)hpage;
+    unsigned n = 0;
+    static const uint8_t push[] = { 0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57 };
+    memcpy(p, push, sizeof(push));
+    n += sizeof(push);
+    p[n++] = 0x48; p[n++] = 0x89; p[n++] = 0xe0;               /* mov rax, rsp */
+    n += emit_movabs_rax_store(p + n, base + PAGE_RSP);
+    n += emit_movabs_rax_load(p + n, base + PAGE_IN + 16 * 8);  /* flags */
+    p[n++] = 0x50; p[n++] = 0x9d;                               /* push rax; popfq */
+    n += emit_mov_rax_imm(p + n, base + PAGE_IN);
+    for (unsigned r = 1; r < 16; r++)
+        if (r != R_ESP)
+            n += emit_reg_rax(p + n, r, r * 8, false);
+    n += emit_reg_rax(p + n, 0, 0, false);                      /* rax last */
+    if (n > PAGE_INSN)
+        abort();
+    while (n < PAGE_INSN)
+        p[n++] = 0x90;
+}
+
+static void host_place_insn(const uint8_t *insn, unsigned len)
+{
+    uint8_t *p = hpage;
+    uint64_t base = (uint64_t)(uintptr_t)hpage;
+    unsigned n = PAGE_INSN;
+    memcpy(p + n, insn, len);
+    n += len;
+    n += emit_movabs_rax_store(p + n, base + PAGE_OUT);
+    p[n++] = 0x9c; p[n++] = 0x58;                               /* pushfq; pop rax */
+    n += emit_movabs_rax_store(p + n, base + PAGE_OUT + 16 * 8);
+    n += emit_mov_rax_imm(p + n, base + PAGE_OUT);
+    for (unsigned r = 1; r < 16; r++)
+        if (r != R_ESP)
+            n += emit_reg_rax(p + n, r, r * 8, true);
+    n += emit_movabs_rax_load(p + n, base + PAGE_RSP);
+    p[n++] = 0x48; p[n++] = 0x89; p[n++] = 0xc4;               /* mov rsp, rax */
+    static const uint8_t pop[] = { 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3 };
+    memcpy(p + n, pop, sizeof(pop));
+}
+
+static void host_run(const DiffState *in, DiffState *out)
+{
+    uint64_t *pin = (uint64_t *)(void *)(hpage + PAGE_IN);
+    uint64_t *pout = (uint64_t *)(void *)(hpage + PAGE_OUT);
+    memcpy(pin, in->regs, 16 * 8);
+    pin[16] = in->flags;
+    memcpy(hpage + PAGE_DATA, &in->mem, 8);
+    __builtin___clear_cache((char *)hpage, (char *)hpage + 4096);
+    ((void (*)(void))(void *)hpage)();
+    memcpy(out->regs, pout, 16 * 8);
+    out->regs[R_ESP] = in->regs[R_ESP];
+    out->flags = pout[16];
+    memcpy(&out->mem, hpage + PAGE_DATA, 8);
+}
+
+/* ---- tandem side ---- */
+
+#define GPAGE 0x10000
+
+static Machine dm;
+static MachineConfig dcfg;
+static Vcpu dv;
+static uint8_t *dram;
+
+static void wr64(uint64_t a, uint64_t v) { memcpy(dram + a, &v, 8); }
+
+static int diff_init(void)
+{
+    Error err = { 0 };
+    dm.cfg = &dcfg;
+    mr_init_container(&dm.sysmem, "system", UINT64_MAX);
+    if (mr_init_ram(&dm.ram, "ram", 4u << 20, &err) < 0)
+        return -1;
+    mr_add_subregion(&dm.sysmem, 0, &dm.ram);
+    as_init(&dm.as_mem, &dm.sysmem, "memory");
+    mr_init_container(&dm.iomem, "io", 0x10000);
+    as_init(&dm.as_io, &dm.iomem, "io");
+    dram = mr_ram_ptr(&dm.ram);
+    dm.accel = &accel_tcg_ops;
+    if (accel_tcg_ops.init(&dm, &err) < 0)
+        return -1;
+    dv.machine = &dm;
+    x86_cpu_reset_state(&dv.state, 0);
+    if (accel_tcg_ops.vcpu_init(&dv, &err) < 0)
+        return -1;
+    wr64(0x20000, 0x21000 | 7);
+    wr64(0x21000, 0x22000 | 7);
+    wr64(0x22000, 0x87);
+    hpage = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (hpage == MAP_FAILED)
+        return -1;
+    host_build_trampoline();
+    return 0;
+}
+
+static int diff_clean(void)
+{
+    accel_tcg_ops.vcpu_cleanup(&dv);
+    accel_tcg_ops.cleanup(&dm);
+    as_destroy(&dm.as_io);
+    as_destroy(&dm.as_mem);
+    mr_destroy(&dm.iomem);
+    mr_destroy(&dm.ram);
+    mr_destroy(&dm.sysmem);
+    munmap(hpage, 4096);
+    return 0;
+}
+
+static void guest_place_insn(const uint8_t *insn, unsigned len)
+{
+    memcpy(dram + GPAGE + PAGE_INSN, insn, len);
+    dram[GPAGE + PAGE_INSN + len] = 0xf4;                       /* hlt */
+    accel_tcg_ops.invalidate_code(&dm, GPAGE + PAGE_INSN, len + 1);
+}
+
+static bool guest_run(const DiffState *in, DiffState *out)
+{
+    X86CPUState *s = &dv.state;
+    s->cr3 = 0x20000;
+    s->cr4 = 1u << 5;
+    s->msr.efer = EFER_LME | EFER_LMA;
+    s->cr0 = CR0_PE | CR0_PG | CR0_ET;
+    s->segs[SEG_CS] = (SegmentCache){ 0x10, SEG_ATTR_P | SEG_ATTR_S | 0xb | SEG_ATTR_L | SEG_ATTR_G,
+                                      0xffffffff, 0 };
+    SegmentCache data = { 0x18, SEG_ATTR_P | SEG_ATTR_S | 0x3 | SEG_ATTR_DB | SEG_ATTR_G, 0xffffffff, 0 };
+    s->segs[SEG_SS] = s->segs[SEG_DS] = s->segs[SEG_ES] = data;
+    s->idt.limit = 0;           /* any exception becomes a triple fault */
+    memcpy(s->regs, in->regs, sizeof(s->regs));
+    s->rflags = (in->flags & ARITH) | 2;
+    s->rip = GPAGE + PAGE_INSN;
+    s->halted = false;
+    memcpy(dram + GPAGE + PAGE_DATA, &in->mem, 8);
+    accel_tcg_ops.state_changed(&dv);
+    VcpuExit e = accel_tcg_ops.vcpu_run(&dv);
+    memcpy(out->regs, s->regs, sizeof(out->regs));
+    out->flags = s->rflags;
+    memcpy(&out->mem, dram + GPAGE + PAGE_DATA, 8);
+    return e == VCPU_EXIT_HALT;
+}
+
+/* ---- generation ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static uint64_t rnd_value(void)
+{
+    static const uint64_t edge[] = {
+        0, 1, 2, ~0ull, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000,
+        0xffffffff, 0x7fffffffffffffffull, 0x8000000000000000ull, 0x100, 0x10000, 0x100000000ull,
+    };
+    switch (rnd() % 4) {
+    case 0: return edge[rnd() % (sizeof(edge) / sizeof(edge[0]))];
+    case 1: return rnd() & 0xff;
+    default: return rnd();
+    }
+}
+
+static bool host_has(const char *feat)
+{
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!feat)
+        return true;
+    if (!strcmp(feat, "popcnt")) { __get_cpuid(1, &a, &b, &c, &d); return c & (1u << 23); }
+    if (!strcmp(feat, "movbe"))  { __get_cpuid(1, &a, &b, &c, &d); return c & (1u << 22); }
+    if (!strcmp(feat, "abm"))    { __get_cpuid(0x80000001, &a, &b, &c, &d); return c & (1u << 5); }
+    if (!strcmp(feat, "adx"))    { __get_cpuid_count(7, 0, &a, &b, &c, &d); return b & (1u << 19); }
+    return false;
+}
+
+/* The flags to compare for this form, size and input. */
+static uint64_t defined_flags(const DiffForm *f, unsigned bits, unsigned count, uint64_t src)
+{
+    unsigned cmask = bits == 64 ? 63 : 31;
+    unsigned c = count & cmask;
+    switch (f->fl) {
+    case FL_ALL: return ARITH;
+    case FL_LOGIC: return ARITH & ~FLAG_AF;
+    case FL_MUL: return FLAG_CF | FLAG_OF;
+    case FL_NONE: return 0;
+    case FL_CF: return FLAG_CF;
+    case FL_ZF: return FLAG_ZF;
+    case FL_CFZF: return FLAG_CF | FLAG_ZF;
+    case FL_SHIFT:
+        if (c == 0) return ARITH;
+        if (c == 1) return FLAG_CF | FLAG_OF | FLAG_SF | FLAG_ZF | FLAG_PF;
+        return (c <= bits ? FLAG_CF : 0) | FLAG_SF | FLAG_ZF | FLAG_PF;
+    case FL_ROT: case FL_RC:
+        if (c == 0) return ARITH;
+        return (ARITH & ~FLAG_OF) | (c == 1 ? FLAG_OF : 0);
+    case FL_SHD:
+        if (c == 0) return ARITH;
+        if (c > bits) return 0;
+        return FLAG_CF | FLAG_SF | FLAG_ZF | FLAG_PF | (c == 1 ? FLAG_OF : 0);
+    }
+    (void)src;
+    return ARITH;
+}
+
+static unsigned failures_printed;
+
+static void run_form(const DiffForm *f, unsigned iters, unsigned *ran, unsigned *bad)
+{
+    static const unsigned vsizes[] = { 16, 32, 64 };
+    unsigned nsizes = f->byte ? 1 : 3;
+    for (unsigned si = 0; si < nsizes; si++) {
+        unsigned bits = f->byte ? 8 : vsizes[si];
+        if (bits == 16 && f->sp == SP_NO16)
+            continue;
+        for (unsigned it = 0; it < iters; it++) {
+            uint8_t insn[16];
+            unsigned n = 0, opi = 0;
+            unsigned reg = 0, rm = 0;
+            bool rex_needed = bits == 64;
+            /* mandatory prefix (66/F3) comes before REX */
+            if (f->oplen > 1 && (f->op[0] == 0x66 || f->op[0] == 0xf3 || f->op[0] == 0xf2))
+                insn[n++] = f->op[opi++];
+            if (bits == 16)
+                insn[n++] = 0x66;
+            /* pick registers: never RSP, nor SPL/BPL... confusion with REX */
+            bool use_rex = rex_needed || (rnd() & 1);
+            do {
+                reg = (unsigned)(rnd() % 16);
+                rm = (unsigned)(rnd() % 16);
+                if (!use_rex) {
+                    reg &= 7;
+                    rm &= 7;
+                }
+            } while ((reg == R_ESP) || (rm == R_ESP) ||
+                     (f->byte && !use_rex && (reg == 4 || rm == 4)));
+            if ((f->sp == SP_DIV || f->sp == SP_IDIV) && (rm == R_EAX || rm == R_EDX))
+                rm = R_EBX;
+            if ((f->sp == SP_CL || f->sp == SP_SHD_CL) && (rm == R_ECX || reg == R_ECX))
+                continue;
+            if (f->ext == -3)
+                rm = reg;                       /* bswap: register in the opcode */
+            if (f->ext >= 0)
+                reg = (unsigned)f->ext;
+            uint8_t rex = 0x40 | (bits == 64 ? 8 : 0) | (reg >= 8 ? 4 : 0) | (rm >= 8 && !f->mem ? 1 : 0);
+            if (use_rex && (f->ext != -2 || bits == 64))
+                insn[n++] = rex;
+            for (; opi < f->oplen; opi++)
+                insn[n++] = f->op[opi];
+            unsigned cc = (unsigned)(rnd() % 16);
+            if (!strcmp(f->name, "cmovcc") || !strcmp(f->name, "setcc"))
+                insn[n - 1] += (uint8_t)cc;
+            if (f->ext == -3)
+                insn[n - 1] += (uint8_t)(rm & 7);
+            unsigned modrm_at = n;
+            if (f->ext != -2 && f->ext != -3) {
+                if (f->sp == SP_LEA) {
+                    /* [base + index*scale + disp32] with random registers */
+                    insn[n++] = (uint8_t)(0x84 | ((reg & 7) << 3));
+                    uint8_t sib = (uint8_t)(rnd() & 0xff);
+                    if ((sib & 7) == 4)
+                        sib = (uint8_t)((sib & ~7) | 3);   /* never RSP as base */
+                    insn[n++] = sib;
+                    uint32_t d32 = (uint32_t)rnd();
+                    memcpy(insn + n, &d32, 4);
+                    n += 4;
+                } else if (f->mem)
+                    insn[n++] = (uint8_t)(0x05 | ((reg & 7) << 3));   /* [rip+disp32] */
+                else
+                    insn[n++] = (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7));
+                if (f->mem)
+                    n += 4;
+            }
+            unsigned count = (f->op[0] == 0xd0 || f->op[0] == 0xd1) ? 1 : 0;
+            unsigned imm_at = n;
+            if (f->imm) {
+                unsigned il = f->imm == 4 ? (bits == 16 ? 2 : 4) : f->imm;
+                uint64_t v = rnd_value();
+                if (f->sp == SP_IMM8CNT)
+                    v = it % 64;
+                memcpy(insn + n, &v, il);
+                n += il;
+                count = (unsigned)v & 0xff;
+            }
+            if (f->mem) {
+                /* disp32 from the end of the instruction to PAGE_DATA */
+                int32_t disp = (int32_t)(PAGE_DATA - (PAGE_INSN + n));
+                memcpy(insn + modrm_at + 1, &disp, 4);
+            }
+            (void)imm_at;
+
+            DiffState in, h, g;
+            for (unsigned r = 0; r < 16; r++)
+                in.regs[r] = rnd_value();
+            in.regs[R_ESP] = 0;
+            in.flags = (rnd() & ARITH) | 2;
+            in.mem = rnd_value();
+            if (f->sp == SP_CL || f->sp == SP_SHD_CL) {
+                in.regs[R_ECX] = (in.regs[R_ECX] & ~0xffull) | (it % 64);
+                count = it % 64;
+            }
+            if (f->sp == SP_DIV || f->sp == SP_IDIV) {
+                uint64_t m = bits == 64 ? ~0ull : (1ull << bits) - 1;
+                uint64_t d = in.regs[rm] & m;
+                if (bits == 8 && rm >= 4 && !use_rex)
+                    d = (in.regs[rm - 4] >> 8) & 0xff;
+                if (d == 0 || (f->sp == SP_IDIV && (d == m || d == (m >> 1) + 1))) {
+                    it--;
+                    continue;
+                }
+                if (f->sp == SP_DIV) {
+                    if (bits == 8)
+                        in.regs[R_EAX] = (in.regs[R_EAX] & ~0xff00ull) |
+                                         ((((in.regs[R_EAX] >> 8) & 0xff) % d) << 8);
+                    else
+                        in.regs[R_EDX] = (in.regs[R_EDX] & ~m) | ((in.regs[R_EDX] & m) % d);
+                } else {
+                    /* sign-extend the low half into the high half: cannot overflow */
+                    if (bits == 8) {
+                        int8_t lo = (int8_t)in.regs[R_EAX];
+                        in.regs[R_EAX] = (in.regs[R_EAX] & ~0xff00ull) | ((lo < 0 ? 0xffull : 0) << 8);
+                    } else {
+                        bool neg = (in.regs[R_EAX] >> (bits - 1)) & 1;
+                        in.regs[R_EDX] = (in.regs[R_EDX] & ~m) | (neg ? m : 0);
+                    }
+                }
+                if (bits == 8 && rm >= 4 && !use_rex && (rm - 4 == R_EAX)) {
+                    it--;
+                    continue;       /* divisor AH changed by the adjustment */
+                }
+            }
+            host_place_insn(insn, n);
+            guest_place_insn(insn, n);
+            host_run(&in, &h);
+            bool ok = guest_run(&in, &g);
+            (*ran)++;
+
+            uint64_t fmask = defined_flags(f, bits, count, 0);
+            bool regs_ok = true;
+            for (unsigned r = 0; r < 16; r++)
+                if (h.regs[r] != g.regs[r])
+                    regs_ok = false;
+            if (f->sp == SP_BSX && ((in.regs[rm] & ((bits == 64) ? ~0ull : (1ull << bits) - 1)) == 0))
+                regs_ok = true;     /* destination undefined for a zero source */
+            if (f->fl == FL_SHD && (count & (bits == 64 ? 63 : 31)) > bits)
+                regs_ok = true;     /* result undefined */
+            bool mem_ok = h.mem == g.mem;
+            bool flags_ok = ((h.flags ^ g.flags) & fmask) == 0;
+            if (!ok || !regs_ok || !mem_ok || !flags_ok) {
+                (*bad)++;
+                static const DiffForm *last_form;
+                static unsigned per_form;
+                if (last_form != f) {
+                    last_form = f;
+                    per_form = 0;
+                }
+                if (failures_printed++ < 40 && per_form++ < 3) {
+                    printf("\nMISMATCH %s (%u-bit)%s bytes:", f->name, bits, ok ? "" : " [guest fault]");
+                    for (unsigned k = 0; k < n; k++)
+                        printf(" %02x", insn[k]);
+                    printf("\n  in: flags=%03llx mem=%016llx", (unsigned long long)in.flags,
+                           (unsigned long long)in.mem);
+                    for (unsigned r = 0; r < 16; r++)
+                        if (h.regs[r] != g.regs[r] || in.regs[r] != h.regs[r])
+                            printf("\n  r%-2u in=%016llx host=%016llx tandem=%016llx", r,
+                                   (unsigned long long)in.regs[r], (unsigned long long)h.regs[r],
+                                   (unsigned long long)g.regs[r]);
+                    printf("\n  flags host=%03llx tandem=%03llx mask=%03llx mem host=%016llx tandem=%016llx\n",
+                           (unsigned long long)(h.flags & ARITH), (unsigned long long)(g.flags & ARITH),
+                           (unsigned long long)fmask, (unsigned long long)h.mem,
+                           (unsigned long long)g.mem);
+                }
+            }
+        }
+    }
+}
+
+static void test_diff_integer(void)
+{
+    unsigned iters = 256, ran = 0, bad = 0, skipped = 0;
+    const char *env = getenv("TESTS_X86_DIFF_ITERS");
+    if (env)
+        iters = (unsigned)strtoul(env, NULL, 0);
+    for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
+        if (!host_has(forms[k].need)) {
+            skipped++;
+            continue;
+        }
+        run_form(&forms[k], iters, &ran, &bad);
+    }
+    printf("\n  %u forms, %u runs, %u skipped forms (host lacks feature), %u mismatches\n",
+           (unsigned)(sizeof(forms) / sizeof(forms[0])), ran, skipped, bad);
+    CU_ASSERT(ran > 1000);
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
+void unit_register(void)
+{
+    static const UnitTest tests[] = {
+        { "integer", test_diff_integer },
+        { NULL, NULL }
+    };
+    unit_add_suite("x86-diff", diff_init, diff_clean, tests);
+}
