@@ -274,6 +274,12 @@ static int opt_cdrom(MachineConfig *cfg, const char *arg, CmdlineAction *a, Erro
     return check_readable("-cdrom", arg, err);
 }
 
+static int opt_debugcon(MachineConfig *cfg, const char *arg, CmdlineAction *a, Error *err)
+{
+    cfg->debugcon = arg;
+    return 0;
+}
+
 static int opt_d(MachineConfig *cfg, const char *arg, CmdlineAction *a, Error *err)
 {
     char bad[64];
@@ -335,6 +341,8 @@ static const Option options[] = {
     { "hdc", "FILE", opt_hdc, "IDE secondary master disk image" },
     { "hdd", "FILE", opt_hdd, "IDE secondary slave disk image" },
     { "cdrom", "FILE", opt_cdrom, "IDE CD-ROM image (secondary master)" },
+    { "debugcon", "file:PATH|stdio|chardev:ID|null", opt_debugcon,
+      "a debug console on port 0xe9" },
     { "d", "ITEM[,ITEM...]", opt_d, "log items (-d help lists them)" },
     { "D", "FILE", opt_D, "write the log to FILE instead of stderr" },
     { "no-reboot", NULL, opt_no_reboot, "exit instead of rebooting" },

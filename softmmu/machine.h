@@ -47,6 +47,7 @@ typedef struct MachineConfig {
     int nr_drives;
     const char *hd[4];                  /* -hda .. -hdd */
     const char *cdrom;
+    const char *debugcon;               /* -debugcon spec */
     bool no_reboot;
 } MachineConfig;
 
@@ -66,6 +67,7 @@ typedef struct Machine {
 
     Device *devices, **devices_tail;
     void *board;                    /* hw/pc's state */
+    struct PCIBus *pci_bus;         /* root bus, set by the host bridge */
     /* The board's part of a reset: reload images, set entry state. */
     void (*board_reset)(struct Machine *m);
 

@@ -13,6 +13,7 @@
 #include "softmmu/main-loop.h"
 #include "hw/core/device.h"
 #include "hw/pc/pc.h"
+#include "hw/misc/misc.h"
 #include "cpu/x86/cpuid.h"
 #include "accel/accel.h"
 #include "ui/chardev.h"
@@ -61,6 +62,8 @@ static int tandem_main(int argc, char **argv, Error *err)
     int rc = pc_machine_init(m, err);
     if (rc == 0)
         rc = m->accel->init(m, err);
+    if (rc == 0 && cfg.debugcon)
+        rc = debugcon_create_from_spec(m, cfg.debugcon, err);
     for (int i = 0; rc == 0 && i < cfg.nr_devices; i++) {
         Error derr = { 0 };
         if (!device_create_from_opts(m, cfg.devices[i], &derr))

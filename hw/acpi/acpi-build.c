@@ -440,7 +440,7 @@ void acpi_board_desc_pc(AcpiBoardDesc *d, unsigned nr_cpus, uint64_t ram_below_4
     d->hpet_block_id = 0x8086u << 16 | 1u << 15 | 1u << 13 | 2u << 8 | 1u;
 
     d->isa_bridge_devfn = 1 << 3;       /* 00:01.0 */
-    d->pirq_swizzle = 0;                /* hw/pci pci_swizzle: slot 0 INTA is PIRQA */
+    d->pirq_swizzle = 3;                /* hw/pci pci_swizzle: slot 1 INTA is PIRQA */
     d->pirq_irq_mask = 1u << 5 | 1u << 9 | 1u << 10 | 1u << 11;
     d->pci_hole32_start = ram_below_4g;
     d->pci_hole32_end = I440FX_PCI_HOLE32_END;

@@ -12,6 +12,7 @@ extern const DeviceType isa_serial_type;       /* hw/char/serial.c */
 extern const DeviceType isa_debugcon_type;     /* hw/misc/debugcon.c */
 extern const DeviceType pc_testdev_type;       /* hw/misc/pc-testdev.c */
 extern const DeviceType pci_testdev_type;      /* hw/pci/pci-testdev.c */
+extern const DeviceType vga_device_type;       /* hw/display/vga.c */
 
 const DeviceType *const device_types[] = {
     &isa_debug_exit_type,
@@ -19,5 +20,6 @@ const DeviceType *const device_types[] = {
     &isa_debugcon_type,
     &pc_testdev_type,
     &pci_testdev_type,
+    &vga_device_type,
     NULL
 };

@@ -270,7 +270,6 @@ static Device *pc_testdev_device_create(Machine *m, DeviceOpts *opts, Error *err
 
     if (devopts_check_all_used(opts, err) < 0)
         return NULL;
-    /* pc_isa_irq() returns NULL beyond 15: those lines stay unwired. */
     for (unsigned n = 0; n < PC_TESTDEV_NR_IRQS; n++)
         irqs[n] = pc_isa_irq(m, n);
     return pc_testdev_create(m, id, irqs, err);

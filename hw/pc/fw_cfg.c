@@ -266,6 +266,9 @@ static void fw_cfg_reset(Device *dev)
 static void fw_cfg_destroy(Device *dev)
 {
     FwCfg *fc = (FwCfg *)dev;
+    if (fc->io.parent)
+        mr_del_subregion(fc->io.parent, &fc->io);
+    mr_destroy(&fc->io);
     for (size_t i = 0; i < fc->nr_items; i++)
         free(fc->items[i].data);
     free(fc->items);

@@ -34,6 +34,7 @@
 #include "hw/core/device.h"
 #include "hw/core/irq.h"
 #include "hw/intc/pc-irq.h"
+#include "hw/acpi/acpi-install.h"
 #include "hw/input/i8042.h"
 #include "hw/ide/ide.h"
 #include "hw/pci/i440fx.h"
@@ -46,7 +47,6 @@
 #include "softmmu/vcpu.h"
 #include "ui/chardev.h"
 
-#define PC_NR_ISA_IRQS 16
 #define PC_NR_COM 4
 #define PC_DEFAULT_BIOS "/usr/share/seabios/bios-256k.bin"
 
@@ -76,6 +76,9 @@ typedef struct PcBoard {
     IrqLine a20_from_kbc, a20_from_port92;
     MemoryRegion bios;
     bool have_bios;
+    AcpiTables acpi;
+    SmbiosTables smbios;
+    bool have_tables;
     PitState *pit;
     RtcState *rtc;
     unsigned com_used;          /* bit i: COM slot i has a port */
@@ -94,8 +97,9 @@ static PcBoard *pc_board(Machine *m)
 IrqLine *pc_isa_irq(Machine *m, unsigned n)
 {
     PcBoard *b = pc_board(m);
-    return b && b->irq && n < PC_NR_ISA_IRQS ? &b->irq->gsi[n] : NULL;
+    return b && b->irq && n < PC_IRQ_NR_GSI ? &b->irq->gsi[n] : NULL;
 }
+
 
 void pc_serial_default_slot(Machine *m, uint16_t *iobase, int *irq)
 {
@@ -134,6 +138,10 @@ static void pc_board_destroy(Device *dev)
     if (m->board == b) {
         m->board = NULL;
         m->board_reset = NULL;
+    }
+    if (b->have_tables) {
+        acpi_tables_free(&b->acpi);
+        smbios_tables_free(&b->smbios);
     }
     free(b->kernel);
     free(b);
@@ -253,6 +261,49 @@ static int pc_init_firmware(PcBoard *b, Machine *m, Error *err)
     return i440fx_map_firmware(b->host_bridge, &m->ram, bios, err);
 }
 
+/*
+ * ACPI and SMBIOS tables. Through firmware they go to fw_cfg and SeaBIOS
+ * places them; for a direct kernel boot the board does what firmware would:
+ * enable the PM block at its usual base, make 0xe0000-0xfffff RAM through
+ * the PAM registers, and write the tables where Linux scans for them.
+ */
+static int pc_build_tables(PcBoard *b, Machine *m, Error *err)
+{
+    AcpiBoardDesc ad;
+    I440FXPciHole hole;
+    acpi_board_desc_pc(&ad, (unsigned)m->nr_cpus, b->below_4g);
+    i440fx_pci_hole(b->below_4g, b->above_4g, &hole);
+    ad.pci_hole32_start = hole.start32;
+    ad.pci_hole32_end = hole.end32;
+    ad.pci_hole64_start = hole.start64;
+    ad.pci_hole64_end = hole.end64;
+    SmbiosDesc sd = {
+        .nr_cpus = (unsigned)m->nr_cpus,
+        .ram_below_4g = b->below_4g,
+        .ram_above_4g = b->above_4g,
+    };
+    if (acpi_build(&ad, &b->acpi, err) < 0)
+        return -1;
+    if (smbios_build(&sd, &b->smbios, err) < 0) {
+        acpi_tables_free(&b->acpi);
+        return -1;
+    }
+    b->have_tables = true;
+    if (b->have_bios)
+        return acpi_add_fw_cfg(b->fw_cfg, &b->acpi, err) < 0 ||
+               smbios_add_fw_cfg(b->fw_cfg, &b->smbios, err) < 0 ? -1 : 0;
+    return 0;
+}
+
+static int pc_install_direct_tables(PcBoard *b, Machine *m, Error *err)
+{
+    piix_pm_set_base(b->pm, PIIX_PM_BASE_DEFAULT);
+    i440fx_set_pam(b->host_bridge, I440FX_PAM0, 0x30);       /* 0xf0000-0xfffff */
+    i440fx_set_pam(b->host_bridge, I440FX_PAM0 + 5, 0x33);   /* 0xe0000-0xe7fff */
+    i440fx_set_pam(b->host_bridge, I440FX_PAM0 + 6, 0x33);   /* 0xe8000-0xeffff */
+    return acpi_direct_install(&m->as_mem, &b->acpi, &b->smbios, err);
+}
+
 /* The CMOS bytes SeaBIOS reads for memory sizes and the CPU count. */
 static void pc_fill_cmos(PcBoard *b, Machine *m)
 {
@@ -368,6 +419,9 @@ static int pc_boot_kernel(PcBoard *b, Machine *m, Error *err)
 {
     const MachineConfig *cfg = m->cfg;
 
+    if (b->boot != PC_BOOT_NONE && pc_install_direct_tables(b, m, err) < 0)
+        return -1;
+
     switch (b->boot) {
     case PC_BOOT_MULTIBOOT:
         return multiboot_load(m, cfg->kernel, b->kernel, b->kernel_len, b->below_4g,
@@ -443,7 +497,7 @@ int pc_machine_init(Machine *m, Error *err)
     if (pc_init_chipset(b, m, err) < 0 || pc_init_drives(b, m, err) < 0 ||
         pc_init_firmware(b, m, err) < 0)
         return -1;
-    if (pc_init_fw_cfg(b, m, err) < 0)
+    if (pc_init_fw_cfg(b, m, err) < 0 || pc_build_tables(b, m, err) < 0)
         return -1;
 
     if (!port80_create(m, err))

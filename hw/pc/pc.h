@@ -19,11 +19,12 @@ int pc_machine_init(Machine *m, Error *err);
 typedef struct IrqLine IrqLine;
 
 /*
- * The ISA interrupt line n (0..15) that devices raise. Until an interrupt
- * controller exists the lines are unwired (setting them does nothing).
- * NULL when n is out of range or m has no PC board.
+ * The interrupt line of GSI n that devices raise: 0..15 are the ISA IRQs
+ * (8259 and IOAPIC), 16..23 IOAPIC inputs only. NULL when n is out of range
+ * or m has no PC board.
  */
 IrqLine *pc_isa_irq(Machine *m, unsigned n);
+
 
 /* Next free standard COM port (0x3f8/4, 0x2f8/3, 0x3e8/4, 0x2e8/3), taken. */
 void pc_serial_default_slot(Machine *m, uint16_t *iobase, int *irq);

@@ -356,6 +356,8 @@ static void i440fx_destroy(Device *dev)
 {
     I440FXState *s = (I440FXState *)dev;
     Machine *m = s->machine;
+    if (m->pci_bus == &s->bus)
+        m->pci_bus = NULL;
     i440fx_unmap_firmware(s);
     pci_device_unregister(&s->pci);
     pci_bus_cleanup(&s->bus, &m->iomem);
@@ -393,6 +395,8 @@ I440FXState *i440fx_create(Machine *m, Error *err)
         free(s);
         return NULL;
     }
+    if (!m->pci_bus)
+        m->pci_bus = &s->bus;       /* the machine's root bus, for -device */
     /* 82441FX PMC: revision 02, class 06.00.00 (host bridge). */
     pci_config_set_ids(&s->pci, I440FX_VENDOR_ID, I440FX_DEVICE_ID, 0x02, 0x060000, 0);
     s->pci.config_write = i440fx_config_write;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pci-testdev (1b36:0005, class ff.00.00, no interrupt pin): QEMU's PCI test
+ * pci-testdev (1b36:0005, class 00.ff.00, no interrupt pin): QEMU's PCI test
  * device, which kvm-unit-tests' pci-testdev test drives to check that port
  * and MMIO writes to a BAR reach the device model (and, under KVM, that
  * ioeventfds catch them). Two BARs:
@@ -40,7 +40,8 @@
 
 #define PCI_TESTDEV_VENDOR_ID   0x1b36      /* Red Hat, Inc. */
 #define PCI_TESTDEV_DEVICE_ID   0x0005
-#define PCI_TESTDEV_CLASS       0xff0000    /* unclassified device */
+/* QEMU's PCI_CLASS_OTHERS (0xff) lands in the class word: base 00, sub ff. */
+#define PCI_TESTDEV_CLASS       0x00ff00
 #define PCI_TESTDEV_MEM_SIZE    4096u
 #define PCI_TESTDEV_IO_SIZE     256u
 #define PCI_TESTDEV_TESTS_PER_BAR 3
@@ -226,25 +227,12 @@ PCIDevice *pci_testdev_create(Machine *m, PCIBus *bus, int devfn, const char *id
     return &s->pci;
 }
 
-/*
- * The machine's PCI bus, found through its host bridge: hw/pci/i440fx.c
- * attaches the bridge (a PCIDevice, whose Device header comes first) under
- * the id "i440fx". To be replaced by a board accessor once pc.c has one.
- */
-static PCIBus *pci_testdev_machine_bus(Machine *m)
-{
-    for (Device *d = m->devices; d; d = d->next)
-        if (!d->type && d->id && !strcmp(d->id, "i440fx"))
-            return ((PCIDevice *)d)->bus;
-    return NULL;
-}
-
 /* -device pci-testdev[,addr=SLOT[.FN]] */
 static Device *pci_testdev_device_create(Machine *m, DeviceOpts *opts, Error *err)
 {
     const char *id = devopts_get_str(opts, "id", NULL);
     const char *addr = devopts_get_str(opts, "addr", NULL);
-    PCIBus *bus = pci_testdev_machine_bus(m);
+    PCIBus *bus = m->pci_bus;
     int devfn = -1;
     PCIDevice *d;
 

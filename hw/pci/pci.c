@@ -33,8 +33,12 @@
 
 int pci_swizzle(int slot, int pin)
 {
-    /* INTA of slot 0 is PIRQA; each slot rotates the four pins by one. */
-    return (slot + pin - 1) & 3;
+    /*
+     * INTA of slot 1 is PIRQA and each slot rotates the four pins by one:
+     * the PC convention that SeaBIOS assumes when it fills in the interrupt
+     * line registers, and that the ACPI _PRT describes.
+     */
+    return (slot - 1 + pin - 1) & 3;
 }
 
 PCIDevice *pci_find_device(PCIBus *bus, int devfn)

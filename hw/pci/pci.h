@@ -16,8 +16,8 @@
  *  - a BAR's region is mapped into the bus's memory or I/O container exactly
  *    while the BAR holds a usable address and the command register enables
  *    that space; sizing (writing all-ones) is a natural effect of the masks;
- *  - INTx pin n of slot s drives PIRQ (s + n) mod 4 (the swizzle of the
- *    PC's PCI slots); the bus counts asserted devices per PIRQ and tells the
+ *  - INTx pin n (1 = INTA) of slot s drives PIRQ (s - 1 + n - 1) mod 4
+ *    (the swizzle of the PC's PCI slots: slot 1 INTA is PIRQA); the bus counts asserted devices per PIRQ and tells the
  *    router (the PIIX ISA bridge) the wired-OR level.
  *
  * Device models react to their own registers through the optional

@@ -230,6 +230,32 @@ static void test_good_elf(void)
     CU_ASSERT_TRUE(boot.info_end <= MULTIBOOT_INFO_LIMIT);
 }
 
+/*
+ * A header whose flags ask for nothing (kvm-unit-tests' kernels): the ELF
+ * segments are still loaded, BSS zeroed, and memory, map, command line
+ * given, exactly as when they are asked for.
+ */
+static void test_flags_none(void)
+{
+    MultibootParams p = params();
+    MultibootBoot boot;
+    Error err = { 0 };
+    size_t len = make_elf(img, sizeof(img), good_segs, 2, 0x100010, 0);
+
+    p.cmdline = "x86/apic.flat -smp 1";
+    reset_ram();
+    CU_ASSERT_EQUAL_FATAL(multiboot_load_image("t.elf", img, len, &p, &boot, &err), 0);
+    CU_ASSERT_EQUAL(boot.entry, 0x100010);
+    CU_ASSERT_EQUAL(ram[0x100000], 0x10);
+    CU_ASSERT_EQUAL(ram[0x102000], 0x11);
+    CU_ASSERT_EQUAL(ram[0x102100], 0x00);
+    CU_ASSERT_EQUAL(ram[0x1030ff], 0x00);
+    CU_ASSERT_EQUAL(ld32(boot.info_addr) & 0x45, 0x45);     /* mem, cmdline, mmap */
+    CU_ASSERT_EQUAL(ld32(boot.info_addr + 20), 0);          /* no modules */
+    CU_ASSERT_STRING_EQUAL((char *)ram + ld32(boot.info_addr + 16), "x86/apic.flat -smp 1");
+    CU_ASSERT_EQUAL(ld32(boot.info_addr + 44), e820.nr * 24);
+}
+
 static void test_virtual_entry(void)
 {
     /* A higher-half kernel: linked at 0xc0100000, loaded at 1 MiB. */
@@ -509,6 +535,7 @@ static const UnitTest multiboot_tests[] = {
     { "file size above memory size", test_filesz_above_memsz },
     { "entry outside the image", test_entry_outside },
     { "64-bit ELF without kludge", test_elf64 },
+    { "header flags ask for nothing", test_flags_none },
     { "module too big for RAM", test_module_too_big },
     { "command line too long", test_cmdline_too_long },
     { "a.out kludge", test_aout_kludge },

@@ -124,7 +124,7 @@ static void test_config_header(void)
 {
     setup();
     CU_ASSERT_EQUAL(cfg_read(TD_DEVFN, 0x00, 4), 0x00051b36u);
-    CU_ASSERT_EQUAL(cfg_read(TD_DEVFN, 0x08, 4), 0xff000000u);    /* class ff, rev 0 */
+    CU_ASSERT_EQUAL(cfg_read(TD_DEVFN, 0x08, 4), 0x00ff0000u);    /* class 00.ff.00, rev 0 */
     CU_ASSERT_EQUAL(cfg_read(TD_DEVFN, PCI_HEADER_TYPE, 1), 0);
     CU_ASSERT_EQUAL(cfg_read(TD_DEVFN, PCI_INTERRUPT_PIN, 1), 0);
     /* Sizing: BAR0 4 KiB of 32-bit memory, BAR1 256 bytes of I/O, no others. */

@@ -376,22 +376,23 @@ static void test_bar_snapshot(void)
 
 static void test_intx_routing(void)
 {
-    TestDev *a = testdev_new(PCI_DEVFN(3, 0), 1);   /* INTA, slot 3 -> PIRQD */
-    TestDev *b = testdev_new(PCI_DEVFN(4, 0), 4);   /* INTD, slot 4 -> PIRQD */
-    TestDev *c = testdev_new(PCI_DEVFN(4, 1), 2);   /* INTB, slot 4 -> PIRQB */
+    TestDev *a = testdev_new(PCI_DEVFN(4, 0), 1);   /* INTA, slot 4 -> PIRQD */
+    TestDev *b = testdev_new(PCI_DEVFN(5, 0), 4);   /* INTD, slot 5 -> PIRQD */
+    TestDev *c = testdev_new(PCI_DEVFN(5, 1), 2);   /* INTB, slot 5 -> PIRQB */
     int piix = PCI_DEVFN(1, 0);
 
-    CU_ASSERT_EQUAL(pci_swizzle(3, 1), 3);
-    CU_ASSERT_EQUAL(pci_swizzle(4, 4), 3);
-    CU_ASSERT_EQUAL(pci_swizzle(4, 2), 1);
-    CU_ASSERT_EQUAL(pci_swizzle(0, 1), 0);
+    CU_ASSERT_EQUAL(pci_swizzle(4, 1), 3);
+    CU_ASSERT_EQUAL(pci_swizzle(5, 4), 3);
+    CU_ASSERT_EQUAL(pci_swizzle(5, 2), 1);
+    CU_ASSERT_EQUAL(pci_swizzle(1, 1), 0);          /* slot 1 INTA is PIRQA */
+    CU_ASSERT_EQUAL(pci_swizzle(0, 1), 3);
 
     /* Routes reset disabled: asserting reaches no ISA line. */
     memset(isa_calls, 0, sizeof(isa_calls));
     pci_set_irq(&a->pci, 1);
     for (int n = 0; n < 16; n++)
         CU_ASSERT_EQUAL(isa_calls[n], 0);
-    CU_ASSERT(cfg_read(PCI_DEVFN(3, 0), 0x06, 2) & PCI_STATUS_INTERRUPT);
+    CU_ASSERT(cfg_read(PCI_DEVFN(4, 0), 0x06, 2) & PCI_STATUS_INTERRUPT);
 
     /* Routing PIRQD to IRQ 11 raises it at once. */
     cfg_write(piix, 0x63, 1, 11);
@@ -401,7 +402,7 @@ static void test_intx_routing(void)
     pci_set_irq(&b->pci, 1);
     pci_set_irq(&a->pci, 0);
     CU_ASSERT_EQUAL(isa_level[11], 1);
-    CU_ASSERT_FALSE(cfg_read(PCI_DEVFN(3, 0), 0x06, 2) & PCI_STATUS_INTERRUPT);
+    CU_ASSERT_FALSE(cfg_read(PCI_DEVFN(4, 0), 0x06, 2) & PCI_STATUS_INTERRUPT);
     pci_set_irq(&b->pci, 0);
     CU_ASSERT_EQUAL(isa_level[11], 0);
 
@@ -419,10 +420,10 @@ static void test_intx_routing(void)
     CU_ASSERT_EQUAL(isa_level[10], 1);          /* D still asserted */
 
     /* INTx disable in the command register masks the pin, not the status. */
-    cfg_write(PCI_DEVFN(3, 0), 0x04, 2, PCI_COMMAND_INTX_DISABLE);
+    cfg_write(PCI_DEVFN(4, 0), 0x04, 2, PCI_COMMAND_INTX_DISABLE);
     CU_ASSERT_EQUAL(isa_level[10], 0);
-    CU_ASSERT(cfg_read(PCI_DEVFN(3, 0), 0x06, 2) & PCI_STATUS_INTERRUPT);
-    cfg_write(PCI_DEVFN(3, 0), 0x04, 2, 0);
+    CU_ASSERT(cfg_read(PCI_DEVFN(4, 0), 0x06, 2) & PCI_STATUS_INTERRUPT);
+    cfg_write(PCI_DEVFN(4, 0), 0x04, 2, 0);
     CU_ASSERT_EQUAL(isa_level[10], 1);
 
     /* Bit 7 disables the route; reserved targets (IRQ 2, 8, 13) go nowhere. */

@@ -346,22 +346,22 @@ static void test_port92(void)
 /* A PCI link the OS routes to IRQ 9 shares the line with the SCI. */
 static void test_sci_shares_irq9(void)
 {
-    PCIDevice *pmdev = (PCIDevice *)pm;     /* INTA of slot 1: PIRQB */
+    PCIDevice *pmdev = (PCIDevice *)pm;     /* INTA of slot 1: PIRQA */
     pm_setup();
     out(PIIX_APM_CNT_PORT, 1, PIIX_APM_ACPI_ENABLE);
     out(PMBASE + PIIX_PM_PMEN, 2, PIIX_PM1_PWRBTN);
-    cfg_write(PCI_DEVFN(1, 0), 0x61, 1, 9);
+    cfg_write(PCI_DEVFN(1, 0), 0x60, 1, 9);
     piix_pm_power_button(pm);
     CU_ASSERT_EQUAL(isa_lines[9].level, 1);
     pci_set_irq(pmdev, 1);
     CU_ASSERT_EQUAL(isa_lines[9].level, 1);
     out(PMBASE + PIIX_PM_PMSTS, 2, PIIX_PM1_PWRBTN);    /* SCI drops... */
-    CU_ASSERT_EQUAL(isa_lines[9].level, 1);             /* ...PIRQB holds it */
+    CU_ASSERT_EQUAL(isa_lines[9].level, 1);             /* ...PIRQA holds it */
     pci_set_irq(pmdev, 0);
     CU_ASSERT_EQUAL(isa_lines[9].level, 0);
     piix_pm_power_button(pm);
     CU_ASSERT_EQUAL(isa_lines[9].level, 1);
-    cfg_write(PCI_DEVFN(1, 0), 0x61, 1, 0x80);          /* unrouting PIRQB... */
+    cfg_write(PCI_DEVFN(1, 0), 0x60, 1, 0x80);          /* unrouting PIRQA... */
     CU_ASSERT_EQUAL(isa_lines[9].level, 1);             /* ...leaves the SCI */
     out(PMBASE + PIIX_PM_PMSTS, 2, PIIX_PM1_PWRBTN);
     CU_ASSERT_EQUAL(isa_lines[9].level, 0);
