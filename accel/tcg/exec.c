@@ -44,13 +44,13 @@ static void log_cpu_state(X86CPU *cpu)
 static inline unsigned tb_run(X86CPU *cpu, const TB *tb)
 {
     X86CPUState *s = cpu->s;
-    const X86Insn *i = tb->insn, *end = tb->insn + tb->n;
+    const TBInsn *e = tb->insn, *end = tb->insn + tb->n;
     uint64_t rip = s->rip;
     unsigned n = 0;
-    for (; i < end; i++) {
-        uint64_t seq = rip + i->len;
+    for (; e < end; e++) {
+        uint64_t seq = rip + e->i.len;
         cpu->next_rip = seq;
-        x86_handlers[i->op](cpu, i);
+        e->fn(cpu, &e->i);
         rip = cpu->next_rip;
         s->rip = rip;
         n++;

@@ -28,7 +28,7 @@
 #include "softmmu/log.h"
 
 #define TB_ARENA_SIZE (64u << 20)
-#define TB_ALLOC_SIZE (sizeof(TB) + TB_MAX_INSNS * sizeof(X86Insn))
+#define TB_ALLOC_SIZE (sizeof(TB) + TB_MAX_INSNS * sizeof(TBInsn))
 
 int tb_cache_init(TbCache *c, Error *err)
 {
@@ -201,7 +201,7 @@ static void protect_page(TcgVcpu *t, uint64_t page)
 void tb_commit(TcgVcpu *t, TB *tb)
 {
     TbCache *c = &t->tbc;
-    size_t used = sizeof(TB) + tb->n * sizeof(X86Insn);
+    size_t used = sizeof(TB) + tb->n * sizeof(TBInsn);
     c->arena_used += (used + 15) & ~(size_t)15;
     c->tb_count++;
     uint64_t p1 = tb->phys & ~0xfffull;

@@ -54,7 +54,7 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
     tb->phys = phys;
     tb->flags = flags;
     for (;;) {
-        X86Insn *insn = &tb->insn[tb->n];
+        X86Insn *insn = &tb->insn[tb->n].i;
         X86DecodeStatus st;
         const uint8_t *src = host ? host + off : NULL;
         if (host)
@@ -85,12 +85,14 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
             }
             x86_decode(&mode, bounce, 15, insn);
             memcpy(logbuf, bounce, insn->len);
+            tb->insn[tb->n].fn = x86_insn_handler(insn);
             off += insn->len;
             tb->n++;
             break;
         }
         if (log_enabled(LOG_IN_ASM))
             memcpy(logbuf + off, src, insn->len);
+        tb->insn[tb->n].fn = x86_insn_handler(insn);
         off += insn->len;
         tb->n++;
         if (x86_insn_block_class(insn->op) || off >= page_left || tb->n == TB_MAX_INSNS)

@@ -34,6 +34,12 @@
 #define TB_JC_BITS 12
 #define TB_PAGE_HASH_BITS 12
 
+/* One instruction of a block: its decoded form and the handler chosen for it. */
+typedef struct TBInsn {
+    X86Handler fn;
+    X86Insn i;
+} TBInsn;
+
 typedef struct TB {
     uint64_t pc;                /* linear address of the first byte */
     uint64_t phys;              /* its physical address */
@@ -45,7 +51,7 @@ typedef struct TB {
     struct TB *hash_next;
     struct TB *jmp[2];          /* chained successors (same page only) */
     uint64_t jmp_pc[2];
-    X86Insn insn[];
+    TBInsn insn[];
 } TB;
 
 typedef struct TbPage {

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The dispatch table (form id -> handler), derived from insn.def, and the
- * handlers that do (almost) nothing: NOP forms, #UD, the too-long #GP.
+ * The dispatch table (form id -> handler), derived from insn.def, the
+ * choice of specialised handlers for hot forms, and the handlers that do
+ * (almost) nothing: NOP forms, #UD, the too-long #GP.
+ *
+ * Specialised handlers are the same semantics compiled for one operand size
+ * and form (register/immediate operands), so the generic operand plumbing
+ * folds away; they are an optimisation only, and x86_insn_handler() falls
+ * back to the table for everything else.
  */
 #include "cpu/x86/x86.h"
 
@@ -31,4 +37,42 @@ void x86_op_fwait(X86CPU *cpu, const X86Insn *i)
     /* No x87 yet: WAIT only checks CR0.MP/TS. */
     if ((cpu->s->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
         x86_raise_exception(cpu, EXCP_NM);
+}
+
+X86Handler x86_insn_handler(const X86Insn *i)
+{
+    X86Handler h = x86_handlers[i->op];
+    bool r1 = i->k1 == K_REG && i->r1 < 16, wide = i->osz == 4 || i->osz == 8;
+    bool rr = r1 && i->k2 == K_REG && i->r2 < 16, ri = r1 && i->k2 == K_IMM;
+    bool q = i->osz == 8;
+    if (!wide || i->pfx & PFX_LOCK)
+        return h;
+#define PICK(name)                                                              \
+    if (h == x86_op_##name) {                                                   \
+        if (rr) return q ? x86_op_##name##_rr64 : x86_op_##name##_rr32;         \
+        if (ri) return q ? x86_op_##name##_ri64 : x86_op_##name##_ri32;         \
+        return h;                                                               \
+    }
+    PICK(add) PICK(or) PICK(adc) PICK(sbb) PICK(and) PICK(sub) PICK(xor) PICK(cmp)
+    PICK(test)
+#undef PICK
+    if (r1 && (h == x86_op_inc || h == x86_op_dec) && i->k2 == K_NONE) {
+        if (h == x86_op_inc)
+            return q ? x86_op_inc_r64 : x86_op_inc_r32;
+        return q ? x86_op_dec_r64 : x86_op_dec_r32;
+    }
+    if (h == x86_op_mov && rr)
+        return q ? x86_op_mov_rr64 : x86_op_mov_rr32;
+    if (h == x86_op_mov && ri && !q)
+        return x86_op_mov_ri32;
+    if (h == x86_op_lea && i->osz == 4)
+        return x86_op_lea_32;
+    if (i->osz == 4) {
+        if (h == x86_op_rol) return x86_op_rol_32;
+        if (h == x86_op_ror) return x86_op_ror_32;
+        if (h == x86_op_shl) return x86_op_shl_32;
+        if (h == x86_op_shr) return x86_op_shr_32;
+        if (h == x86_op_sar) return x86_op_sar_32;
+    }
+    return h;
 }

@@ -33,10 +33,10 @@ static unsigned shift_count(X86CPU *cpu, const X86Insn *i)
     return c & (i->osz == 8 ? 0x3f : 0x1f);
 }
 
-static inline __attribute__((always_inline)) void shift_op(X86CPU *cpu, const X86Insn *i,
-                                                           unsigned kind)
+static inline __attribute__((always_inline)) void shift_sz(X86CPU *cpu, const X86Insn *i,
+                                                           unsigned kind, unsigned sz)
 {
-    unsigned sz = i->osz, bits = sz * 8;
+    unsigned bits = sz * 8;
     uint64_t mask = x86_size_mask(sz), lin = 0;
     unsigned c = shift_count(cpu, i);
     uint64_t a = x86_op1_read(cpu, i, &lin), r = 0;
@@ -76,14 +76,14 @@ static inline __attribute__((always_inline)) void shift_op(X86CPU *cpu, const X8
         return;
     }
     case SH_ROL: {
-        unsigned k = c % bits;
+        unsigned k = c & (bits - 1);   /* bits is a power of two: no division */
         r = k ? ((a << k) | (a >> (bits - k))) & mask : a;
         cf = r & 1;
         of = ((r & msb) != 0) ^ cf;
         break;
     }
     case SH_ROR: {
-        unsigned k = c % bits;
+        unsigned k = c & (bits - 1);   /* bits is a power of two: no division */
         r = k ? ((a >> k) | (a << (bits - k))) & mask : a;
         cf = (r & msb) != 0;
         of = cf ^ ((r >> (bits - 2)) & 1);
@@ -120,6 +120,12 @@ static inline __attribute__((always_inline)) void shift_op(X86CPU *cpu, const X8
     x86_set_arith(cpu, (uint32_t)fl | (cf ? FLAG_CF : 0) | (of ? FLAG_OF : 0));
 }
 
+static inline __attribute__((always_inline)) void shift_op(X86CPU *cpu, const X86Insn *i,
+                                                           unsigned kind)
+{
+    shift_sz(cpu, i, kind, i->osz);
+}
+
 void x86_op_rol(X86CPU *cpu, const X86Insn *i) { shift_op(cpu, i, SH_ROL); }
 void x86_op_ror(X86CPU *cpu, const X86Insn *i) { shift_op(cpu, i, SH_ROR); }
 void x86_op_rcl(X86CPU *cpu, const X86Insn *i) { shift_op(cpu, i, SH_RCL); }
@@ -127,6 +133,13 @@ void x86_op_rcr(X86CPU *cpu, const X86Insn *i) { shift_op(cpu, i, SH_RCR); }
 void x86_op_shl(X86CPU *cpu, const X86Insn *i) { shift_op(cpu, i, SH_SHL); }
 void x86_op_shr(X86CPU *cpu, const X86Insn *i) { shift_op(cpu, i, SH_SHR); }
 void x86_op_sar(X86CPU *cpu, const X86Insn *i) { shift_op(cpu, i, SH_SAR); }
+
+/* Specialised 32-bit copies (see x86_insn_handler). */
+void x86_op_rol_32(X86CPU *cpu, const X86Insn *i) { shift_sz(cpu, i, SH_ROL, 4); }
+void x86_op_ror_32(X86CPU *cpu, const X86Insn *i) { shift_sz(cpu, i, SH_ROR, 4); }
+void x86_op_shl_32(X86CPU *cpu, const X86Insn *i) { shift_sz(cpu, i, SH_SHL, 4); }
+void x86_op_shr_32(X86CPU *cpu, const X86Insn *i) { shift_sz(cpu, i, SH_SHR, 4); }
+void x86_op_sar_32(X86CPU *cpu, const X86Insn *i) { shift_sz(cpu, i, SH_SAR, 4); }
 
 /* SHLD/SHRD: op1 shifted, bits filled from op2 (a register). */
 static void shiftd_op(X86CPU *cpu, const X86Insn *i, bool left)
@@ -167,3 +180,4 @@ static void shiftd_op(X86CPU *cpu, const X86Insn *i, bool left)
 
 void x86_op_shld(X86CPU *cpu, const X86Insn *i) { shiftd_op(cpu, i, true); }
 void x86_op_shrd(X86CPU *cpu, const X86Insn *i) { shiftd_op(cpu, i, false); }
+
