@@ -183,6 +183,14 @@ static int opt_display(MachineConfig *cfg, const char *arg, CmdlineAction *a, Er
     return error_setf(err, "-display %s: expected sdl or none", arg);
 }
 
+static int opt_vga(MachineConfig *cfg, const char *arg, CmdlineAction *a, Error *err)
+{
+    if (strcmp(arg, "std") && strcmp(arg, "none"))
+        return error_setf(err, "-vga %s: expected std or none", arg);
+    cfg->vga = arg;
+    return 0;
+}
+
 static int opt_accel(MachineConfig *cfg, const char *arg, CmdlineAction *a, Error *err)
 {
     const char *p = arg;
@@ -331,6 +339,7 @@ static const Option options[] = {
     { "serial", "stdio|file:PATH|chardev:ID|null|none", opt_serial,
       "back the next serial port (COM1 first)" },
     { "display", "sdl|none", opt_display, "display frontend" },
+    { "vga", "std|none", opt_vga, "graphics card (default std: VGA with Bochs VBE)" },
     { "device", "NAME[,opt=val...]", opt_device, "add a device (-device help lists them)" },
     { "chardev", "BACKEND,id=ID[,path=FILE]", opt_chardev,
       "named character backend: stdio, file, null" },

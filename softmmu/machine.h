@@ -48,6 +48,7 @@ typedef struct MachineConfig {
     const char *hd[4];                  /* -hda .. -hdd */
     const char *cdrom;
     const char *debugcon;               /* -debugcon spec */
+    const char *vga;                    /* -vga std|none (NULL: std) */
     bool no_reboot;
 } MachineConfig;
 

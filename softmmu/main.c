@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "softmmu/cmdline.h"
 #include "softmmu/log.h"
@@ -17,6 +18,8 @@
 #include "cpu/x86/cpuid.h"
 #include "accel/accel.h"
 #include "ui/chardev.h"
+#include "ui/console.h"
+#include "hw/display/vga.h"
 
 static int tandem_main(int argc, char **argv, Error *err)
 {
@@ -70,11 +73,21 @@ static int tandem_main(int argc, char **argv, Error *err)
             rc = error_setf(err, "-device %s: %s", cfg.devices[i],
                             derr.set ? derr.msg : "cannot create");
     }
+#ifdef CONFIG_SDL
+    /* A window when asked for, or by default when one can be opened. */
+    bool sdl = cfg.display ? !strcmp(cfg.display, "sdl")
+                           : (!cfg.nographic && sdl_display_possible());
+    if (rc == 0 && sdl)
+        rc = sdl_display_init(m, vga_find(m), err);
+#endif
     bql_unlock();
     if (rc < 0)
         return -1;
 
     int status = machine_run(m, err);
+#ifdef CONFIG_SDL
+    sdl_display_cleanup();
+#endif
     if (status < 0)
         return -1;
     machine_cleanup(m);

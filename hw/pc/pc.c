@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "hw/pc/pc.h"
+#include "accel/accel.h"
 #include "hw/pc/e820.h"
 #include "hw/pc/image.h"
 #include "hw/pc/linux-boot.h"
@@ -35,6 +36,7 @@
 #include "hw/core/irq.h"
 #include "hw/intc/pc-irq.h"
 #include "hw/acpi/acpi-install.h"
+#include "hw/display/vga.h"
 #include "hw/input/i8042.h"
 #include "hw/ide/ide.h"
 #include "hw/pci/i440fx.h"
@@ -194,6 +196,14 @@ static int pc_init_chipset(PcBoard *b, Machine *m, Error *err)
     b->ide = ide_pc_init(m, bus, pc_isa_irq(m, 14), pc_isa_irq(m, 15), err);
     if (!b->ide)
         return -1;
+    if (!m->cfg->vga || !strcmp(m->cfg->vga, "std")) {
+        VgaState *vga = vga_pci_create(m, bus, PCI_DEVFN(2, 0), "vga", NULL, err);
+        if (!vga)
+            return -1;
+        /* Under kvm guest writes do not reach the dirty bitmap yet. */
+        if (m->accel && !strcmp(m->accel->name, "kvm"))
+            vga_set_vram_untracked(vga, true);
+    }
     irq_line_init(&b->a20_from_port92, pc_a20_update, b, 1);
     if (!piix_port92_create(m, &b->a20_from_port92, err))
         return -1;
