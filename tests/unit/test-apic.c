@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 #include "hw/intc/apic.h"
 #include "softmmu/vcpu.h"
 
@@ -36,10 +37,8 @@ static int fake_extint_ack(void *opaque) { extint_acks++; return 0x20; }
 
 static void setup_cfg(bool x2apic, bool tscdl)
 {
-    memset(&mach, 0, sizeof(mach));
+    unit_machine_init(&mach);
     memset(cpus, 0, sizeof(cpus));
-    mr_init_container(&mach.sysmem, "system", UINT64_MAX);
-    as_init(&mach.as_mem, &mach.sysmem, "memory");
     fake_now = 1000;
     eoi_count = eoi_vector = extint_acks = 0;
     ApicBusConfig cfg = { .x2apic = x2apic, .tsc_deadline = tscdl,
@@ -64,8 +63,7 @@ static void teardown(void)
 {
     devices_destroy(&mach);
     apic_bus_cleanup(&bus);
-    as_destroy(&mach.as_mem);
-    mr_destroy(&mach.sysmem);
+    unit_machine_destroy(&mach);
     cur = NULL;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 #include "hw/misc/misc.h"
 #include "softmmu/machine.h"
 #include "softmmu/main-loop.h"
@@ -55,12 +56,7 @@ static void setup(void)
 {
     Error err = { 0 };
 
-    memset(&mach, 0, sizeof(mach));
-    mach.devices_tail = &mach.devices;
-    mr_init_container(&mach.sysmem, "system", UINT64_MAX);
-    mr_init_container(&mach.iomem, "io", 0x10000);
-    as_init(&mach.as_mem, &mach.sysmem, "memory");
-    as_init(&mach.as_io, &mach.iomem, "I/O");
+    unit_machine_init(&mach);
     out_len = 0;
     out[0] = '\0';
     CU_ASSERT_PTR_NOT_NULL_FATAL(chardev_new_custom("cap", capture, NULL, &err));
@@ -68,11 +64,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    devices_destroy(&mach);
-    as_destroy(&mach.as_mem);
-    as_destroy(&mach.as_io);
-    mr_destroy(&mach.sysmem);
-    mr_destroy(&mach.iomem);
+    unit_machine_destroy(&mach);
     chardev_destroy_all();
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 #include "hw/timer/hpet.h"
 #include "softmmu/machine.h"
 #include "softmmu/main-loop.h"
@@ -327,9 +328,7 @@ static void test_bus(void)
 {
     Machine m;
     Error err = { 0 };
-    memset(&m, 0, sizeof(m));
-    mr_init_container(&m.sysmem, "system", UINT64_MAX);
-    as_init(&m.as_mem, &m.sysmem, "memory");
+    unit_machine_init(&m);
     setup();
     hpet_fini(&hpet);
     HpetState *h = hpet_create(&m, NULL, HPET_BASE, &irq0, &irq8, gsi, NGSI, &err);
@@ -345,8 +344,7 @@ static void test_bus(void)
     CU_ASSERT_EQUAL(level[32], 1);
     devices_destroy(&m);
     CU_ASSERT_EQUAL(m.sysmem.nr_children, 0);
-    as_destroy(&m.as_mem);
-    mr_destroy(&m.sysmem);
+    unit_machine_destroy(&m);
 }
 
 static const UnitTest hpet_tests[] = {

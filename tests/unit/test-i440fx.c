@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 #include "hw/pci/i440fx.h"
 
 const DeviceType *const device_types[] = { NULL };
@@ -26,12 +27,7 @@ static uint8_t *ram_host, *bios_host;
 static int suite_init(void)
 {
     Error err = { 0 };
-    memset(&mach, 0, sizeof(mach));
-    mach.devices_tail = &mach.devices;
-    mr_init_container(&mach.sysmem, "system", UINT64_MAX);
-    mr_init_container(&mach.iomem, "io", 0x10000);
-    as_init(&mach.as_mem, &mach.sysmem, "memory");
-    as_init(&mach.as_io, &mach.iomem, "I/O");
+    unit_machine_init(&mach);
     /* The board's part: RAM at 0, the BIOS at the top of 4 GiB. */
     if (mr_init_ram(&ram, "ram", RAM_SIZE, &err) < 0 ||
         mr_init_rom(&bios, "bios", BIOS_SIZE, &err) < 0)
@@ -57,10 +53,7 @@ static int suite_clean(void)
     mr_destroy(&ram_below_4g);
     mr_destroy(&bios);
     mr_destroy(&ram);
-    as_destroy(&mach.as_mem);
-    as_destroy(&mach.as_io);
-    mr_destroy(&mach.sysmem);
-    mr_destroy(&mach.iomem);
+    unit_machine_destroy(&mach);
     return 0;
 }
 
@@ -83,14 +76,12 @@ static void wr(uint64_t a, uint8_t v)
 static void pam(unsigned reg, uint8_t v)
 {
     /* Through the config ports, as firmware does it. */
-    as_st(&mach.as_io, 0xcf8, 4, 0x80000000u | (reg & 0xfc));
-    as_st(&mach.as_io, 0xcfc + (reg & 3), 1, v);
+    unit_pci_cfg_write(&mach, 0, reg, 1, v);
 }
 
 static uint8_t cfg_rd(unsigned reg)
 {
-    as_st(&mach.as_io, 0xcf8, 4, 0x80000000u | (reg & 0xfc));
-    return (uint8_t)as_ld(&mach.as_io, 0xcfc + (reg & 3), 1, NULL);
+    return (uint8_t)unit_pci_cfg_read(&mach, 0, reg, 1);
 }
 
 static void test_reset_state(void)

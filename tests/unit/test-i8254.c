@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 #include "hw/timer/i8254.h"
 #include "softmmu/machine.h"
 #include "softmmu/main-loop.h"
@@ -452,9 +453,7 @@ static void test_bus(void)
 {
     Machine m;
     Error err = { 0 };
-    memset(&m, 0, sizeof(m));
-    mr_init_container(&m.iomem, "io", 0x10000);
-    as_init(&m.as_io, &m.iomem, "io");
+    unit_machine_init(&m);
     irq_line_init(&irq0, irq_handler, NULL, 0);
     PitState *p = pit_create(&m, NULL, &irq0, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
@@ -470,8 +469,7 @@ static void test_bus(void)
     CU_ASSERT_EQUAL(as_ld(&m.as_io, 0x61, 1, NULL) & 0x0f, 0x00);
     devices_destroy(&m);
     CU_ASSERT_EQUAL(m.iomem.nr_children, 0);
-    as_destroy(&m.as_io);
-    mr_destroy(&m.iomem);
+    unit_machine_destroy(&m);
 }
 
 static const UnitTest pit_tests[] = {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 #include "hw/intc/i8259.h"
 #include "softmmu/machine.h"
 
@@ -55,9 +56,7 @@ static uint8_t read_isr(uint16_t base)
 
 static void setup(void)
 {
-    memset(&mach, 0, sizeof(mach));
-    mr_init_container(&mach.iomem, "io", 0x10000);
-    as_init(&mach.as_io, &mach.iomem, "I/O");
+    unit_machine_init(&mach);
     irq_line_init(&int_line, int_handler, NULL, 0);
     int_level = 0;
     pic = pic_create(&mach, &int_line);
@@ -66,9 +65,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    devices_destroy(&mach);
-    as_destroy(&mach.as_io);
-    mr_destroy(&mach.iomem);
+    unit_machine_destroy(&mach);
 }
 
 static void test_init_sequence(void)

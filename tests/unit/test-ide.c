@@ -21,6 +21,7 @@
 #include "softmmu/machine.h"
 #include "softmmu/main-loop.h"
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 
 const DeviceType *const device_types[] = { NULL };
 
@@ -90,19 +91,14 @@ static void setup(void)
     make_file(small_path, 1 << 20, 512, 2048);
     make_file(iso_path, CD_SECTORS * 2048, 2048, CD_SECTORS);
 
-    memset(&m, 0, sizeof(m));
+    unit_machine_init(&m);
     memset(irq_level, 0, sizeof(irq_level));
     memset(irq_raises, 0, sizeof(irq_raises));
-    mr_init_container(&m.sysmem, "sysmem", UINT64_MAX);
-    mr_init_container(&m.iomem, "io", 0x10000);
-    CU_ASSERT_FATAL(mr_init_ram(&m.ram, "ram", RAM_SIZE, &err) == 0);
-    mr_add_subregion(&m.sysmem, 0, &m.ram);
+    CU_ASSERT_FATAL(unit_machine_add_ram(&m, &m.ram, RAM_SIZE, &err) == 0);
     mr_init_container(&pci_mem, "pci-mem", 1ull << 32);
     mr_init_container(&pci_io, "pci-io", 0x10000);
     mr_add_subregion_overlap(&m.sysmem, 0, &pci_mem, -1);
     mr_add_subregion_overlap(&m.iomem, 0, &pci_io, -1);
-    as_init(&m.as_mem, &m.sysmem, "mem");
-    as_init(&m.as_io, &m.iomem, "io");
     pci_bus_init(&pci_bus, &pci_mem, &pci_io, &m.iomem);
     irq_line_init(&irq14, irq_handler, NULL, 14);
     irq_line_init(&irq15, irq_handler, NULL, 15);
@@ -132,22 +128,15 @@ static void teardown(void)
     devices_destroy(&m);
     ide = NULL;
     pci_bus_cleanup(&pci_bus, &m.iomem);
-    mr_del_subregion(&m.sysmem, &pci_mem);
-    mr_del_subregion(&m.iomem, &pci_io);
-    mr_del_subregion(&m.sysmem, &m.ram);
-    as_destroy(&m.as_mem);
-    as_destroy(&m.as_io);
     mr_destroy(&pci_mem);
     mr_destroy(&pci_io);
-    mr_destroy(&m.ram);
-    mr_destroy(&m.sysmem);
-    mr_destroy(&m.iomem);
+    unit_machine_destroy(&m);
 }
 
 /* ---- port helpers ---------------------------------------------------- */
 
-static uint32_t in(uint16_t port, unsigned size) { return (uint32_t)as_ld(&m.as_io, port, size, NULL); }
-static void out(uint16_t port, unsigned size, uint32_t v) { as_st(&m.as_io, port, size, v); }
+static uint32_t in(uint16_t port, unsigned size) { return unit_in(&m, port, size); }
+static void out(uint16_t port, unsigned size, uint32_t v) { unit_out(&m, port, size, v); }
 static uint8_t inb(uint16_t port) { return (uint8_t)in(port, 1); }
 static void outb(uint16_t port, uint8_t v) { out(port, 1, v); }
 

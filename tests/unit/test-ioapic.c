@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 #include "hw/intc/pc-irq.h"
 #include "softmmu/vcpu.h"
 
@@ -34,12 +35,8 @@ static void record(void *opaque, const ApicMsg *msg)
 
 static void setup_machine(void)
 {
-    memset(&mach, 0, sizeof(mach));
+    unit_machine_init(&mach);
     memset(cpus, 0, sizeof(cpus));
-    mr_init_container(&mach.sysmem, "system", UINT64_MAX);
-    mr_init_container(&mach.iomem, "io", 0x10000);
-    as_init(&mach.as_mem, &mach.sysmem, "memory");
-    as_init(&mach.as_io, &mach.iomem, "I/O");
     nmsgs = 0;
     cur = NULL;
 }
@@ -52,11 +49,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    devices_destroy(&mach);
-    as_destroy(&mach.as_mem);
-    as_destroy(&mach.as_io);
-    mr_destroy(&mach.sysmem);
-    mr_destroy(&mach.iomem);
+    unit_machine_destroy(&mach);
 }
 
 static void io_write(uint8_t reg, uint32_t val)

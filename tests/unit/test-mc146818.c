@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 #include "hw/timer/mc146818.h"
 #include "softmmu/machine.h"
 #include "softmmu/main-loop.h"
@@ -376,9 +377,7 @@ static void test_bus(void)
 {
     Machine m;
     Error err = { 0 };
-    memset(&m, 0, sizeof(m));
-    mr_init_container(&m.iomem, "io", 0x10000);
-    as_init(&m.as_io, &m.iomem, "io");
+    unit_machine_init(&m);
     RtcState *r = rtc_create(&m, NULL, NULL, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     as_st(&m.as_io, 0x70, 1, 0x8d);
@@ -398,8 +397,7 @@ static void test_bus(void)
     CU_ASSERT_EQUAL(rtc_get_cmos(r, 0x34), 0x5a);
     devices_destroy(&m);
     CU_ASSERT_EQUAL(m.iomem.nr_children, 0);
-    as_destroy(&m.as_io);
-    mr_destroy(&m.iomem);
+    unit_machine_destroy(&m);
 }
 
 static const UnitTest rtc_tests[] = {

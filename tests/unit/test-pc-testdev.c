@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 #include "accel/accel.h"
 #include "hw/core/irq.h"
 #include "hw/misc/misc.h"
@@ -68,12 +69,7 @@ static void line_handler(void *opaque, int n, int lvl)
 
 static void setup_machine(void)
 {
-    memset(&mach, 0, sizeof(mach));
-    mach.devices_tail = &mach.devices;
-    mr_init_container(&mach.sysmem, "system", UINT64_MAX);
-    mr_init_container(&mach.iomem, "io", 0x10000);
-    as_init(&mach.as_mem, &mach.sysmem, "memory");
-    as_init(&mach.as_io, &mach.iomem, "I/O");
+    unit_machine_init(&mach);
     mach.accel = &fake_accel;
     memset(level, 0, sizeof(level));
     memset(calls, 0, sizeof(calls));
@@ -100,22 +96,11 @@ static Device *setup(void)
 
 static void teardown(void)
 {
-    devices_destroy(&mach);
-    as_destroy(&mach.as_mem);
-    as_destroy(&mach.as_io);
-    mr_destroy(&mach.sysmem);
-    mr_destroy(&mach.iomem);
+    unit_machine_destroy(&mach);
 }
 
-static uint64_t in(uint16_t port, unsigned size)
-{
-    return as_ld(&mach.as_io, port, size, NULL);
-}
-
-static void out(uint16_t port, unsigned size, uint64_t val)
-{
-    as_st(&mach.as_io, port, size, val);
-}
+static uint32_t in(uint16_t port, unsigned size) { return unit_in(&mach, port, size); }
+static void out(uint16_t port, unsigned size, uint32_t val) { unit_out(&mach, port, size, val); }
 
 static uint64_t rd(uint64_t addr, unsigned size)
 {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 #include "hw/core/device.h"
 #include "hw/pc/multiboot.h"
 #include "hw/pc/pc.h"
@@ -78,14 +79,9 @@ static int suite_clean(void)
 
 static void machine_new(void)
 {
-    memset(&mach, 0, sizeof(mach));
+    unit_machine_init(&mach);
     memset(&cpu0, 0, sizeof(cpu0));
     mach.cfg = &cfg;
-    mach.devices_tail = &mach.devices;
-    mr_init_container(&mach.sysmem, "system", UINT64_MAX);
-    mr_init_container(&mach.iomem, "io", 0x10000);
-    as_init(&mach.as_mem, &mach.sysmem, "memory");
-    as_init(&mach.as_io, &mach.iomem, "I/O");
     mach.nr_cpus = 1;
     mach.cpus[0] = &cpu0;
     cpu0.machine = &mach;
@@ -95,11 +91,7 @@ static void machine_free(void)
 {
     devices_destroy(&mach);
     chardev_destroy_all();
-    mr_destroy(&mach.ram);
-    as_destroy(&mach.as_mem);
-    as_destroy(&mach.as_io);
-    mr_destroy(&mach.sysmem);
-    mr_destroy(&mach.iomem);
+    unit_machine_destroy(&mach);
 }
 
 static void config_default(void)
@@ -113,8 +105,7 @@ static void config_default(void)
 
 static uint8_t inb(uint16_t port)
 {
-    MemTxResult r;
-    return (uint8_t)as_ld(&mach.as_io, port, 1, &r);
+    return (uint8_t)unit_in(&mach, port, 1);
 }
 
 static void test_ram_layout(void)

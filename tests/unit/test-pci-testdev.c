@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 #include "hw/pci/i440fx.h"
 #include "hw/pci/pci-testdev.h"
 
@@ -46,12 +47,7 @@ static void setup(void)
 {
     Error err = { 0 };
 
-    memset(&mach, 0, sizeof(mach));
-    mach.devices_tail = &mach.devices;
-    mr_init_container(&mach.sysmem, "system", UINT64_MAX);
-    mr_init_container(&mach.iomem, "io", 0x10000);
-    as_init(&mach.as_mem, &mach.sysmem, "memory");
-    as_init(&mach.as_io, &mach.iomem, "I/O");
+    unit_machine_init(&mach);
     hb = i440fx_create(&mach, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(hb);
     td = pci_testdev_create(&mach, i440fx_bus(hb), TD_DEVFN, "td", &err);
@@ -60,33 +56,20 @@ static void setup(void)
 
 static void teardown(void)
 {
-    devices_destroy(&mach);
-    as_destroy(&mach.as_mem);
-    as_destroy(&mach.as_io);
-    mr_destroy(&mach.sysmem);
-    mr_destroy(&mach.iomem);
+    unit_machine_destroy(&mach);
 }
 
-static uint32_t in(uint16_t port, unsigned size)
-{
-    return (uint32_t)as_ld(&mach.as_io, port, size, NULL);
-}
-
-static void out(uint16_t port, unsigned size, uint32_t val)
-{
-    as_st(&mach.as_io, port, size, val);
-}
+static uint32_t in(uint16_t port, unsigned size) { return unit_in(&mach, port, size); }
+static void out(uint16_t port, unsigned size, uint32_t val) { unit_out(&mach, port, size, val); }
 
 static uint32_t cfg_read(int devfn, unsigned reg, unsigned size)
 {
-    out(0xcf8, 4, 0x80000000u | (uint32_t)devfn << 8 | (reg & 0xfc));
-    return in((uint16_t)(0xcfc + (reg & 3)), size);
+    return unit_pci_cfg_read(&mach, devfn, reg, size);
 }
 
 static void cfg_write(int devfn, unsigned reg, unsigned size, uint32_t val)
 {
-    out(0xcf8, 4, 0x80000000u | (uint32_t)devfn << 8 | (reg & 0xfc));
-    out((uint16_t)(0xcfc + (reg & 3)), size, val);
+    unit_pci_cfg_write(&mach, devfn, reg, size, val);
 }
 
 /* One BAR as the suite sees it: readb/readl/writeb at an offset. */

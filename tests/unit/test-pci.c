@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 #include "hw/pci/i440fx.h"
 #include "hw/pci/piix.h"
 #include "hw/core/irq.h"
@@ -100,12 +101,7 @@ static void testdev_free(TestDev *t)
 static int suite_init(void)
 {
     Error err = { 0 };
-    memset(&mach, 0, sizeof(mach));
-    mach.devices_tail = &mach.devices;
-    mr_init_container(&mach.sysmem, "system", UINT64_MAX);
-    mr_init_container(&mach.iomem, "io", 0x10000);
-    as_init(&mach.as_mem, &mach.sysmem, "memory");
-    as_init(&mach.as_io, &mach.iomem, "I/O");
+    unit_machine_init(&mach);
     hb = i440fx_create(&mach, &err);
     if (!hb)
         return 1;
@@ -120,40 +116,22 @@ static int suite_init(void)
 
 static int suite_clean(void)
 {
-    devices_destroy(&mach);
-    as_destroy(&mach.as_mem);
-    as_destroy(&mach.as_io);
-    mr_destroy(&mach.sysmem);
-    mr_destroy(&mach.iomem);
+    unit_machine_destroy(&mach);
     return 0;
 }
 
-static uint32_t in(uint16_t port, unsigned size)
-{
-    return (uint32_t)as_ld(&mach.as_io, port, size, NULL);
-}
-
-static void out(uint16_t port, unsigned size, uint32_t val)
-{
-    as_st(&mach.as_io, port, size, val);
-}
-
-static uint32_t cfg_addr(int devfn, unsigned reg)
-{
-    return 0x80000000u | (uint32_t)devfn << 8 | (reg & 0xfc);
-}
+static uint32_t in(uint16_t port, unsigned size) { return unit_in(&mach, port, size); }
+static void out(uint16_t port, unsigned size, uint32_t val) { unit_out(&mach, port, size, val); }
 
 /* Guest-style config read/write through the ports. */
 static uint32_t cfg_read(int devfn, unsigned reg, unsigned size)
 {
-    out(0xcf8, 4, cfg_addr(devfn, reg));
-    return in((uint16_t)(0xcfc + (reg & 3)), size);
+    return unit_pci_cfg_read(&mach, devfn, reg, size);
 }
 
 static void cfg_write(int devfn, unsigned reg, unsigned size, uint32_t val)
 {
-    out(0xcf8, 4, cfg_addr(devfn, reg));
-    out((uint16_t)(0xcfc + (reg & 3)), size, val);
+    unit_pci_cfg_write(&mach, devfn, reg, size, val);
 }
 
 static void test_config_widths(void)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/unit-machine.h"
 #include "hw/pci/i440fx.h"
 #include "hw/pci/piix.h"
 #include "softmmu/main-loop.h"
@@ -53,12 +54,7 @@ static void line_handler(void *opaque, int n, int level)
 static int suite_init(void)
 {
     Error err = { 0 };
-    memset(&mach, 0, sizeof(mach));
-    mach.devices_tail = &mach.devices;
-    mr_init_container(&mach.sysmem, "system", UINT64_MAX);
-    mr_init_container(&mach.iomem, "io", 0x10000);
-    as_init(&mach.as_mem, &mach.sysmem, "memory");
-    as_init(&mach.as_io, &mach.iomem, "I/O");
+    unit_machine_init(&mach);
     hb = i440fx_create(&mach, &err);
     if (!hb)
         return 1;
@@ -81,34 +77,21 @@ static int suite_init(void)
 
 static int suite_clean(void)
 {
-    devices_destroy(&mach);
-    as_destroy(&mach.as_mem);
-    as_destroy(&mach.as_io);
-    mr_destroy(&mach.sysmem);
-    mr_destroy(&mach.iomem);
+    unit_machine_destroy(&mach);
     return 0;
 }
 
-static uint32_t in(uint16_t port, unsigned size)
-{
-    return (uint32_t)as_ld(&mach.as_io, port, size, NULL);
-}
-
-static void out(uint16_t port, unsigned size, uint32_t val)
-{
-    as_st(&mach.as_io, port, size, val);
-}
+static uint32_t in(uint16_t port, unsigned size) { return unit_in(&mach, port, size); }
+static void out(uint16_t port, unsigned size, uint32_t val) { unit_out(&mach, port, size, val); }
 
 static uint32_t cfg_read(int devfn, unsigned reg, unsigned size)
 {
-    out(0xcf8, 4, 0x80000000u | (uint32_t)devfn << 8 | (reg & 0xfc));
-    return in((uint16_t)(0xcfc + (reg & 3)), size);
+    return unit_pci_cfg_read(&mach, devfn, reg, size);
 }
 
 static void cfg_write(int devfn, unsigned reg, unsigned size, uint32_t val)
 {
-    out(0xcf8, 4, 0x80000000u | (uint32_t)devfn << 8 | (reg & 0xfc));
-    out((uint16_t)(0xcfc + (reg & 3)), size, val);
+    unit_pci_cfg_write(&mach, devfn, reg, size, val);
 }
 
 /* Reset, then program the PM function the way SeaBIOS does. */
