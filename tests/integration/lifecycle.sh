@@ -28,7 +28,7 @@ done
 
 # Ctrl-A x typed on the console (stdin is a pipe here, so no raw mode); the
 # pipe stays open, so only the escape can end tandem before the timeout.
-(sleep 1; printf '\001x'; sleep 12) | timeout 10 "$tandem" -accel tcg -nographic >/dev/null 2>&1
+timeout 10 "$tandem" -accel tcg -nographic < <(sleep 1; printf '\001x'; sleep 12) >/dev/null 2>&1
 rc=$?
 if [ "$rc" -ne 0 ]; then fail "Ctrl-A x: status $rc"; else echo "ok: Ctrl-A x -> status 0"; fi
 
