@@ -6,6 +6,10 @@
 # extracts the kernel image, and builds an initramfs whose /init mounts the
 # usual file systems and starts a busybox shell on the serial console.
 # Prints the paths of the kernel and initramfs on its last line.
+# Environment, for tests: EXTRA_ROOT, a folder copied over the initramfs root;
+# IMAGE_NAME, the name of the initramfs and its root folder under
+# BUILD/images (default initramfs-FLAVOUR), so a test's image does not
+# replace the one `make demo` boots.
 set -euo pipefail
 build=${1:-build}
 flavour=${2:-cloud}
@@ -53,8 +57,9 @@ fi
 
 # The initramfs: busybox, its applet links, /init, and whatever the caller
 # put in EXTRA_ROOT (a folder copied over the root, for tests).
-initrd="$cache/initramfs-$flavour.cpio.gz"
-root="$cache/root-$flavour"
+name=${IMAGE_NAME:-initramfs-$flavour}
+initrd="$cache/$name.cpio.gz"
+root="$cache/root-${name#initramfs-}"
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root,usr/bin,usr/sbin}
 cp "$bdir/bin/busybox" "$root/bin/busybox"

@@ -516,5 +516,12 @@ VcpuExit kvm_vcpu_run(Vcpu *cpu)
     /* The vCPU thread reads RFLAGS.IF and 'halted' to decide to sleep. */
     if (kvm_state_get(cpu, true) < 0)
         ret = VCPU_EXIT_ERROR;
+    /*
+     * Stopped from outside (a signal, the monitor) while the guest ran: with
+     * "-d cpu", say where it was, so a guest that loops without exiting is
+     * not a silent hang (KVM has no exit to trace in that case).
+     */
+    if (ret == VCPU_EXIT_KICKED && atomic_load(&m->quitting) && log_enabled(LOG_CPU))
+        kvm_dump_state(cpu, "stopped while running");
     return (VcpuExit)ret;
 }

@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# /test.sh of the nested-KVM test's initramfs (busybox sh; scripts/guest-init.sh
+# runs it, then powers off). This Linux runs in QEMU's tcg with SVM: load
+# Debian's KVM modules with nested=1, check that /dev/kvm appears, run every
+# bare-metal guest with "tandem -accel kvm", and, when the image carries a
+# kernel for it, boot Linux under tandem -accel kvm too. Every result is a
+# line starting with "nested: "; kvm-nested.sh on the host reads them from
+# the serial console and judges.
+set -u
+say() { echo "nested: $*"; }
+now() { cut -d' ' -f1 /proc/uptime; }           # seconds, 1/100 resolution
+since() { echo "$1 $(now)" | awk '{ printf "%.1f", $2 - $1 }'; }
+indent() { tail -n "$1" | sed 's/^/    | /'; }
+
+say "kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPU(s)," \
+    "svm in cpuinfo: $(grep -qw svm /proc/cpuinfo && echo yes || echo no)"
+
+# Same kernel package as this kernel; busybox insmod does not resolve
+# dependencies, so the three go in by hand, in order.
+load() {   # load MODULE [PARAM=VALUE...]
+    m=$1; shift
+    if out=$(insmod "/kvm/$m.ko" "$@" 2>&1); then
+        say "insmod $m${*:+ $*}: ok"
+    else
+        say "insmod $m${*:+ $*}: FAILED: $out"
+    fi
+}
+load irqbypass
+load kvm
+load kvm-amd nested=1
+if [ ! -c /dev/kvm ]; then
+    say "FAIL /dev/kvm did not appear"
+    dmesg | grep -i -E 'kvm|svm' | indent 20
+    say "done"
+    exit 1
+fi
+p=/sys/module/kvm_amd/parameters
+say "/dev/kvm present (kvm_amd nested=$(cat $p/nested 2>/dev/null)" \
+    "npt=$(cat $p/npt 2>/dev/null))"
+
+# The bare-metal guests, judged as on the host (run-guest.sh).
+run=0 passed=0 failed=0
+for elf in /tandem/guests/*.elf; do
+    [ -e "$elf" ] || continue
+    name=$(basename "$elf" .elf)
+    t0=$(now)
+    out=$(/tandem/run-guest.sh /tandem/guests "$name" 2>&1)
+    rc=$?
+    run=$((run + 1))
+    if [ "$rc" -eq 0 ]; then
+        passed=$((passed + 1))
+        say "PASS guest $name ($(since "$t0")s)"
+    else
+        failed=$((failed + 1))
+        say "FAIL guest $name ($(since "$t0")s)"
+        printf '%s\n' "$out" | indent 25
+    fi
+done
+say "guests: $run run, $passed passed, $failed failed"
+
+# Linux under tandem -accel kvm (only when kvm-nested.sh packed a kernel).
+# Its console streams through, prefixed, so a hang shows how far it got.
+# LINUX_TIMEOUT comes from the outer kernel's command line (init's env).
+# "-d cpu" makes a kvm vCPU that is stopped by the timeout print its registers.
+if [ -f /tandem/linux/vmlinuz ]; then
+    t0=$(now)
+    timeout "${LINUX_TIMEOUT:-600}" /tandem/tandem -accel kvm -d cpu -m 256 \
+        -kernel /tandem/linux/vmlinuz -initrd /tandem/linux/initrd.gz \
+        -append "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1" \
+        -nographic -no-reboot </dev/null 2>&1 | tee /tmp/linux.out | sed 's/^/    inner| /'
+    if grep -q 'inner-linux: ok' /tmp/linux.out; then
+        say "PASS linux-boot ($(since "$t0")s)"
+    else
+        say "FAIL linux-boot ($(since "$t0")s)"
+    fi
+fi
+say "done"
