@@ -17,6 +17,7 @@
  * Vcpu.state is architectural whenever the vCPU is outside vcpu_run.
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "accel/tcg/tcg.h"
 #include "softmmu/vcpu.h"
@@ -40,24 +41,41 @@ static void log_cpu_state(X86CPU *cpu)
                s->segs[SEG_SS].selector, s->segs[SEG_DS].selector, s->cr0, s->cr3);
 }
 
-/* Run one TB; returns the number of instructions completed. */
+/* -d cpu / -d exec output before running a block. */
+static void log_block(X86CPU *cpu, const TB *tb)
+{
+    X86CPUState *s = cpu->s;
+    if (log_enabled(LOG_CPU))
+        log_cpu_state(cpu);
+    if (log_enabled(LOG_EXEC))
+        log_printf("Trace: [%016" PRIx64 "] %04x:%016" PRIx64 " n=%u\n",
+                   tb->pc, s->segs[SEG_CS].selector, s->rip, tb->n);
+}
+
+/*
+ * Run one TB; returns the number of instructions completed. Only the last
+ * instruction of a block may move next_rip (the translator ends blocks
+ * after every block-class row and REP string instruction), so the others
+ * just advance RIP; exit_tb (code of this block was overwritten) leaves
+ * after the writing instruction.
+ */
 static inline unsigned tb_run(X86CPU *cpu, const TB *tb)
 {
     X86CPUState *s = cpu->s;
-    const TBInsn *e = tb->insn, *end = tb->insn + tb->n;
+    const TBInsn *e = tb->insn, *last = tb->insn + tb->n - 1;
     uint64_t rip = s->rip;
-    unsigned n = 0;
-    for (; e < end; e++) {
-        uint64_t seq = rip + e->i.len;
-        cpu->next_rip = seq;
+    for (; e < last; e++) {
+        rip += e->i.len;
+        cpu->next_rip = rip;
         e->fn(cpu, &e->i);
-        rip = cpu->next_rip;
         s->rip = rip;
-        n++;
-        if (unlikely(rip != seq || cpu->exit_tb))
-            break;
+        if (unlikely(cpu->exit_tb))
+            return (unsigned)(e - tb->insn) + 1;
     }
-    return n;
+    cpu->next_rip = rip + e->i.len;
+    e->fn(cpu, &e->i);
+    s->rip = cpu->next_rip;
+    return tb->n;
 }
 
 static void handle_init_sipi(TcgVcpu *t, uint32_t req)
@@ -65,28 +83,36 @@ static void handle_init_sipi(TcgVcpu *t, uint32_t req)
     X86CPU *cpu = &t->cpu;
     X86CPUState *s = cpu->s;
     if (req & CPU_INTERRUPT_INIT) {
+        /* INIT: reset except the APIC base and MTRR-class MSRs, then wait. */
         atomic_fetch_and(&t->vcpu->interrupt_request, ~(uint32_t)CPU_INTERRUPT_INIT);
         X86Msrs keep = s->msr;
+        bool a20 = s->a20_enabled;
         x86_cpu_reset_state(s, t->vcpu->index);
         s->msr.apic_base = keep.apic_base;
+        memcpy(s->msr.mtrr_fixed, keep.mtrr_fixed, sizeof(keep.mtrr_fixed));
+        memcpy(s->msr.mtrr_var, keep.mtrr_var, sizeof(keep.mtrr_var));
+        s->msr.mtrr_def_type = keep.mtrr_def_type;
+        s->msr.pat = keep.pat;
+        s->a20_enabled = a20;
         s->halted = true;
-        s->sipi_vector = -2;            /* waiting for SIPI */
+        s->wait_for_sipi = true;
+        x86_cpu_fix_reset_edx(cpu);
         x86_hflags_update(cpu);
         tlb_flush(cpu);
         cpu->cc_op = CC_OP_EFLAGS;
     }
     if (req & CPU_INTERRUPT_SIPI) {
         atomic_fetch_and(&t->vcpu->interrupt_request, ~(uint32_t)CPU_INTERRUPT_SIPI);
-        if (s->sipi_vector == -2 || s->sipi_vector >= 0) {
-            /* The vector was stored by the APIC in sipi_vector (>= 0). */
-            int v = s->sipi_vector >= 0 ? s->sipi_vector : 0;
+        if (s->wait_for_sipi && s->sipi_vector >= 0) {
+            int v = s->sipi_vector & 0xff;
             s->segs[SEG_CS].selector = (uint16_t)(v << 8);
             s->segs[SEG_CS].base = (uint64_t)v << 12;
             s->rip = 0;
             s->halted = false;
-            s->sipi_vector = -1;
+            s->wait_for_sipi = false;
             x86_hflags_update(cpu);
         }
+        s->sipi_vector = -1;
     }
 }
 
@@ -110,16 +136,75 @@ static void boundary_sync(TcgVcpu *t)
     }
 }
 
+bool tcg_singlestep;
+__thread TcgVcpu *tcg_current;
+
+/*
+ * Debug mode: one instruction per block, with the instruction breakpoints
+ * of DR0-3 (a fault, before the instruction, unless RF), and after the
+ * instruction one #DB trap for the TF single-step and the data breakpoints
+ * it hit (recorded by the TLB's TLB_WATCH slow path).
+ */
+static void debug_step(TcgVcpu *t, uint64_t pc)
+{
+    X86CPU *cpu = &t->cpu;
+    X86CPUState *s = cpu->s;
+    uint64_t dr7 = s->dr[7];
+    if (!(s->rflags & FLAG_RF)) {
+        for (unsigned n = 0; n < 4; n++) {
+            bool enabled = (dr7 >> (2 * n)) & 3;
+            bool exec = ((dr7 >> (16 + 4 * n)) & 3) == 0;
+            if (enabled && exec && s->dr[n] == pc) {
+                s->dr[6] = (s->dr[6] & ~0xfull) | (1u << n);
+                x86_flags_sync(cpu);
+                s->rflags |= FLAG_RF;       /* the handler's IRET resumes past it */
+                x86_deliver_interrupt(cpu, EXCP_DB);
+                return;
+            }
+        }
+    }
+    bool tf = s->rflags & FLAG_TF;
+    TB *tb = tb_find(t, pc, cpu->code_size | TB_FLAG_ONE);
+    if (unlikely(log_enabled(LOG_EXEC | LOG_CPU)))
+        log_block(cpu, tb);
+    cpu->watch_hits = 0;
+    t->insns_executed += tb_run(cpu, tb);
+    s->rflags &= ~(uint64_t)FLAG_RF;
+    if ((tf || cpu->watch_hits) && !cpu->halt_request) {
+        /* Single-step and data breakpoints: one #DB trap after the instruction. */
+        s->dr[6] |= cpu->watch_hits | (tf ? 1u << 14 : 0);
+        cpu->watch_hits = 0;
+        x86_deliver_interrupt(cpu, EXCP_DB);
+    }
+    if (cpu->irq_inhibit_next) {
+        cpu->irq_inhibit_next = false;
+        s->interrupt_shadow = true;
+    }
+    cpu->halt_request = false;
+    cpu->exit_tb = false;
+}
+
+static VcpuExit tcg_exec_loop(TcgVcpu *t);
+
 VcpuExit tcg_exec(TcgVcpu *t)
+{
+    tcg_current = t;
+    VcpuExit e = tcg_exec_loop(t);
+    tcg_current = NULL;
+    return e;
+}
+
+static VcpuExit tcg_exec_loop(TcgVcpu *t)
 {
     X86CPU *cpu = &t->cpu;
     X86CPUState *s = cpu->s;
     Vcpu *v = t->vcpu;
-    volatile bool inhibit = s->interrupt_shadow;
+    volatile bool inhibit = false;
 
     if (t->reload) {
         t->reload = false;
         tlb_flush(cpu);
+        x86_cpu_fix_reset_edx(cpu);
     }
     cpu->cc_op = CC_OP_EFLAGS;
     x86_hflags_update(cpu);
@@ -140,6 +225,10 @@ VcpuExit tcg_exec(TcgVcpu *t)
     }
 
     for (;;) {
+        if (s->interrupt_shadow) {
+            s->interrupt_shadow = false;
+            inhibit = true;
+        }
         if (atomic_load_explicit(&v->exit_request, memory_order_relaxed)) {
             atomic_store(&v->exit_request, false);
             x86_flags_sync(cpu);
@@ -152,7 +241,9 @@ VcpuExit tcg_exec(TcgVcpu *t)
         if (unlikely(req)) {
             if (req & (CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI))
                 handle_init_sipi(t, req);
-            if ((req & CPU_INTERRUPT_NMI) && !s->nmi_masked && !inhibit) {
+            if (s->wait_for_sipi) {
+                /* INTR and NMI are held while waiting for SIPI. */
+            } else if ((req & CPU_INTERRUPT_NMI) && !s->nmi_masked && !inhibit) {
                 atomic_fetch_and(&v->interrupt_request, ~(uint32_t)CPU_INTERRUPT_NMI);
                 s->nmi_masked = true;
                 x86_deliver_interrupt(cpu, EXCP_NMI);
@@ -177,6 +268,10 @@ VcpuExit tcg_exec(TcgVcpu *t)
         if (!cpu->lma)
             pc = (uint32_t)pc;
         uint32_t flags = cpu->code_size;
+        if (unlikely((s->rflags & FLAG_TF) || (s->dr[7] & 0xff) || tcg_singlestep)) {
+            debug_step(t, pc);
+            continue;
+        }
         TB *tb = tb_find(t, pc, flags);
 
         /*
@@ -184,18 +279,15 @@ VcpuExit tcg_exec(TcgVcpu *t)
          * successor already linked to it and nothing asks for attention.
          */
         for (;;) {
-            if (unlikely(log_enabled(LOG_EXEC | LOG_CPU))) {
-                if (log_enabled(LOG_CPU))
-                    log_cpu_state(cpu);
-                if (log_enabled(LOG_EXEC))
-                    log_printf("Trace: [%016" PRIx64 "] %04x:%016" PRIx64 " n=%u\n",
-                               tb->pc, s->segs[SEG_CS].selector, s->rip, tb->n);
-            }
+            if (unlikely(log_enabled(LOG_EXEC | LOG_CPU)))
+                log_block(cpu, tb);
             t->insns_executed += tb_run(cpu, tb);
-            if (unlikely(cpu->exit_tb | cpu->irq_inhibit_next | cpu->halt_request))
+            if (unlikely(cpu->exit_tb | cpu->irq_inhibit_next | cpu->halt_request |
+                         ((s->rflags & FLAG_TF) != 0) | ((s->dr[7] & 0xff) != 0)))
                 break;
             if (unlikely(atomic_load_explicit(&v->exit_request, memory_order_relaxed) |
-                         (atomic_load_explicit(&v->interrupt_request, memory_order_relaxed) != 0)))
+                         (atomic_load_explicit(&v->interrupt_request, memory_order_relaxed) != 0) |
+                         atomic_load_explicit(&t->flush_tlb, memory_order_relaxed)))
                 break;
             pc = s->segs[SEG_CS].base + s->rip;
             if (!cpu->lma)
@@ -210,8 +302,11 @@ VcpuExit tcg_exec(TcgVcpu *t)
                 }
             }
             if (!next) {
+                uint64_t flushes = t->tbc.flush_count;
                 next = tb_find(t, pc, flags);
-                if (!tb->invalid && ((tb->pc ^ pc) & ~0xfffull) == 0) {
+                /* A full flush while translating reused tb's memory: no link. */
+                if (flushes == t->tbc.flush_count && !tb->invalid &&
+                    ((tb->pc ^ pc) & ~0xfffull) == 0) {
                     unsigned k = pc == tb->pc + tb->size ? 1 : 0;
                     tb->jmp[k] = next;
                     tb->jmp_pc[k] = pc;

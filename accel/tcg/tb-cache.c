@@ -207,10 +207,14 @@ void tb_commit(TcgVcpu *t, TB *tb)
     uint64_t p1 = tb->phys & ~0xfffull;
     bool new1, new2 = false;
     pthread_mutex_lock(&c->lock);
-    new1 = !page_find(c, p1, false);
+    /* "New" means no live TB there: the page may have lost its write
+     * protection when its last TB was invalidated (see notdirty_write). */
+    TbPage *old = page_find(c, p1, false);
+    new1 = !old || old->n == 0;
     page_add_tb(t, p1, tb);
     if (tb->phys2 != ~0ull) {
-        new2 = !page_find(c, tb->phys2, false);
+        old = page_find(c, tb->phys2, false);
+        new2 = !old || old->n == 0;
         page_add_tb(t, tb->phys2, tb);
     }
     unsigned h = tb_hash(tb->pc, tb->phys, tb->flags);

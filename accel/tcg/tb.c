@@ -46,7 +46,7 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
     uint64_t phys, phys2;
     uint8_t *host = tlb_code_ptr(cpu, pc, &phys);
     uint8_t bounce[32], logbuf[TB_MAX_INSNS * 15];
-    X86DecodeMode mode = { (uint8_t)flags, cpu->features };
+    X86DecodeMode mode = { (uint8_t)(flags & 0xff), cpu->features };
     TB *tb = tb_alloc(t);
     unsigned off = 0, page_left = 0x1000 - (unsigned)(pc & 0xfff);
 
@@ -95,7 +95,11 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
         tb->insn[tb->n].fn = x86_insn_handler(insn);
         off += insn->len;
         tb->n++;
-        if (x86_insn_block_class(insn->op) || off >= page_left || tb->n == TB_MAX_INSNS)
+        /* REP string instructions may re-execute themselves (next_rip = RIP):
+         * like branches, they must be last (see tb_run). */
+        bool rep = (x86_insn_attr(insn->op) & A_REP) && (insn->pfx & (PFX_REP | PFX_REPNE));
+        if (x86_insn_block_class(insn->op) || rep || off >= page_left ||
+            tb->n == TB_MAX_INSNS || (flags & TB_FLAG_ONE))
             break;
     }
     tb->size = (uint16_t)off;
@@ -103,7 +107,7 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
         tb->phys2 = ~0ull;
     tb_commit(t, tb);
     if (log_enabled(LOG_IN_ASM))
-        tb_log_in_asm(tb, logbuf, flags);
+        tb_log_in_asm(tb, logbuf, flags & 0xff);
     return tb;
 }
 

@@ -56,10 +56,18 @@ static int tcg_init(Machine *m, Error *err)
         return error_setf(err, "tcg: out of memory");
     tm->machine = m;
     pthread_mutex_init(&tm->vcpus_lock, NULL);
+    /* One instruction per block, for comparing traces with other emulators. */
+    if (getenv("TANDEM_TCG_SINGLESTEP"))
+        tcg_singlestep = true;
     if (!m->cpu_model && x86_cpu_model_new(NULL, &tm->default_model, err) < 0) {
         free(tm);
         return -1;
     }
+    char missing[256];
+    if (x86_cpu_model_unimplemented(m->cpu_model ? m->cpu_model : tm->default_model, missing,
+                                    sizeof(missing)))
+        log_mask_printf(LOG_UNIMP, "tcg: CPU features not implemented, not advertised: %s\n",
+                        missing);
     tm->listener.commit = tcg_listener_commit;
     as_add_listener(&m->as_mem, &tm->listener);
     m->accel_state = tm;
@@ -99,6 +107,7 @@ static int tcg_vcpu_init(Vcpu *v, Error *err)
     t->vcpu = v;
     t->tm = tm;
     x86_cpu_init(&t->cpu, &v->state, v, m, m->cpu_model ? m->cpu_model : tm->default_model);
+    x86_cpu_fix_reset_edx(&t->cpu);
     tlb_refresh_view(t);
     pthread_mutex_lock(&tm->vcpus_lock);
     t->next = tm->vcpus;
@@ -150,6 +159,30 @@ static void tcg_state_changed(Vcpu *v)
         t->reload = true;
 }
 
+/*
+ * Forget the TLB entries of the virtual page at addr on every vCPU: the
+ * calling vCPU does it now (it is between two instructions of its own
+ * thread); the others flush their whole TLB at their next block boundary,
+ * which is sooner than any instruction of theirs could observe the page.
+ */
+static void tcg_flush_page(Machine *m, uint64_t addr)
+{
+    TcgMachine *tm = m->accel_state;
+    TcgVcpu *self = tcg_current;
+    if (!tm)
+        return;
+    pthread_mutex_lock(&tm->vcpus_lock);
+    for (TcgVcpu *t = tm->vcpus; t; t = t->next) {
+        if (t == self) {
+            tlb_flush_page(&t->cpu, addr);
+            t->cpu.exit_tb = true;      /* re-find the next block through the TLB */
+        } else {
+            atomic_store(&t->flush_tlb, true);
+        }
+    }
+    pthread_mutex_unlock(&tm->vcpus_lock);
+}
+
 static void tcg_invalidate_code(Machine *m, uint64_t addr, uint64_t len)
 {
     if (m->accel_state)
@@ -168,4 +201,5 @@ const AccelOps accel_tcg_ops = {
     .sync_state = tcg_sync_state,
     .state_changed = tcg_state_changed,
     .invalidate_code = tcg_invalidate_code,
+    .flush_page = tcg_flush_page,
 };

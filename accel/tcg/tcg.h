@@ -3,13 +3,16 @@
  * accel/tcg's internal interface: translation blocks, the per-vCPU TB
  * cache, the engine's per-vCPU and per-machine state.
  *
- * A TB is a run of pre-decoded instructions (X86Insn) starting at a linear
- * pc, keyed by (pc, physical address of pc, flags). flags is what decoding
- * depends on (the code size); everything else the semantics check at run
- * time. A TB ends after a block-ending instruction (insn.def's class), at a
- * page boundary, or when full; an instruction that crosses into the next
- * page may only be the first of its TB, so that a fetch fault on the second
- * page is raised with RIP at that instruction.
+ * A TB is a run of pre-decoded instructions (X86Insn, each with the handler
+ * x86_insn_handler() chose for it) starting at a linear pc, keyed by (pc,
+ * physical address of pc, flags). flags is what decoding depends on (the
+ * code size) plus TB_FLAG_ONE for the one-instruction blocks of debug mode;
+ * everything else the semantics check at run time. A TB ends after a
+ * block-ending instruction (insn.def's class) or a REP string instruction
+ * (only a block's last instruction may change next_rip), at a page
+ * boundary, or when full; an instruction that crosses into the next page
+ * may only be the first of its TB, so that a fetch fault on the second page
+ * is raised with RIP at that instruction.
  *
  * Each vCPU owns its TB cache (arena, hash, jump cache, code pages), so
  * flushing one never races with another vCPU executing. Invalidation of
@@ -30,6 +33,7 @@
 #include "accel/accel.h"
 
 #define TB_MAX_INSNS 64
+#define TB_FLAG_ONE 0x100           /* one instruction per block (debugging) */
 #define TB_HASH_BITS 15
 #define TB_JC_BITS 12
 #define TB_PAGE_HASH_BITS 12
@@ -126,6 +130,10 @@ uint64_t tlb_phys_ld(X86CPU *cpu, uint64_t pa, unsigned size);
 void tlb_phys_or(X86CPU *cpu, uint64_t pa, unsigned size, uint64_t bits);
 
 /* exec.c */
+/* The TcgVcpu running guest code on this thread (NULL outside tcg_exec). */
+extern __thread TcgVcpu *tcg_current;
+/* One instruction per block everywhere (for trace comparisons). */
+extern bool tcg_singlestep;
 VcpuExit tcg_exec(TcgVcpu *t);
 
 #endif

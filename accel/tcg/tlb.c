@@ -12,7 +12,9 @@
  * whose DIRTY_CODE bit is clear (they hold translated code): such writes
  * invalidate the overlapping TBs first, byte-exactly, and then store.
  * The write tag is left invalid when the walk did not grant write (read-
- * only page, or clean page whose D bit the first write must set).
+ * only page, or clean page whose D bit the first write must set). Pages
+ * holding an enabled DR0-3 data breakpoint get TLB_WATCH, whose slow path
+ * records hits for the #DB trap that follows the instruction.
  */
 #include <stdlib.h>
 
@@ -21,7 +23,7 @@
 #include "softmmu/main-loop.h"
 #include "softmmu/log.h"
 
-#define TLB_FLAGS (TLB_INVALID | TLB_MMIO | TLB_NOTDIRTY | TLB_ROM)
+#define TLB_FLAGS (TLB_INVALID | TLB_MMIO | TLB_NOTDIRTY | TLB_ROM | TLB_WATCH)
 
 static inline TlbEntry *tlb_entry(X86CPU *cpu, unsigned idx, uint64_t lin)
 {
@@ -56,13 +58,52 @@ static uint8_t *phys_page_host(TcgVcpu *t, uint64_t ppage, const FlatRange **frp
     return fr->mr->ram->host + fr->offset + (ppage - fr->start);
 }
 
+/* Length in bytes of data breakpoint n from DR7.LENn. */
+static unsigned watch_len(uint64_t dr7, unsigned n)
+{
+    static const unsigned len[4] = { 1, 2, 8, 4 };
+    return len[(dr7 >> (18 + 4 * n)) & 3];
+}
+
+/* Route accesses to a page holding an enabled data breakpoint to the slow path. */
+static void tlb_mark_watch(X86CPU *cpu, TlbEntry *e, uint64_t page)
+{
+    uint64_t dr7 = cpu->s->dr[7];
+    for (unsigned n = 0; n < 4; n++) {
+        unsigned rw = (dr7 >> (16 + 4 * n)) & 3;
+        if (!((dr7 >> (2 * n)) & 3) || !(rw & 1))
+            continue;                   /* disabled, or an execute/I/O breakpoint */
+        if ((cpu->s->dr[n] & ~0xfffull) != page)
+            continue;
+        if (!(e->addr_write & TLB_INVALID))
+            e->addr_write |= TLB_WATCH;
+        if (rw == 3 && !(e->addr_read & TLB_INVALID))
+            e->addr_read |= TLB_WATCH;
+    }
+}
+
+/* Record data breakpoints hit by [lin, lin+size); #DB follows the instruction. */
+static void tlb_check_watch(X86CPU *cpu, uint64_t lin, unsigned size, bool write)
+{
+    uint64_t dr7 = cpu->s->dr[7];
+    for (unsigned n = 0; n < 4; n++) {
+        unsigned rw = (dr7 >> (16 + 4 * n)) & 3;
+        if (!((dr7 >> (2 * n)) & 3) || !(rw & 1) || (rw == 1 && !write))
+            continue;
+        unsigned len = watch_len(dr7, n);
+        uint64_t a = cpu->s->dr[n] & ~(uint64_t)(len - 1);
+        if (a < lin + size && lin < a + len)
+            cpu->watch_hits |= (uint8_t)(1u << n);
+    }
+}
+
 static void tlb_fill(X86CPU *cpu, uint64_t lin, int acc, unsigned idx)
 {
     TcgVcpu *t = tcg_vcpu(cpu);
     uint64_t phys;
     unsigned prot;
     uint32_t err;
-    if (!x86_mmu_translate(cpu, lin, acc, idx == 1, &phys, &prot, &err)) {
+    if (!x86_mmu_translate(cpu, lin, acc, idx, &phys, &prot, &err)) {
         log_mask_printf(LOG_MMU, "mmu: #PF lin=%llx err=%x\n", (unsigned long long)lin, err);
         cpu->s->cr2 = lin;
         x86_raise_exception_err(cpu, EXCP_PF, err);
@@ -75,6 +116,7 @@ static void tlb_fill(X86CPU *cpu, uint64_t lin, int acc, unsigned idx)
     uint8_t *host = phys_page_host(t, ppage, &fr);
     TlbEntry *e = tlb_entry(cpu, idx, lin);
     e->phys = ppage;
+    e->global = (prot & 16) != 0;
     if (!host) {
         e->addend = 0;
         e->addr_read = page | TLB_MMIO;
@@ -93,6 +135,8 @@ static void tlb_fill(X86CPU *cpu, uint64_t lin, int acc, unsigned idx)
         else
             e->addr_write = page;
     }
+    if (unlikely(cpu->s->dr[7] & 0xff))
+        tlb_mark_watch(cpu, e, page);
     log_mask_printf(LOG_MMU, "mmu: fill idx=%u lin=%llx -> %llx prot=%x%s\n", idx,
                     (unsigned long long)page, (unsigned long long)ppage, prot,
                     host ? "" : " mmio");
@@ -130,6 +174,8 @@ uint64_t tlb_ld_slow(X86CPU *cpu, uint64_t lin, unsigned size, unsigned idx)
     TlbEntry *e = tlb_entry(cpu, idx, lin);
     if (!tag_hit(e->addr_read, page))
         tlb_fill(cpu, lin, ACC_READ, idx);
+    if (e->addr_read & TLB_WATCH)
+        tlb_check_watch(cpu, lin, size, false);
     if (e->addr_read & TLB_MMIO)
         return mmio_ld(cpu, e->phys | (lin & 0xfff), size);
     return x86_host_ld((void *)(uintptr_t)(lin + e->addend), size);
@@ -180,6 +226,8 @@ void tlb_st_slow(X86CPU *cpu, uint64_t lin, unsigned size, uint64_t v, unsigned 
     }
     TlbEntry *e = tlb_probe_write(cpu, lin, idx);
     uint64_t tag = e->addr_write;
+    if (tag & TLB_WATCH)
+        tlb_check_watch(cpu, lin, size, true);
     if (tag & TLB_MMIO)
         mmio_st(cpu, e->phys | (lin & 0xfff), size, v);
     else if (tag & TLB_ROM)
@@ -200,6 +248,18 @@ void *tlb_rmw_ptr(X86CPU *cpu, uint64_t lin, unsigned size)
     return (void *)(uintptr_t)(lin + e->addend);
 }
 
+const void *tlb_read_ptr(X86CPU *cpu, uint64_t lin, unsigned size)
+{
+    if ((lin & 0xfff) + size > 0x1000)
+        return NULL;
+    TlbEntry *e = tlb_entry(cpu, cpu->mmu_idx, lin);
+    if (!tag_hit(e->addr_read, lin & ~0xfffull))
+        tlb_fill(cpu, lin, ACC_READ, cpu->mmu_idx);
+    if (e->addr_read & (TLB_MMIO | TLB_WATCH))
+        return NULL;
+    return (const void *)(uintptr_t)(lin + e->addend);
+}
+
 uint8_t *tlb_code_ptr(X86CPU *cpu, uint64_t lin, uint64_t *phys)
 {
     unsigned idx = cpu->mmu_idx;
@@ -218,6 +278,7 @@ static void tlb_invalidate_all(X86CPU *cpu)
         for (unsigned n = 0; n < TLB_SIZE; n++) {
             TlbEntry *e = &cpu->tlb.t[k][n];
             e->addr_read = e->addr_write = e->addr_code = TLB_INVALID;
+            e->global = false;
         }
 }
 
@@ -227,6 +288,18 @@ void tlb_flush(X86CPU *cpu)
     tlb_invalidate_all(cpu);
     memset(t->jc, 0, sizeof(t->jc));
     t->large_pages = false;
+}
+
+void tlb_flush_nonglobal(X86CPU *cpu)
+{
+    TcgVcpu *t = tcg_vcpu(cpu);
+    for (unsigned k = 0; k < TLB_NB_MMU; k++)
+        for (unsigned n = 0; n < TLB_SIZE; n++) {
+            TlbEntry *e = &cpu->tlb.t[k][n];
+            if (!e->global)
+                e->addr_read = e->addr_write = e->addr_code = TLB_INVALID;
+        }
+    memset(t->jc, 0, sizeof(t->jc));
 }
 
 void tlb_flush_page(X86CPU *cpu, uint64_t lin)

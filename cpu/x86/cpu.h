@@ -165,6 +165,7 @@ typedef struct X86CPUState {
     bool pending_has_error_code;
 
     bool a20_enabled;           /* A20 gate open: address bit 20 passes */
+    bool wait_for_sipi;         /* after INIT (and APs after RESET): only SIPI starts it */
 } X86CPUState;
 
 /* Power-on / RESET state (real mode at F000:FFF0) for vCPU number index. */

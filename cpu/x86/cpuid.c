@@ -3,10 +3,11 @@
  * CPU models, -cpu parsing and the CPUID instruction.
  *
  * The feature table lists every feature name tandem knows, with its CPUID
- * bit and whether the CPU core implements it. A model's bits are always a
- * subset of the implemented ones; asking for an unimplemented feature is an
- * error rather than a silent lie in CPUID. Leaves beyond the model's
- * maxima read as zero.
+ * bit and whether tcg implements it. A model names a real-looking feature
+ * set (kvm passes it on, filtered by the host); under tcg, CPUID and the
+ * decoder only ever see the implemented subset, and tcg says once which
+ * requested features it leaves out. Leaves beyond the model's maxima read
+ * as zero.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,38 +28,43 @@ static const FeatureBit feature_bits[] = {
     { "fpu",     X86_FW_1_EDX, 0,  false, FEAT_NONE },
     { "vme",     X86_FW_1_EDX, 1,  false, FEAT_NONE },
     { "de",      X86_FW_1_EDX, 2,  false, FEAT_NONE },
+    { "mce",     X86_FW_1_EDX, 7,  false, FEAT_NONE },
+    { "mca",     X86_FW_1_EDX, 14, false, FEAT_NONE },
     { "pse",     X86_FW_1_EDX, 3,  true,  FEAT_NONE },
     { "tsc",     X86_FW_1_EDX, 4,  true,  FEAT_TSC },
     { "msr",     X86_FW_1_EDX, 5,  true,  FEAT_MSR },
     { "pae",     X86_FW_1_EDX, 6,  true,  FEAT_NONE },
     { "cx8",     X86_FW_1_EDX, 8,  true,  FEAT_CX8 },
-    { "apic",    X86_FW_1_EDX, 9,  false, FEAT_NONE },
+    { "apic",    X86_FW_1_EDX, 9,  true,  FEAT_NONE },    /* the board's local APIC */
     { "sep",     X86_FW_1_EDX, 11, true,  FEAT_SEP },
     { "mtrr",    X86_FW_1_EDX, 12, true,  FEAT_NONE },
     { "pge",     X86_FW_1_EDX, 13, true,  FEAT_NONE },
     { "cmov",    X86_FW_1_EDX, 15, true,  FEAT_CMOV },
     { "pat",     X86_FW_1_EDX, 16, true,  FEAT_NONE },
     { "pse36",   X86_FW_1_EDX, 17, true,  FEAT_NONE },
-    { "clflush", X86_FW_1_EDX, 19, false, FEAT_NONE },
+    { "clflush", X86_FW_1_EDX, 19, true,  FEAT_CLFLUSH },
     { "mmx",     X86_FW_1_EDX, 23, false, FEAT_NONE },
     { "fxsr",    X86_FW_1_EDX, 24, false, FEAT_NONE },
     { "sse",     X86_FW_1_EDX, 25, false, FEAT_NONE },
     { "sse2",    X86_FW_1_EDX, 26, false, FEAT_NONE },
     { "sse3",    X86_FW_1_ECX, 0,  false, FEAT_NONE },
     { "vmx",     X86_FW_1_ECX, 5,  false, FEAT_NONE },
-    { "cx16",    X86_FW_1_ECX, 13, false, FEAT_CX16 },
+    { "ssse3",   X86_FW_1_ECX, 9,  false, FEAT_NONE },
+    { "sse4.1",  X86_FW_1_ECX, 19, false, FEAT_NONE },
+    { "sse4.2",  X86_FW_1_ECX, 20, false, FEAT_NONE },
+    { "cx16",    X86_FW_1_ECX, 13, true,  FEAT_CX16 },
     { "x2apic",  X86_FW_1_ECX, 21, false, FEAT_NONE },
     { "movbe",   X86_FW_1_ECX, 22, true,  FEAT_MOVBE },
     { "popcnt",  X86_FW_1_ECX, 23, true,  FEAT_POPCNT },
     { "xsave",   X86_FW_1_ECX, 26, false, FEAT_NONE },
-    { "rdrand",  X86_FW_1_ECX, 30, false, FEAT_RDRAND },
+    { "rdrand",  X86_FW_1_ECX, 30, true,  FEAT_RDRAND },
     { "hypervisor", X86_FW_1_ECX, 31, true, FEAT_NONE },
-    { "fsgsbase", X86_FW_7_EBX, 0, false, FEAT_FSGSBASE },
-    { "bmi1",    X86_FW_7_EBX, 3,  false, FEAT_BMI1 },
-    { "smep",    X86_FW_7_EBX, 7,  false, FEAT_NONE },
-    { "bmi2",    X86_FW_7_EBX, 8,  false, FEAT_NONE },
+    { "fsgsbase", X86_FW_7_EBX, 0, true,  FEAT_FSGSBASE },
+    { "bmi1",    X86_FW_7_EBX, 3,  true,  FEAT_BMI1 },
+    { "smep",    X86_FW_7_EBX, 7,  true,  FEAT_NONE },
+    { "bmi2",    X86_FW_7_EBX, 8,  true,  FEAT_BMI2 },
     { "adx",     X86_FW_7_EBX, 19, true,  FEAT_ADX },
-    { "smap",    X86_FW_7_EBX, 20, false, FEAT_NONE },
+    { "smap",    X86_FW_7_EBX, 20, true,  FEAT_SMAP },
     { "syscall", X86_FW_81_EDX, 11, true, FEAT_SYSCALL },
     { "nx",      X86_FW_81_EDX, 20, true, FEAT_NONE },
     { "pdpe1gb", X86_FW_81_EDX, 26, true, FEAT_NONE },
@@ -76,11 +82,27 @@ typedef struct ModelDef {
     uint32_t family, model, stepping;
 } ModelDef;
 
+/*
+ * A model's features are what the model is (kvm gives them to the guest as
+ * far as the host allows); tcg advertises the subset it implements.
+ */
 static const ModelDef model_defs[] = {
-    { "tandem", "pse tsc msr pae cx8 sep mtrr pge cmov pat pse36 popcnt movbe hypervisor "
-                "adx syscall nx pdpe1gb rdtscp lm lahf_lm abm", 6, 0x3a, 9 },
-    { "tandem32", "pse tsc msr pae cx8 sep mtrr pge cmov pat pse36 hypervisor", 6, 0x0d, 6 },
+    { "tandem", "fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush "
+                "mmx fxsr sse sse2 sse3 cx16 popcnt movbe rdrand hypervisor fsgsbase bmi1 smep smap "
+                "bmi2 adx syscall nx pdpe1gb "
+                "rdtscp lm lahf_lm abm", 6, 0x3a, 9 },
+    { "tandem32", "fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 mmx "
+                  "fxsr sse sse2 hypervisor", 6, 0x0d, 6 },
 };
+
+/* Bits of each feature word that tcg implements. */
+static void implemented_words(uint32_t out[X86_FW_COUNT])
+{
+    memset(out, 0, X86_FW_COUNT * sizeof(uint32_t));
+    for (size_t k = 0; k < NFEAT; k++)
+        if (feature_bits[k].implemented)
+            out[feature_bits[k].word] |= 1u << feature_bits[k].bit;
+}
 
 static const FeatureBit *feature_find(const char *name, size_t len)
 {
@@ -95,8 +117,6 @@ static int feature_set(X86CPUModel *m, const char *name, size_t len, bool on, Er
     const FeatureBit *f = feature_find(name, len);
     if (!f)
         return error_setf(err, "unknown CPU feature '%.*s'", (int)len, name);
-    if (on && !f->implemented)
-        return error_setf(err, "CPU feature '%s' is not implemented by tandem's CPU yet", f->name);
     if (on)
         m->features[f->word] |= 1u << f->bit;
     else
@@ -175,11 +195,26 @@ void x86_cpu_model_features(const X86CPUModel *model, uint8_t *feat)
     memset(feat, 0, FEAT_COUNT);
     for (size_t k = 0; k < NFEAT; k++) {
         const FeatureBit *f = &feature_bits[k];
-        if (f->decode != FEAT_NONE && model &&
+        if (f->decode != FEAT_NONE && f->implemented && model &&
             (model->features[f->word] >> f->bit) & 1)
             feat[f->decode] = 1;
     }
     feat[FEAT_CPUID] = 1;
+}
+
+int x86_cpu_model_unimplemented(const X86CPUModel *model, char *buf, size_t len)
+{
+    int n = 0;
+    buf[0] = 0;
+    for (size_t k = 0; k < NFEAT && model; k++) {
+        const FeatureBit *f = &feature_bits[k];
+        if (!f->implemented && ((model->features[f->word] >> f->bit) & 1)) {
+            size_t used = strlen(buf);
+            snprintf(buf + used, len - used, "%s%s", n ? " " : "", f->name);
+            n++;
+        }
+    }
+    return n;
 }
 
 static void put_str(uint32_t *regs, const char *s)
@@ -240,10 +275,30 @@ void x86_cpuid_model_query(const X86CPUModel *m, uint32_t apic_id, uint32_t leaf
     }
 }
 
+/* tcg's CPUID: the model's answer with the unimplemented features masked. */
 void x86_cpuid_query(const X86CPU *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
     uint32_t apic = cpu->vcpu ? (uint32_t)cpu->vcpu->index : 0;
+    uint32_t impl[X86_FW_COUNT];
     x86_cpuid_model_query(cpu->model, apic, leaf, sub, out);
+    implemented_words(impl);
+    switch (leaf) {
+    case 1:
+        out[2] &= impl[X86_FW_1_ECX];
+        out[3] &= impl[X86_FW_1_EDX];
+        break;
+    case 7:
+        if (sub == 0) {
+            out[1] &= impl[X86_FW_7_EBX];
+            out[2] &= impl[X86_FW_7_ECX];
+            out[3] &= impl[X86_FW_7_EDX];
+        }
+        break;
+    case 0x80000001u:
+        out[2] &= impl[X86_FW_81_ECX];
+        out[3] &= impl[X86_FW_81_EDX];
+        break;
+    }
 }
 
 void x86_op_cpuid(X86CPU *cpu, const X86Insn *i)

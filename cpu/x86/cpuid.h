@@ -4,14 +4,15 @@
  *
  * A model is a name, a vendor/family/model/stepping signature and a set of
  * feature bits, each bit the one CPUID reports. `-cpu NAME[,+feat,-feat,
- * feat=on|off]` picks a model and edits its features. Only features the CPU
- * core implements can be switched on: a model never advertises what tcg
- * cannot do (kvm may filter further by what the host supports). The same
- * model answers CPUID for both engines.
+ * feat=on|off]` picks a model and edits its features. kvm gives the guest
+ * the model's features as far as the host supports them; tcg advertises
+ * only the ones its CPU core implements (x86_cpuid_query in x86.h), so a
+ * guest is never told of a feature tcg cannot run.
  */
 #ifndef TANDEM_X86_CPUID_H
 #define TANDEM_X86_CPUID_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "softmmu/error.h"
@@ -36,8 +37,11 @@ typedef struct X86CPUModel {
 int x86_cpu_model_new(const char *spec, X86CPUModel **out, Error *err);
 void x86_cpu_model_free(X86CPUModel *model);
 
-/* The decoder's per-row feature flags (FEAT_* in insn.h) for a model. */
+/* The decoder's per-row feature flags (FEAT_* in insn.h) for a model under
+ * tcg (implemented features only). */
 void x86_cpu_model_features(const X86CPUModel *model, uint8_t *feat);
+/* Names of the model's features tcg does not implement; returns how many. */
+int x86_cpu_model_unimplemented(const X86CPUModel *model, char *buf, size_t len);
 
 /* CPUID leaf/subleaf for a CPU with this model and APIC id. */
 void x86_cpuid_model_query(const X86CPUModel *model, uint32_t apic_id, uint32_t leaf,

@@ -124,9 +124,11 @@ static X86DecodeStatus dec_fail(X86Insn *out, X86DecodeStatus st, unsigned len)
     return st;
 }
 
-static bool dec_row_matches(const X86Row *row, const X86DecodeMode *mode,
-                            unsigned modrm, unsigned rex, unsigned last_rep, bool opsz)
+static bool dec_row_matches(const X86Row *row, const X86DecodeMode *mode, unsigned modrm,
+                            unsigned rex, unsigned last_rep, bool opsz, bool vex)
 {
+    if (!(row->attr & A_VEX) != !vex)
+        return false;
     unsigned mod = modrm >> 6, reg = (modrm >> 3) & 7, rm = modrm & 7;
     bool mode64 = mode->code_size == 8;
 
@@ -246,6 +248,8 @@ X86DecodeStatus x86_decode(const X86DecodeMode *mode, const uint8_t *bytes,
     bool mode64 = mode->code_size == 8;
     unsigned pfx = 0, rex = 0, last_rep = 0, map = X86_MAP_0, opc, modrm = 0;
     int seg = -1, st;
+    bool vex = false;
+    unsigned vex_l = 0, vvvv = 0;
 
     pthread_once(&dec_once, dec_build_tables);
 
@@ -265,6 +269,15 @@ X86DecodeStatus x86_decode(const X86DecodeMode *mode, const uint8_t *bytes,
             break;
         case 0x64: seg = SEG_FS; break;
         case 0x65: seg = SEG_GS; break;
+        case 0xc4: case 0xc5:
+            /* VEX, unless LES/LDS outside 64-bit mode (ModRM.mod != 3). */
+            if (!mode64) {
+                if ((st = dec_need(&d, 2)))
+                    return dec_fail(out, st, d.pos + 2);
+                if ((bytes[d.pos + 1] >> 6) != 3)
+                    goto opcode;
+            }
+            goto vex_prefix;
         default:
             if (mode64 && (b & 0xf0) == 0x40) {
                 rex = b;
@@ -275,6 +288,37 @@ X86DecodeStatus x86_decode(const X86DecodeMode *mode, const uint8_t *bytes,
         }
         rex = 0;            /* a REX not right before the opcode is ignored */
         d.pos++;
+    }
+vex_prefix: {
+        /* 66/F2/F3/LOCK/REX before VEX are invalid. */
+        bool three = bytes[d.pos] == 0xc4;
+        if ((st = dec_need(&d, three ? 4 : 3)))
+            return dec_fail(out, st, d.pos + (three ? 4 : 3));
+        unsigned b1 = bytes[d.pos + 1], b2 = three ? bytes[d.pos + 2] : b1, mm = 1;
+        d.pos += three ? 3 : 2;
+        if ((pfx & (PFX_OPSZ | PFX_LOCK)) || last_rep || rex)
+            return dec_fail(out, X86_DEC_UD, d.pos + 1);
+        rex = 0x40 | (((b1 >> 7) & 1) ? 0 : 4);
+        if (three) {
+            rex |= (((b1 >> 6) & 1) ? 0 : 2) | (((b1 >> 5) & 1) ? 0 : 1);
+            mm = b1 & 0x1f;
+            if (mode64 && (b2 & 0x80))
+                rex |= 8;
+        }
+        if (!mode64)
+            rex = 0x40;                 /* R, X, B, W have no effect outside 64-bit mode */
+        vex = true;
+        vex_l = (b2 >> 2) & 1;
+        vvvv = (~b2 >> 3) & (mode64 ? 15 : 7);
+        static const unsigned pp_rep[4] = { 0, 0, 0xf3, 0xf2 };
+        last_rep = pp_rep[b2 & 3];
+        if ((b2 & 3) == 1)
+            pfx |= PFX_OPSZ;
+        if (mm < 1 || mm > 3)
+            return dec_fail(out, X86_DEC_UD, d.pos + 1);
+        map = mm == 1 ? X86_MAP_0F : mm == 2 ? X86_MAP_0F38 : X86_MAP_0F3A;
+        opc = (unsigned)dec_get(&d, 1);
+        goto have_opcode;
     }
 opcode:
     opc = (unsigned)dec_get(&d, 1);
@@ -290,7 +334,8 @@ opcode:
             opc = (unsigned)dec_get(&d, 1);
         }
     }
-    if (dec_has_modrm[map][opc]) {
+have_opcode:
+    if (dec_has_modrm[map][opc] || vex) {
         if ((st = dec_need(&d, 1)))
             return dec_fail(out, st, d.pos + 1);
         modrm = (unsigned)dec_get(&d, 1);
@@ -298,14 +343,19 @@ opcode:
 
     unsigned r = dec_head[map][opc];
     for (; r; r = dec_next[r])
-        if (dec_row_matches(&x86_rows[r], mode, modrm, rex, last_rep, pfx & PFX_OPSZ))
+        if (dec_row_matches(&x86_rows[r], mode, modrm, rex, last_rep, pfx & PFX_OPSZ, vex))
             break;
-    if (!r)
+    if (!r || (vex && vex_l) ||                 /* no 256-bit VEX forms yet */
+        ((x86_rows[r].attr & A_NOVVVV) && vvvv))
         return dec_fail(out, X86_DEC_UD, d.pos);
     const X86Row *row = &x86_rows[r];
+    if (vex && vex_l)
+        return dec_fail(out, X86_DEC_UD, d.pos);    /* no 256-bit forms yet */
 
     memset(out, 0, sizeof(*out));
     out->op = (uint16_t)r;
+    out->vex = vex;
+    out->vreg = (uint8_t)vvvv;
     out->opc = (uint8_t)opc;
     out->modrm = (uint8_t)modrm;
     if (last_rep == 0xf3)
@@ -346,7 +396,7 @@ opcode:
     unsigned rmreg = (modrm & 7) | ((rex & 1) << 3);
     unsigned oreg = (opc & 7) | ((rex & 1) << 3);
     bool has_rex = rex != 0;
-    bool is_mem = dec_has_modrm[map][opc] && (modrm >> 6) != 3;
+    bool is_mem = (dec_has_modrm[map][opc] || vex) && (modrm >> 6) != 3;
     unsigned esize = out->osz;
     if (row->form == F_GEB)
         esize = 1;

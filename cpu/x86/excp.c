@@ -17,7 +17,7 @@
  * combines the two as the SDM's double-fault table says: contributory +
  * contributory or #PF + (#PF or contributory) gives #DF, anything during
  * #DF is a triple fault (cpu->shutdown), the rest are handled serially.
- * Task gates and task switches are not implemented yet (logged, #GP).
+ * Task gates switch tasks (task.c); IRET with NT returns through the back link.
  */
 #include "cpu/x86/x86.h"
 #include "softmmu/log.h"
@@ -120,8 +120,12 @@ static void deliver_prot(X86CPU *cpu, int vec, bool soft, bool has_err, uint32_t
             x86_raise_exception_err(cpu, EXCP_GP, gerr);
         gate32 = true;
     } else if (type == 0x05) {
-        log_mask_printf(LOG_UNIMP, "interrupt %d through a task gate\n", vec);
-        x86_raise_exception_err(cpu, EXCP_GP, gerr);
+        if (soft && dpl < cpu->cpl)
+            x86_raise_exception_err(cpu, EXCP_GP, gerr);
+        if (!((g >> 47) & 1))
+            x86_raise_exception_err(cpu, EXCP_NP, gerr);
+        x86_task_switch(cpu, (uint16_t)(g >> 16), X86_TS_INT, has_err, err, ret_ip);
+        return;
     } else if (type == 0x06 || type == 0x07 || type == 0x0e || type == 0x0f) {
         gate32 = type & 8;
     } else {
@@ -318,8 +322,10 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
         return;
     }
     if ((fl & FLAG_NT) && !cpu->lma) {
-        log_mask_printf(LOG_UNIMP, "iret with NT set (task return)\n");
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
+        /* Return to the task in the back link. */
+        uint16_t back = (uint16_t)x86_ld_kernel(cpu, (uint32_t)s->tr.base, 2);
+        x86_task_switch(cpu, back, X86_TS_IRET, false, 0, cpu->next_rip);
+        return;
     }
     unsigned ssi = cpu->code_size == 8 ? X86_SEG_NONE : SEG_SS;
     uint64_t m = x86_stack_mask(cpu), sp = s->regs[R_ESP] & m;
@@ -353,25 +359,27 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
 
     /* Same as a far return, then the flags; 64-bit mode always pops SS:RSP. */
     unsigned rpl = cs & 3;
-    if (cpu->code_size == 8 && rpl == cpu->cpl) {
+    if (cpu->code_size == 8) {
         uint64_t nrsp = x86_ld(cpu, x86_lin(cpu, ssi, (sp + 3 * osz) & m), osz);
         uint16_t nss = (uint16_t)x86_ld(cpu, x86_lin(cpu, ssi, (sp + 4 * osz) & m), 2);
         uint64_t d;
         bool ok;
         d = x86_desc_read(cpu, cs, &ok);
-        if (!(cs & 0xfffc) || !ok || !((d >> 43) & 1))
+        unsigned type = (d >> 40) & 0xf, dpl = (d >> 45) & 3;
+        if (!(cs & 0xfffc) || !ok || !((d >> 44) & 1) || !(type & 8) || rpl < cpu->cpl ||
+            ((type & 4) ? dpl > rpl : dpl != rpl))
             x86_raise_exception_err(cpu, EXCP_GP, cs & 0xfffc);
         if (!((d >> 47) & 1))
             x86_raise_exception_err(cpu, EXCP_NP, cs & 0xfffc);
+        SegmentCache ss;
+        x86_check_ss(cpu, nss, rpl, &ss);
         x86_seg_from_desc(&s->segs[SEG_CS], cs, d);
+        bool outer = rpl > cpu->cpl;
+        s->segs[SEG_SS] = ss;
         x86_hflags_update(cpu);
-        if (nss & 0xfffc) {
-            x86_load_seg(cpu, SEG_SS, nss);
-        } else {
-            s->segs[SEG_SS].selector = nss;
-            s->segs[SEG_SS].attrib = 0;
-        }
         s->regs[R_ESP] = nrsp;
+        if (outer)
+            x86_null_outer_data_segs(cpu, rpl);
         x86_set_rflags(cpu, nf, mask);
         cpu->next_rip = ip;
         return;
@@ -394,13 +402,16 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
             x86_raise_exception_err(cpu, EXCP_GP, cs & 0xfffc);
         if (!((d >> 47) & 1))
             x86_raise_exception_err(cpu, EXCP_NP, cs & 0xfffc);
+        SegmentCache ss;
+        x86_check_ss(cpu, nss, rpl, &ss);
         x86_seg_from_desc(&s->segs[SEG_CS], cs, d);
+        s->segs[SEG_SS] = ss;
         x86_hflags_update(cpu);
-        x86_load_seg(cpu, SEG_SS, nss);
         if (cpu->lma)
             s->regs[R_ESP] = nrsp;
         else
             x86_set_sp(cpu, nrsp);
+        x86_null_outer_data_segs(cpu, rpl);
     }
     (void)saved_rsp;
     x86_set_rflags(cpu, nf, mask);

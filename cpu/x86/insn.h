@@ -88,6 +88,8 @@ enum {
 #define A_REP    0x0008     /* F3/F2 are REP/REPE/REPNE */
 #define A_XCHGLK 0x0010     /* implicitly locked with memory (XCHG) */
 #define A_CC16   0x0020     /* row covers 16 opcodes: low nibble is a condition */
+#define A_VEX    0x0040     /* VEX-encoded only (VEX.L = 0); other rows never match VEX */
+#define A_NOVVVV 0x0080     /* VEX.vvvv is reserved (must be 1111b) */
 /* ext column value for a register-form ModRM with a fixed reg and rm */
 #define X86_EXT_RM(reg, rm) (0x40 | ((reg) << 3) | (rm))
 /* ext column value for any reg field in a bit set (bit n: reg n allowed) */
@@ -110,9 +112,9 @@ enum {
 
 /* CPUID feature gating a row (see cpuid.h for the bit table). */
 enum {
-    FEAT_NONE, FEAT_CMOV, FEAT_CX8, FEAT_CX16, FEAT_POPCNT, FEAT_BMI1,
+    FEAT_NONE, FEAT_CMOV, FEAT_CX8, FEAT_CX16, FEAT_POPCNT, FEAT_BMI1, FEAT_BMI2,
     FEAT_LZCNT, FEAT_MOVBE, FEAT_ADX, FEAT_RDTSCP, FEAT_SYSCALL, FEAT_LAHF64,
-    FEAT_SEP, FEAT_MSR, FEAT_TSC, FEAT_CPUID, FEAT_FSGSBASE, FEAT_RDRAND,
+    FEAT_SEP, FEAT_MSR, FEAT_TSC, FEAT_CPUID, FEAT_FSGSBASE, FEAT_RDRAND, FEAT_CLFLUSH, FEAT_SMAP,
     FEAT_COUNT
 };
 
@@ -158,6 +160,8 @@ typedef struct X86Insn {
     uint8_t modrm;      /* raw ModRM byte (reg field for groups, CR numbers) */
     uint8_t opc;        /* last opcode byte (condition codes live in it) */
     uint16_t imm2;      /* ENTER level, far selector */
+    uint8_t vreg;       /* VEX.vvvv register (third operand), 0 without VEX */
+    uint8_t vex;        /* 1 when VEX-encoded */
     int64_t disp;       /* displacement, or absolute moffs */
     uint64_t imm;       /* immediate or relative branch displacement */
 } X86Insn;

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The page walk: linear -> physical for every paging mode (32-bit with
- * PSE/PSE-36, PAE, 4-level), with the rights checks, A/D updates and the
- * page-fault error code of the SDM.
+ * PSE/PSE-36, PAE, 4-level), with the rights checks (U/S, R/W with CR0.WP,
+ * NX, SMEP, SMAP), A/D updates and the page-fault error code of the SDM.
+ * SMAP is per MMU index: index 0 (supervisor, implicit accesses included)
+ * obeys it, index 2 is the EFLAGS.AC override. Protection keys are not
+ * implemented (nor advertised).
  *
  * Rights combine over the levels: writable and user only if every level
  * says so, no-execute if any level says so (with EFER.NXE). Supervisor
@@ -25,6 +28,7 @@
 #define PG_A   (1ull << 5)
 #define PG_D   (1ull << 6)
 #define PG_PS  (1ull << 7)
+#define PG_G   (1ull << 8)
 #define PG_NX  (1ull << 63)
 #define PHYS_BITS 40
 #define ADDR_MASK (((1ull << PHYS_BITS) - 1) & ~0xfffull)
@@ -33,13 +37,14 @@
 uint64_t tlb_phys_ld(X86CPU *cpu, uint64_t pa, unsigned size);
 void tlb_phys_or(X86CPU *cpu, uint64_t pa, unsigned size, uint64_t bits);
 
-bool x86_mmu_translate(X86CPU *cpu, uint64_t lin, int acc, bool user,
+bool x86_mmu_translate(X86CPU *cpu, uint64_t lin, int acc, unsigned idx,
                        uint64_t *phys, unsigned *prot, uint32_t *error)
 {
+    bool user = idx == 1;
     X86CPUState *s = cpu->s;
     uint32_t err = (acc == ACC_WRITE ? PF_W : 0) | (user ? PF_U : 0);
     bool nxe = s->msr.efer & EFER_NXE;
-    if (acc == ACC_EXEC && nxe)
+    if (acc == ACC_EXEC && (nxe || (s->cr4 & CR4_SMEP)))
         err |= PF_I;
 
     if (!cpu->paging) {
@@ -126,6 +131,10 @@ leaf:
         goto fault;
     if (acc == ACC_EXEC && nx)
         goto fault;
+    if (acc == ACC_EXEC && !user && us && (s->cr4 & CR4_SMEP))
+        goto fault;                 /* SMEP: supervisor fetch from a user page */
+    if (acc != ACC_EXEC && idx == 0 && us && (s->cr4 & CR4_SMAP))
+        goto fault;                 /* SMAP: supervisor data access to a user page */
     /* Accessed on every level, dirty on the leaf for a write. */
     unsigned esz = pae ? 8 : 4;
     for (unsigned k = 0; k < levels; k++) {
@@ -140,6 +149,8 @@ leaf:
     *prot = ((rw || (!user && !(s->cr0 & CR0_WP))) && dirty ? 1 : 0) | (us ? 2 : 0) | (nx ? 0 : 4);
     if (page_mask != 0xfff)
         *prot |= 8;     /* large page */
+    if ((pte[levels - 1] & PG_G) && (s->cr4 & CR4_PGE))
+        *prot |= 16;    /* global: survives CR3 writes */
     return true;
 rsvd:
     err |= PF_RSVD | PF_P;

@@ -32,6 +32,23 @@ void x86_op_gplen(X86CPU *cpu, const X86Insn *i)
     x86_raise_exception_err(cpu, EXCP_GP, 0);
 }
 
+/*
+ * LFENCE/MFENCE/SFENCE: a host full barrier (they order this vCPU's
+ * accesses as seen by the others). They decode whatever CPUID says about
+ * SSE/SSE2: every 64-bit CPU has them and kernels use them unconditionally.
+ */
+void x86_op_fence(X86CPU *cpu, const X86Insn *i)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* CLFLUSH: nothing to write back; faults like a byte read of the line. */
+void x86_op_clflush(X86CPU *cpu, const X86Insn *i)
+{
+    x86_ld(cpu, x86_insn_lin(cpu, i), 1);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 void x86_op_fwait(X86CPU *cpu, const X86Insn *i)
 {
     /* No x87 yet: WAIT only checks CR0.MP/TS. */
@@ -63,6 +80,10 @@ X86Handler x86_insn_handler(const X86Insn *i)
     }
     if (h == x86_op_mov && rr)
         return q ? x86_op_mov_rr64 : x86_op_mov_rr32;
+    if (h == x86_op_mov && r1 && i->k2 == K_MEM)
+        return q ? x86_op_mov_load64 : x86_op_mov_load32;
+    if (h == x86_op_mov && i->k1 == K_MEM && i->k2 == K_REG && i->r2 < 16)
+        return q ? x86_op_mov_store64 : x86_op_mov_store32;
     if (h == x86_op_mov && ri && !q)
         return x86_op_mov_ri32;
     if (h == x86_op_lea && i->osz == 4)

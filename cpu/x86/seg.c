@@ -12,8 +12,8 @@
  * with the selector (RPL cleared) as error code: #GP for type/privilege,
  * #NP (#SS for SS) for a not-present segment. Loading CS or SS changes the
  * mode cache (code and stack size, CPL), hence x86_hflags_update().
- * Call gates and task gates are not implemented yet: a far transfer through
- * one raises #GP and is logged under -d unimp.
+ * Far transfers through call gates (with the stack switch and parameter
+ * copy), task gates and TSS descriptors (task.c) are implemented.
  */
 #include "cpu/x86/x86.h"
 #include "softmmu/log.h"
@@ -65,6 +65,23 @@ static void desc_set_accessed(X86CPU *cpu, uint16_t sel, uint64_t d)
         x86_st_kernel(cpu, a + 5, 1, ((d >> 40) & 0xff) | 1);
 }
 
+void x86_seg_check(const X86CPU *ccpu, unsigned seg, uint64_t ea)
+{
+    X86CPU *cpu = (X86CPU *)ccpu;
+    const SegmentCache *sc = &cpu->s->segs[seg];
+    int vec = seg == SEG_SS ? EXCP_SS : EXCP_GP;
+    if (cpu->pe && !cpu->vm86 && !(sc->attrib & SEG_ATTR_P))
+        x86_raise_exception_err(cpu, vec, 0);              /* null / unusable */
+    bool down = (sc->attrib & SEG_ATTR_S) && !(sc->attrib & 8) && (sc->attrib & 4);
+    if (down) {
+        uint64_t upper = (sc->attrib & SEG_ATTR_DB) ? 0xffffffffull : 0xffff;
+        if (ea <= sc->limit || ea > upper)
+            x86_raise_exception_err(cpu, vec, 0);
+    } else if (ea > sc->limit) {
+        x86_raise_exception_err(cpu, vec, 0);
+    }
+}
+
 void x86_load_seg_real(X86CPU *cpu, int seg, uint16_t sel)
 {
     SegmentCache *sc = &cpu->s->segs[seg];
@@ -75,8 +92,38 @@ void x86_load_seg_real(X86CPU *cpu, int seg, uint16_t sel)
         sc->attrib = SEG_ATTR_P | SEG_ATTR_S | (3 << SEG_ATTR_DPL_SHIFT) | 0x3 |
                      (seg == SEG_CS ? 0x8 : 0);
     }
-    if (seg == SEG_CS || seg == SEG_SS)
-        x86_hflags_update(cpu);
+    x86_hflags_update(cpu);
+}
+
+/*
+ * Validate sel as the stack segment for privilege 'cpl' (a return to an
+ * outer level checks the new SS against the new CPL, which is not yet the
+ * current one) and describe it in *out, without changing any state.
+ */
+void x86_check_ss(X86CPU *cpu, uint16_t sel, unsigned cpl, SegmentCache *out)
+{
+    uint32_t err = sel & 0xfffc;
+    if (!err) {
+        /* A null SS is allowed in 64-bit mode below CPL 3 (IRETQ, RETF). */
+        if (!(cpu->lma && cpl != 3 && (sel & 3) == cpl))
+            x86_raise_exception_err(cpu, EXCP_GP, 0);
+        out->selector = sel;
+        out->attrib = (uint16_t)(cpl << SEG_ATTR_DPL_SHIFT);
+        out->base = 0;
+        out->limit = 0;
+        return;
+    }
+    bool ok;
+    uint64_t d = x86_desc_read(cpu, sel, &ok);
+    if (!ok)
+        x86_raise_exception_err(cpu, EXCP_GP, err);
+    unsigned type = (d >> 40) & 0xf, dpl = (d >> 45) & 3;
+    if ((sel & 3) != cpl || dpl != cpl || !((d >> 44) & 1) || (type & 0xa) != 0x2)
+        x86_raise_exception_err(cpu, EXCP_GP, err);
+    if (!((d >> 47) & 1))
+        x86_raise_exception_err(cpu, EXCP_SS, err);
+    desc_set_accessed(cpu, sel, d);
+    x86_seg_from_desc(out, sel, d | (1ull << 40));
 }
 
 void x86_load_seg(X86CPU *cpu, int seg, uint16_t sel)
@@ -97,8 +144,7 @@ void x86_load_seg(X86CPU *cpu, int seg, uint16_t sel)
         sc->attrib = seg == SEG_SS ? (uint16_t)(rpl << SEG_ATTR_DPL_SHIFT) : 0;
         sc->base = 0;
         sc->limit = 0;
-        if (seg == SEG_SS)
-            x86_hflags_update(cpu);
+        x86_hflags_update(cpu);
         return;
     }
     bool ok;
@@ -125,8 +171,7 @@ void x86_load_seg(X86CPU *cpu, int seg, uint16_t sel)
     }
     desc_set_accessed(cpu, sel, d);
     x86_seg_from_desc(&s->segs[seg], sel, d | (1ull << 40));
-    if (seg == SEG_SS)
-        x86_hflags_update(cpu);
+    x86_hflags_update(cpu);
 }
 
 /* Load CS for a far transfer to a code segment at privilege 'cpl'. */
@@ -149,10 +194,8 @@ static uint64_t far_target_desc(X86CPU *cpu, uint16_t sel)
     if (!ok)
         x86_raise_exception_err(cpu, EXCP_GP, err);
     unsigned type = (d >> 40) & 0xf, dpl = (d >> 45) & 3, cpl = cpu->cpl;
-    if (!((d >> 44) & 1)) {
-        log_mask_printf(LOG_UNIMP, "far transfer through system descriptor type %u\n", type);
-        x86_raise_exception_err(cpu, EXCP_GP, err);
-    }
+    if (!((d >> 44) & 1))
+        return d;               /* a gate: the caller dispatches on it */
     if (!(type & 8))
         x86_raise_exception_err(cpu, EXCP_GP, err);
     if (type & 4) {
@@ -172,6 +215,127 @@ static uint32_t desc_limit(uint64_t d)
     return (d & (1ull << 55)) ? (limit << 12) | 0xfff : limit;
 }
 
+/* Store helpers for a stack that is only committed at the end. */
+static void stack_put(X86CPU *cpu, const SegmentCache *ss, uint64_t *sp, uint64_t mask,
+                      unsigned size, uint64_t v)
+{
+    *sp = (*sp - size) & mask;
+    uint64_t lin = ss->base + *sp;
+    x86_st_kernel(cpu, cpu->lma ? lin : (uint32_t)lin, size, v);
+}
+
+/*
+ * JMP/CALL far through a call gate (SDM 5.8.4-5.8.6): checks on the gate
+ * and on the target code segment, and for a CALL to a more privileged
+ * non-conforming segment the stack switch through the TSS with the
+ * gate's parameter count copied (none in long mode, where gates are 16
+ * bytes and the new SS is a null selector). Task gates and TSS targets go
+ * to the task switch.
+ */
+static void far_via_gate(X86CPU *cpu, uint16_t sel, uint64_t g, bool call, unsigned osz)
+{
+    X86CPUState *s = cpu->s;
+    unsigned type = (g >> 40) & 0xf, gdpl = (g >> 45) & 3, cpl = cpu->cpl;
+    uint32_t err = sel & 0xfffc;
+    bool lm = cpu->lma;
+    if (!lm && (type == 1 || type == 9 || type == 5)) {
+        /* A TSS directly, or a task gate naming one. */
+        if (gdpl < cpl || gdpl < (sel & 3u))
+            x86_raise_exception_err(cpu, EXCP_GP, err);
+        if (!((g >> 47) & 1))
+            x86_raise_exception_err(cpu, EXCP_NP, err);
+        uint16_t tss = type == 5 ? (uint16_t)(g >> 16) : sel;
+        x86_task_switch(cpu, tss, call ? X86_TS_CALL : X86_TS_JMP, false, 0, cpu->next_rip);
+        return;
+    }
+    if (lm ? type != 12 : (type != 4 && type != 12))
+        x86_raise_exception_err(cpu, EXCP_GP, err);
+    if (gdpl < cpl || gdpl < (sel & 3u))
+        x86_raise_exception_err(cpu, EXCP_GP, err);
+    if (!((g >> 47) & 1))
+        x86_raise_exception_err(cpu, EXCP_NP, err);
+    uint16_t csel = (uint16_t)(g >> 16);
+    uint64_t off = (g & 0xffff) | ((g >> 32) & 0xffff0000);
+    if (lm) {
+        bool ok;
+        uint64_t hi = x86_ld_kernel(cpu, desc_addr(cpu, sel, &ok) + 8, 8);
+        if ((hi >> 8) & 0x1f)
+            x86_raise_exception_err(cpu, EXCP_GP, err);
+        off |= (hi & 0xffffffff) << 32;
+    }
+    if (type == 4)
+        off &= 0xffff;
+    if (!(csel & 0xfffc))
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    bool ok;
+    uint64_t cd = x86_desc_read(cpu, csel, &ok);
+    unsigned ctype = (cd >> 40) & 0xf, dpl = (cd >> 45) & 3;
+    bool conforming = ctype & 4;
+    if (!ok || !((cd >> 44) & 1) || !(ctype & 8) || dpl > cpl ||
+        (!call && !conforming && dpl != cpl))
+        x86_raise_exception_err(cpu, EXCP_GP, csel & 0xfffc);
+    if (!((cd >> 47) & 1))
+        x86_raise_exception_err(cpu, EXCP_NP, csel & 0xfffc);
+    if (lm && (!((cd >> 53) & 1) || ((cd >> 54) & 1)))
+        x86_raise_exception_err(cpu, EXCP_GP, csel & 0xfffc);
+    if (!call) {
+        load_cs(cpu, csel, cd, cpl);
+        cpu->next_rip = off;
+        return;
+    }
+    unsigned psz = lm ? 8 : type == 12 ? 4 : 2;
+    uint64_t ret = cpu->next_rip;
+    uint16_t old_cs = s->segs[SEG_CS].selector;
+    if (!conforming && dpl < cpl) {
+        SegmentCache nss;
+        uint64_t nsp, mask;
+        if (lm) {
+            nsp = x86_ld_kernel(cpu, s->tr.base + 4 + dpl * 8, 8);
+            nss = (SegmentCache){ (uint16_t)dpl, (uint16_t)(dpl << SEG_ATTR_DPL_SHIFT), 0, 0 };
+            mask = ~0ull;
+        } else {
+            bool tss32 = (s->tr.attrib & 8) != 0;
+            uint16_t ssel;
+            if (tss32) {
+                nsp = x86_ld_kernel(cpu, (uint32_t)(s->tr.base + 4 + dpl * 8), 4);
+                ssel = (uint16_t)x86_ld_kernel(cpu, (uint32_t)(s->tr.base + 8 + dpl * 8), 2);
+            } else {
+                nsp = x86_ld_kernel(cpu, (uint32_t)(s->tr.base + 2 + dpl * 4), 2);
+                ssel = (uint16_t)x86_ld_kernel(cpu, (uint32_t)(s->tr.base + 4 + dpl * 4), 2);
+            }
+            x86_check_ss(cpu, ssel, dpl, &nss);
+            mask = (nss.attrib & SEG_ATTR_DB) ? 0xffffffffull : 0xffff;
+        }
+        uint64_t old_sp = s->regs[R_ESP];
+        const SegmentCache oss = s->segs[SEG_SS];
+        unsigned pcount = lm ? 0 : (unsigned)(g >> 32) & 0x1f;
+        uint64_t sp = nsp;
+        stack_put(cpu, &nss, &sp, mask, psz, oss.selector);
+        stack_put(cpu, &nss, &sp, mask, psz, old_sp);
+        for (int k = (int)pcount - 1; k >= 0; k--) {
+            uint64_t a = oss.base + ((old_sp + (uint64_t)k * psz) & x86_stack_mask(cpu));
+            stack_put(cpu, &nss, &sp, mask, psz, x86_ld(cpu, (uint32_t)a, psz));
+        }
+        stack_put(cpu, &nss, &sp, mask, psz, old_cs);
+        stack_put(cpu, &nss, &sp, mask, psz, ret);
+        load_cs(cpu, csel, cd, dpl);
+        s->segs[SEG_SS] = nss;
+        x86_hflags_update(cpu);
+        s->regs[R_ESP] = lm ? sp : (s->regs[R_ESP] & ~mask) | (sp & mask);
+        cpu->next_rip = off;
+        return;
+    }
+    uint64_t old_sp = s->regs[R_ESP];
+    x86_push(cpu, psz, old_cs);
+    x86_push(cpu, psz, ret);
+    uint64_t new_sp = s->regs[R_ESP];
+    s->regs[R_ESP] = old_sp;
+    load_cs(cpu, csel, cd, cpl);
+    s->regs[R_ESP] = new_sp;
+    cpu->next_rip = off;
+    (void)osz;
+}
+
 void x86_far_jump(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz)
 {
     off &= x86_size_mask(osz);
@@ -183,6 +347,10 @@ void x86_far_jump(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz)
         return;
     }
     uint64_t d = far_target_desc(cpu, sel);
+    if (!((d >> 44) & 1)) {
+        far_via_gate(cpu, sel, d, false, osz);
+        return;
+    }
     bool to64 = cpu->lma && (d & (1ull << 53));
     if (!to64 && off > desc_limit(d))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
@@ -208,6 +376,10 @@ void x86_far_call(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz)
         return;
     }
     uint64_t d = far_target_desc(cpu, sel);
+    if (!((d >> 44) & 1)) {
+        far_via_gate(cpu, sel, d, true, osz);
+        return;
+    }
     bool to64 = cpu->lma && (d & (1ull << 53));
     if (!to64 && off > desc_limit(d))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
@@ -219,6 +391,22 @@ void x86_far_call(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz)
     load_cs(cpu, sel, d, cpu->cpl);
     s->regs[R_ESP] = new_sp;
     cpu->next_rip = off;
+}
+
+/* After a return to outer level 'cpl': data segments it may not use become null. */
+void x86_null_outer_data_segs(X86CPU *cpu, unsigned cpl)
+{
+    static const int data[] = { SEG_ES, SEG_DS, SEG_FS, SEG_GS };
+    for (unsigned k = 0; k < 4; k++) {
+        SegmentCache *sc = &cpu->s->segs[data[k]];
+        unsigned sdpl = (sc->attrib >> SEG_ATTR_DPL_SHIFT) & 3;
+        bool conforming_code = (sc->attrib & 0xc) == 0xc;
+        if (!conforming_code && sdpl < cpl && (sc->attrib & SEG_ATTR_S)) {
+            sc->selector = 0;
+            sc->attrib = 0;
+        }
+    }
+    x86_hflags_update(cpu);
 }
 
 void x86_far_return(X86CPU *cpu, unsigned osz, unsigned pop_bytes, bool is_iret)
@@ -258,22 +446,16 @@ void x86_far_return(X86CPU *cpu, unsigned osz, unsigned pop_bytes, bool is_iret)
         /* Return to an outer level: SS:RSP follow on the stack. */
         uint64_t new_rsp = x86_ld(cpu, x86_lin(cpu, ss_seg, nsp & smask), osz);
         uint16_t new_ss = (uint16_t)x86_ld(cpu, x86_lin(cpu, ss_seg, (nsp + osz) & smask), 2);
+        SegmentCache ss;
+        x86_check_ss(cpu, new_ss, rpl, &ss);
         load_cs(cpu, sel, d, rpl);
-        x86_load_seg(cpu, SEG_SS, new_ss);
+        s->segs[SEG_SS] = ss;
+        x86_hflags_update(cpu);
         x86_reg_write(cpu, R_ESP, cpu->stack_size == 2 ? 2 : (osz == 2 ? 2 : 8), new_rsp + pop_bytes);
-        /* Data segments the outer level may not use become null. */
-        static const int data[] = { SEG_ES, SEG_DS, SEG_FS, SEG_GS };
-        for (unsigned k = 0; k < 4; k++) {
-            SegmentCache *sc = &s->segs[data[k]];
-            unsigned sdpl = (sc->attrib >> SEG_ATTR_DPL_SHIFT) & 3;
-            bool conforming_code = (sc->attrib & 0xc) == 0xc;
-            if (!conforming_code && sdpl < rpl && (sc->attrib & SEG_ATTR_S)) {
-                sc->selector = 0;
-                sc->attrib = 0;
-            }
-        }
+        x86_null_outer_data_segs(cpu, rpl);
     }
     cpu->next_rip = off & x86_size_mask(osz);
+    x86_hflags_update(cpu);     /* data segments may have become null */
     (void)is_iret;
 }
 

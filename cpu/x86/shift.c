@@ -135,8 +135,40 @@ void x86_op_shr(X86CPU *cpu, const X86Insn *i) { shift_op(cpu, i, SH_SHR); }
 void x86_op_sar(X86CPU *cpu, const X86Insn *i) { shift_op(cpu, i, SH_SAR); }
 
 /* Specialised 32-bit copies (see x86_insn_handler). */
-void x86_op_rol_32(X86CPU *cpu, const X86Insn *i) { shift_sz(cpu, i, SH_ROL, 4); }
-void x86_op_ror_32(X86CPU *cpu, const X86Insn *i) { shift_sz(cpu, i, SH_ROR, 4); }
+/* ROL/ROR r32, imm8: the hot rotate of hashing loops, written out. */
+static inline __attribute__((always_inline)) void rot_ri32(X86CPU *cpu, const X86Insn *i,
+                                                           bool left)
+{
+    uint64_t *reg = &cpu->s->regs[i->r1];
+    uint32_t a = (uint32_t)*reg;
+    unsigned c = (unsigned)i->imm & 31;
+    if (!c) {
+        *reg = a;                   /* no flags, but the 32-bit write zero-extends */
+        return;
+    }
+    uint32_t r = left ? (a << c) | (a >> (32 - c)) : (a >> c) | (a << (32 - c));
+    *reg = r;
+    bool cf = left ? (r & 1) : (r >> 31);
+    bool of = left ? ((r >> 31) ^ cf) : ((r >> 31) ^ ((r >> 30) & 1));
+    uint64_t fl = x86_get_rflags(cpu) & ~(uint64_t)(FLAG_CF | FLAG_OF);
+    cpu->s->rflags = fl | (cf ? FLAG_CF : 0) | (of ? FLAG_OF : 0);
+}
+
+void x86_op_rol_32(X86CPU *cpu, const X86Insn *i)
+{
+    if (i->k1 == K_REG && i->k2 == K_IMM)
+        rot_ri32(cpu, i, true);
+    else
+        shift_sz(cpu, i, SH_ROL, 4);
+}
+
+void x86_op_ror_32(X86CPU *cpu, const X86Insn *i)
+{
+    if (i->k1 == K_REG && i->k2 == K_IMM)
+        rot_ri32(cpu, i, false);
+    else
+        shift_sz(cpu, i, SH_ROR, 4);
+}
 void x86_op_shl_32(X86CPU *cpu, const X86Insn *i) { shift_sz(cpu, i, SH_SHL, 4); }
 void x86_op_shr_32(X86CPU *cpu, const X86Insn *i) { shift_sz(cpu, i, SH_SHR, 4); }
 void x86_op_sar_32(X86CPU *cpu, const X86Insn *i) { shift_sz(cpu, i, SH_SAR, 4); }

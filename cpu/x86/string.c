@@ -10,6 +10,7 @@
  * exactly n-1 iterations done and RIP at the instruction, which is what
  * the architecture promises. The counter and index registers are sized by
  * the address size; the destination segment is always ES (no override).
+ * REP MOVS/STOS upwards through RAM have a run-at-a-time fast path.
  */
 #include "cpu/x86/x86.h"
 
@@ -69,8 +70,67 @@ static bool movs_one(X86CPU *cpu, const X86Insn *i)
     return false;
 }
 
+/*
+ * Fast path for REP MOVS/STOS going up through RAM: whole runs inside one
+ * source and one destination page are done on host memory, element by
+ * element in order (so overlapping copies replicate like hardware), with
+ * the registers updated after each run. Anything else (DF set, MMIO, code
+ * pages, a page boundary inside an element) takes the per-element path,
+ * which raises faults precisely.
+ */
+#define X86_REP_FAST_BUDGET 65536
+
+static uint64_t rep_run_len(uint64_t addr, uint64_t count, unsigned sz)
+{
+    uint64_t room = (0x1000 - (addr & 0xfff)) / sz;
+    return count < room ? count : room;
+}
+
+static bool rep_fast_ok(const X86CPU *cpu, const X86Insn *i)
+{
+    /* Segments with limits keep the per-element path (and its checks). */
+    unsigned segs = (1u << SEG_ES) | (i->seg < SEG_COUNT ? 1u << i->seg : 0);
+    return (i->pfx & (PFX_REP | PFX_REPNE)) && !(cpu->s->rflags & FLAG_DF) && i->asz != 2 &&
+           !(cpu->seg_chk & segs);
+}
+
+static void rep_commit(X86CPU *cpu, const X86Insn *i, uint64_t n, bool si, uint64_t cx)
+{
+    unsigned asz = i->asz;
+    idx_add(cpu, R_EDI, asz, (int64_t)(n * i->osz));
+    if (si)
+        idx_add(cpu, R_ESI, asz, (int64_t)(n * i->osz));
+    x86_reg_write(cpu, R_ECX, asz, cx - n);
+}
+
 void x86_op_movs(X86CPU *cpu, const X86Insn *i)
 {
+    if (rep_fast_ok(cpu, i)) {
+        unsigned sz = i->osz, asz = i->asz;
+        for (uint64_t done = 0; done < X86_REP_FAST_BUDGET;) {
+            uint64_t cx = x86_reg_read(cpu, R_ECX, asz);
+            if (!cx)
+                return;
+            uint64_t sl = x86_lin(cpu, i->seg, x86_reg_read(cpu, R_ESI, asz));
+            uint64_t dl = x86_lin(cpu, dst_seg(cpu), x86_reg_read(cpu, R_EDI, asz));
+            uint64_t n = rep_run_len(dl, rep_run_len(sl, cx, sz), sz);
+            const uint8_t *src = n ? tlb_read_ptr(cpu, sl, sz) : NULL;
+            uint8_t *dst = src ? tlb_rmw_ptr(cpu, dl, sz) : NULL;
+            if (!dst) {
+                movs_one(cpu, i);                       /* slow, precise */
+                x86_reg_write(cpu, R_ECX, asz, cx - 1);
+                done++;
+                continue;
+            }
+            for (uint64_t k = 0; k < n * sz; k++)
+                dst[k] = src[k];
+            rep_commit(cpu, i, n, true, cx);
+            done += n;
+        }
+        if (x86_reg_read(cpu, R_ECX, asz))
+            cpu->next_rip = cpu->s->rip;                /* more to do: come back */
+        return;
+    }
     STRING_LOOP(cpu, i, false, movs_one(cpu, i));
 }
 
@@ -85,6 +145,34 @@ static bool stos_one(X86CPU *cpu, const X86Insn *i)
 
 void x86_op_stos(X86CPU *cpu, const X86Insn *i)
 {
+    if (rep_fast_ok(cpu, i)) {
+        unsigned sz = i->osz, asz = i->asz;
+        uint64_t v = cpu->s->regs[R_EAX];
+        for (uint64_t done = 0; done < X86_REP_FAST_BUDGET;) {
+            uint64_t cx = x86_reg_read(cpu, R_ECX, asz);
+            if (!cx)
+                return;
+            uint64_t dl = x86_lin(cpu, dst_seg(cpu), x86_reg_read(cpu, R_EDI, asz));
+            uint64_t n = rep_run_len(dl, cx, sz);
+            uint8_t *dst = n ? tlb_rmw_ptr(cpu, dl, sz) : NULL;
+            if (!dst) {
+                stos_one(cpu, i);
+                x86_reg_write(cpu, R_ECX, asz, cx - 1);
+                done++;
+                continue;
+            }
+            if (sz == 1)
+                memset(dst, (int)(v & 0xff), n);
+            else
+                for (uint64_t k = 0; k < n; k++)
+                    x86_host_st(dst + k * sz, sz, v);
+            rep_commit(cpu, i, n, false, cx);
+            done += n;
+        }
+        if (x86_reg_read(cpu, R_ECX, asz))
+            cpu->next_rip = cpu->s->rip;
+        return;
+    }
     STRING_LOOP(cpu, i, false, stos_one(cpu, i));
 }
 

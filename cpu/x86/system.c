@@ -15,7 +15,8 @@
 #include "cpu/x86/x86.h"
 
 #define CR4_ALLOWED (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | (1u << 6) | CR4_PGE | \
-                     (1u << 8) | CR4_OSFXSR | (1u << 10))
+                     (1u << 8) | CR4_OSFXSR | (1u << 10) | CR4_FSGSBASE | CR4_SMEP | \
+                     CR4_SMAP)
 
 static void need_cpl0(X86CPU *cpu)
 {
@@ -52,7 +53,7 @@ void x86_write_cr3(X86CPU *cpu, uint64_t val)
     if (cpu->lma && (val >> 40))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     cpu->s->cr3 = val;
-    tlb_flush(cpu);
+    tlb_flush_nonglobal(cpu);
 }
 
 void x86_write_cr4(X86CPU *cpu, uint64_t val)
@@ -62,8 +63,9 @@ void x86_write_cr4(X86CPU *cpu, uint64_t val)
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t old = s->cr4;
     s->cr4 = val;
-    if ((old ^ val) & (CR4_PSE | CR4_PAE | CR4_PGE))
+    if ((old ^ val) & (CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP))
         tlb_flush(cpu);
+    x86_hflags_update(cpu);         /* the SMAP MMU index */
 }
 
 static unsigned cr_osz(const X86CPU *cpu)
@@ -136,6 +138,8 @@ void x86_op_mov_to_dr(X86CPU *cpu, const X86Insn *i)
     else if (r == 7)
         v = (v & 0xffff2bff) | 0x400;
     cpu->s->dr[r] = v;
+    if (r < 4 || r == 7)
+        tlb_flush(cpu);             /* data breakpoints live in the TLB (TLB_WATCH) */
 }
 
 void x86_op_clts(X86CPU *cpu, const X86Insn *i)
@@ -456,4 +460,31 @@ void x86_op_swapgs(X86CPU *cpu, const X86Insn *i)
     uint64_t t = s->segs[SEG_GS].base;
     s->segs[SEG_GS].base = s->msr.kernel_gs_base;
     s->msr.kernel_gs_base = t;
+}
+
+/* RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE: #UD unless CR4.FSGSBASE. */
+void x86_op_rdwrbase(X86CPU *cpu, const X86Insn *i)
+{
+    X86CPUState *s = cpu->s;
+    if (!(s->cr4 & CR4_FSGSBASE))
+        x86_raise_exception(cpu, EXCP_UD);
+    unsigned which = (i->modrm >> 3) & 7;
+    SegmentCache *sc = &s->segs[(which & 1) ? SEG_GS : SEG_FS];
+    if (which < 2) {
+        x86_reg_write(cpu, i->r1, i->osz, sc->base);
+        return;
+    }
+    uint64_t v = x86_reg_read(cpu, i->r1, i->osz);
+    if ((uint64_t)((int64_t)(v << 16) >> 16) != v)
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    sc->base = v;
+}
+
+/* STAC / CLAC: set or clear EFLAGS.AC (the SMAP override), CPL 0 only. */
+void x86_op_stac_clac(X86CPU *cpu, const X86Insn *i)
+{
+    if (cpu->cpl != 0 || !cpu->features[FEAT_SMAP])
+        x86_raise_exception(cpu, EXCP_UD);
+    bool set = (i->modrm & 7) == 3;
+    x86_set_rflags(cpu, set ? FLAG_AC : 0, FLAG_AC);
 }

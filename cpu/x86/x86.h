@@ -78,6 +78,9 @@ enum { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
 #define CR4_FSGSBASE (1u << 16)
 #define CR4_SMEP  (1u << 20)
 #define CR4_SMAP  (1u << 21)
+#define X86_MMU_SUPER 0
+#define X86_MMU_USER 1
+#define X86_MMU_SUPER_AC 2
 
 typedef struct X86CPU {
     X86CPUState *s;
@@ -91,12 +94,19 @@ typedef struct X86CPU {
 
     uint64_t next_rip;              /* RIP after the executing instruction */
 
+    /* execution-loop requests raised by handlers (hot: next to next_rip) */
+    bool halt_request;
+    bool irq_inhibit_next;          /* STI / MOV SS: shadow for one instruction */
+    bool exit_tb;                   /* leave the block after this instruction (SMC) */
+    uint8_t watch_hits;             /* data breakpoints (DR0-3) hit by this instruction */
+
     /* mode cache, see x86_hflags_update() */
     uint8_t code_size;              /* 2, 4, 8 */
     uint8_t stack_size;             /* 2, 4, 8 */
     uint8_t cpl;
     uint8_t mmu_idx;
     bool pe, vm86, lma, paging;
+    uint8_t seg_chk;                /* bit n: segment n needs limit checks */
     uint64_t a20_mask;
     bool a20_seen;                  /* s->a20_enabled the TLB was filled with */
 
@@ -109,10 +119,6 @@ typedef struct X86CPU {
     int delivering;                 /* vector being delivered, -1 none (for #DF) */
     bool shutdown;                  /* triple fault happened */
 
-    /* execution-loop requests raised by handlers */
-    bool halt_request;
-    bool irq_inhibit_next;          /* STI / MOV SS: shadow for one instruction */
-    bool exit_tb;                   /* leave the block after this instruction (SMC) */
 
     Tlb tlb;
     void *tbc;                      /* accel/tcg's TB cache (private) */
@@ -151,6 +157,10 @@ void x86_op_mov_rr32(X86CPU *, const X86Insn *);
 void x86_op_mov_rr64(X86CPU *, const X86Insn *);
 void x86_op_mov_ri32(X86CPU *, const X86Insn *);
 void x86_op_lea_32(X86CPU *, const X86Insn *);
+void x86_op_mov_load32(X86CPU *, const X86Insn *);
+void x86_op_mov_load64(X86CPU *, const X86Insn *);
+void x86_op_mov_store32(X86CPU *, const X86Insn *);
+void x86_op_mov_store64(X86CPU *, const X86Insn *);
 void x86_op_rol_32(X86CPU *, const X86Insn *);
 void x86_op_ror_32(X86CPU *, const X86Insn *);
 void x86_op_shl_32(X86CPU *, const X86Insn *);
@@ -300,9 +310,19 @@ static inline uint64_t x86_seg_base(const X86CPU *cpu, unsigned seg)
     return seg < SEG_COUNT ? cpu->s->segs[seg].base : 0;
 }
 
-/* Linear address of seg:ea (64-bit in long mode, else wrapped to 32 bits). */
+/* #GP(0) / #SS(0) unless ea is inside the segment (seg.c). */
+void x86_seg_check(const X86CPU *cpu, unsigned seg, uint64_t ea);
+
+/*
+ * Linear address of seg:ea (64-bit in long mode, else wrapped to 32 bits).
+ * Outside 64-bit mode, segments that are not flat 4 GiB expand-up ones
+ * have their limit checked here (the first byte of the access; accesses
+ * straddling the limit are not caught yet).
+ */
 static inline uint64_t x86_lin(const X86CPU *cpu, unsigned seg, uint64_t ea)
 {
+    if (unlikely((cpu->seg_chk >> seg) & 1))
+        x86_seg_check(cpu, seg, ea);
     uint64_t lin = x86_seg_base(cpu, seg) + ea;
     return cpu->lma ? lin : (uint32_t)lin;
 }
@@ -442,6 +462,14 @@ void x86_set_rflags(X86CPU *cpu, uint64_t val, uint64_t mask);
 void x86_load_seg_real(X86CPU *cpu, int seg, uint16_t sel);
 /* Protected-mode load with all checks; #GP/#NP/#SS as the SDM says. */
 void x86_load_seg(X86CPU *cpu, int seg, uint16_t sel);
+void x86_check_ss(X86CPU *cpu, uint16_t sel, unsigned cpl, SegmentCache *out);
+void x86_null_outer_data_segs(X86CPU *cpu, unsigned cpl);
+
+/* ---- task switches (task.c) ---- */
+enum { X86_TS_JMP, X86_TS_CALL, X86_TS_IRET, X86_TS_INT };
+/* Switch to the task of TSS selector sel; ret_eip is saved as the old EIP. */
+void x86_task_switch(X86CPU *cpu, uint16_t sel, int source, bool has_err, uint32_t err,
+                     uint64_t ret_eip);
 void x86_far_jump(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz);
 void x86_far_call(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz);
 void x86_far_return(X86CPU *cpu, unsigned osz, unsigned pop_bytes, bool is_iret);
@@ -450,12 +478,14 @@ void x86_seg_from_desc(SegmentCache *sc, uint16_t sel, uint64_t desc);
 
 /* ---- MMU (mmu.c) ---- */
 /*
- * Translate a linear address for access 'acc' at privilege 'user'; on
+ * Translate a linear address for access 'acc' with the rights of an MMU
+ * index (see accel/tcg/tlb.h: supervisor, user, supervisor + SMAP override); on
  * success returns true with the physical address and the page's rights
- * (bit 0 write, bit 1 user, bit 2 exec); on failure fills *error with the
+ * (bit 0 write, bit 1 user, bit 2 exec, bit 3 large page, bit 4 global);
+ * on failure fills *error with the
  * #PF error code (the caller raises it; probes need not).
  */
-bool x86_mmu_translate(X86CPU *cpu, uint64_t lin, int acc, bool user,
+bool x86_mmu_translate(X86CPU *cpu, uint64_t lin, int acc, unsigned mmu_idx,
                        uint64_t *phys, unsigned *prot, uint32_t *error);
 
 /* ---- system (system.c, msr.c, cpuid.c) ---- */
@@ -473,6 +503,8 @@ void x86_port_out(X86CPU *cpu, uint16_t port, unsigned size, uint64_t val);
 void x86_check_io(X86CPU *cpu, uint16_t port, unsigned size);
 
 /* ---- setup ---- */
+/* EDX = the model's signature if the state is still the RESET one. */
+void x86_cpu_fix_reset_edx(X86CPU *cpu);
 /* Bind an X86CPU to its state and machine (features from the model). */
 void x86_cpu_init(X86CPU *cpu, X86CPUState *s, Vcpu *vcpu, Machine *m,
                   const X86CPUModel *model);

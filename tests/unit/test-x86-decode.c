@@ -10,6 +10,7 @@
  * mnemonics, and counted; the test asserts that most samples were compared.
  */
 #include <capstone/capstone.h>
+#include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,19 +149,17 @@ static bool cs_unimplemented(csh h, const cs_insn *in)
         X86_GRP_FPU, X86_GRP_MMX, X86_GRP_SSE1, X86_GRP_SSE2, X86_GRP_SSE3, X86_GRP_SSSE3,
         X86_GRP_SSE41, X86_GRP_SSE42, X86_GRP_SSE4A, X86_GRP_AVX, X86_GRP_AVX2,
         X86_GRP_AVX512, X86_GRP_3DNOW, X86_GRP_AES, X86_GRP_PCLMUL, X86_GRP_FMA,
-        X86_GRP_FMA4, X86_GRP_F16C, X86_GRP_XOP, X86_GRP_VM, X86_GRP_SHA, X86_GRP_BMI,
-        X86_GRP_BMI2, X86_GRP_TBM, X86_GRP_SGX, X86_GRP_CDI, X86_GRP_ERI, X86_GRP_PFI,
-        X86_GRP_VLX, X86_GRP_DQI, X86_GRP_BWI, X86_GRP_SMAP,
+        X86_GRP_FMA4, X86_GRP_F16C, X86_GRP_XOP, X86_GRP_VM, X86_GRP_SHA, X86_GRP_TBM, X86_GRP_SGX, X86_GRP_CDI, X86_GRP_ERI, X86_GRP_PFI,
+        X86_GRP_VLX, X86_GRP_DQI, X86_GRP_BWI,
+        /* BMI1/BMI2 are implemented: not in this list */
     };
     static const char *const mnem[] = {
-        "fxsave", "fxrstor", "xsave", "xrstor", "xsaveopt", "xgetbv", "xsetbv", "lfence",
-        "mfence", "sfence", "clflush", "clflushopt", "clwb", "prefetch", "prefetchnta",
+        "fxsave", "fxrstor", "xsave", "xrstor", "xsaveopt", "xgetbv", "xsetbv", "clflushopt", "clwb", "prefetch", "prefetchnta",
         "prefetcht0", "prefetcht1", "prefetcht2", "monitor", "mwait", "rdpmc", "rsm",
-        "cmpxchg16b", "rdseed", "rdrand", "crc32", "femms", "ldmxcsr", "stmxcsr", "emms",
+        "rdseed", "crc32", "femms", "ldmxcsr", "stmxcsr", "emms",
         "getsec", "vmcall", "vmlaunch", "vmresume", "vmxoff", "vmrun", "vmmcall",
-        "vmload", "vmsave", "stgi", "clgi", "skinit", "invlpga", "clac", "stac", "encls",
-        "enclu", "xend", "xtest", "xbegin", "xabort", "rdfsbase", "rdgsbase", "wrfsbase",
-        "wrgsbase", "invpcid", "invept", "invvpid", "vmptrld", "vmptrst", "vmclear",
+        "vmload", "vmsave", "stgi", "clgi", "skinit", "invlpga", "encls",
+        "enclu", "xend", "xtest", "xbegin", "xabort", "invpcid", "invept", "invvpid", "vmptrld", "vmptrst", "vmclear",
         "vmxon", "vmread", "vmwrite", "ud0", "movnti", "pause", "pcommit", "rdpid",
         "clzero", "monitorx", "mwaitx", "xsaves", "xrstors", "xsavec", "sysexitq",
         "rdpkru", "wrpkru", "bndmov", "bndcl", "bndcu", "bndcn", "bndmk", "bndldx",
@@ -197,9 +196,28 @@ static bool cs_known_gap(unsigned mode, const X86Insn *i)
                       i->op == X86_INSN_ADOX || i->op == X86_INSN_MOVBE_GvMv ||
                       i->op == X86_INSN_MOVBE_MvGv))
         return true;
+    /* capstone 4 only knows the fences with ModRM.rm = 0; CPUs ignore rm. */
+    if (i->op == X86_INSN_LFENCE || i->op == X86_INSN_MFENCE || i->op == X86_INSN_SFENCE)
+        return true;
     return i->op == X86_INSN_SALC || i->op == X86_INSN_UD1 || i->op == X86_INSN_INT1 ||
            (i->op >= X86_INSN_HINT_NOP && i->op <= X86_INSN_NOP_1F) ||
            i->op == X86_INSN_PREFETCHW || i->op == X86_INSN_FWAIT;
+}
+
+/* Does a VEX prefix (C4/C5) follow a 66/F2/F3/F0 prefix? */
+static bool k_vex_after_prefix(const uint8_t *b)
+{
+    bool legacy = false;
+    for (unsigned k = 0; k < 15; k++) {
+        if (b[k] == 0x66 || b[k] == 0xf2 || b[k] == 0xf3 || b[k] == 0xf0)
+            legacy = true;
+        else if (b[k] == 0xc4 || b[k] == 0xc5)
+            return legacy;
+        else if (!(b[k] == 0x26 || b[k] == 0x2e || b[k] == 0x36 || b[k] == 0x3e ||
+                   b[k] == 0x64 || b[k] == 0x65 || b[k] == 0x67))
+            return false;
+    }
+    return false;
 }
 
 static uint32_t rng_state = 12345;
@@ -220,6 +238,18 @@ static void fill_random(uint8_t *b, unsigned mode)
     unsigned np = rnd() % 4 == 0 ? rnd() % 4 : 0;
     for (unsigned k = 0; k < np; k++)
         b[n++] = pfx[rnd() % sizeof(pfx)];
+    if (rnd() % 16 == 0) {
+        /* VEX in the BMI corner: C4 RXB.0F38/0F3A W.vvvv.L.pp F0..F7 */
+        bool three = rnd() & 1;
+        b[n++] = three ? 0xc4 : 0xc5;
+        if (three)
+            b[n++] = (uint8_t)((rnd() & 0xe0) | (rnd() % 4 ? 2 : 3));
+        b[n++] = (uint8_t)(rnd() & 0xfb);        /* L = 0 */
+        b[n++] = (uint8_t)(0xf0 | (rnd() & 7));
+        if (mode != 8)
+            b[n] = (uint8_t)(b[n] | 0xc0);         /* a register ModRM, or it is LES/LDS */
+        return;
+    }
     if (mode == 8 && rnd() % 3 == 0)
         b[n++] = (uint8_t)(0x40 | (rnd() & 15));
     if (rnd() % 3 == 0) {
@@ -282,12 +312,28 @@ static void compare_mode(unsigned mode, unsigned samples, unsigned *compared,
             memcpy(c + n, b + k, 16 - k);
             X86Insn j;
             if (dropped && dec(mode, c, 16 - dropped, &j) == X86_DEC_OK) {
-                if (j.len + dropped == in->size)
+                if (mode == 8 && x86_insn_block_class(j.op) && (j.pfx & (PFX_OPSZ | PFX_REXW))) {
+                    (*skipped)++;   /* the Intel/AMD near-branch difference again */
+                    continue;
+                }
+                if (j.len + dropped == in->size) {
                     (*compared)++;
-                else
+                } else {
+                    if (*mismatch < 20) {
+                        printf("\nmode %u (LOCK dropped):", mode * 8);
+                        for (unsigned k2 = 0; k2 < 15; k2++)
+                            printf(" %02x", b[k2]);
+                        printf("\n  tandem len %u+%u, capstone len %u (%s %s)\n", j.len, dropped,
+                               in->size, in->mnemonic, in->op_str);
+                    }
                     (*mismatch)++;
+                }
                 continue;
             }
+        }
+        if (!ours_ok && cs_ok && k_vex_after_prefix(b)) {
+            (*skipped)++;       /* 66/F2/F3/LOCK before VEX is #UD; capstone accepts it */
+            continue;
         }
         if (!ours_ok && cs_ok && ((mode != 8 && !strcmp(in->mnemonic, "swapgs")) ||
                                   in->mnemonic[0] == 'v')) {
@@ -314,7 +360,8 @@ static void compare_mode(unsigned mode, unsigned samples, unsigned *compared,
             unsigned n = 0, k = 0, dropped = 0;
             for (; k < i.len && (b[k] == 0xf2 || b[k] == 0xf3 || b[k] == 0x66 || b[k] == 0x67 ||
                                  b[k] == 0x2e || b[k] == 0x3e || b[k] == 0x26 || b[k] == 0x36 ||
-                                 b[k] == 0x64 || b[k] == 0x65); k++) {
+                                 b[k] == 0x64 || b[k] == 0x65 ||
+                                 (mode == 8 && (b[k] & 0xf0) == 0x40)); k++) {
                 if (b[k] == 0xf2 || b[k] == 0xf3)
                     dropped++;
                 else
@@ -324,10 +371,18 @@ static void compare_mode(unsigned mode, unsigned samples, unsigned *compared,
             code = c;
             size = 15;
             if (dropped && cs_disasm_iter(h, &code, &size, &addr, in)) {
-                if (in->size + dropped == i.len)
+                if (in->size + dropped == i.len) {
                     (*compared)++;
-                else
+                } else {
+                    if (*mismatch < 20) {
+                        printf("\nmode %u (F2/F3 dropped):", mode * 8);
+                        for (unsigned k2 = 0; k2 < 15; k2++)
+                            printf(" %02x", b[k2]);
+                        printf("\n  tandem len %u, capstone len %u+%u (%s %s)\n", i.len,
+                               in->size, dropped, in->mnemonic, in->op_str);
+                    }
                     (*mismatch)++;
+                }
                 continue;
             }
         }
@@ -365,11 +420,81 @@ static void test_decode_vs_capstone(void)
     }
 }
 
+/*
+ * Every instruction of a real program: the executable sections of the
+ * host's static busybox, walked with capstone, must decode to the same
+ * length (classes we do not implement yet are skipped and counted).
+ */
+static void test_decode_busybox(void)
+{
+    const char *path = getenv("TESTS_X86_DECODE_ELF") ? getenv("TESTS_X86_DECODE_ELF")
+                                                      : "/bin/busybox";
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        printf("\n  %s not found: skipped", path);
+        return;
+    }
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *img = malloc((size_t)size);
+    CU_ASSERT_FATAL(img && fread(img, 1, (size_t)size, f) == (size_t)size);
+    fclose(f);
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(void *)img;
+    CU_ASSERT_FATAL(!memcmp(eh->e_ident, ELFMAG, SELFMAG) && eh->e_ident[EI_CLASS] == ELFCLASS64);
+    csh h;
+    CU_ASSERT_FATAL(cs_open(CS_ARCH_X86, CS_MODE_64, &h) == CS_ERR_OK);
+    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+    cs_insn *in = cs_malloc(h);
+    memset(all_features, 1, sizeof(all_features));
+    unsigned long compared = 0, skipped = 0, mismatch = 0;
+    for (unsigned k = 0; k < eh->e_shnum; k++) {
+        const Elf64_Shdr *sh = (const Elf64_Shdr *)(void *)(img + eh->e_shoff + k * eh->e_shentsize);
+        if (!(sh->sh_flags & SHF_EXECINSTR) || sh->sh_type != SHT_PROGBITS)
+            continue;
+        const uint8_t *code = img + sh->sh_offset;
+        size_t left = sh->sh_size;
+        uint64_t addr = sh->sh_addr;
+        while (left) {
+            const uint8_t *at = code;
+            if (!cs_disasm_iter(h, &code, &left, &addr, in)) {
+                code++, left--, addr++;     /* data in text: resynchronise */
+                continue;
+            }
+            X86Insn i;
+            size_t avail = (size_t)(code - at) + left;
+            X86DecodeStatus st = dec(8, at, avail < 15 ? (unsigned)avail : 15, &i);
+            if (cs_unimplemented(h, in) ||
+                (st == X86_DEC_UD && in->mnemonic[0] == 'v')) {
+                skipped++;
+                continue;
+            }
+            if (st != X86_DEC_OK || i.len != in->size) {
+                if (mismatch++ < 10) {
+                    printf("\n  busybox 0x%llx: %s %s: capstone %u, tandem %s %u",
+                           (unsigned long long)in->address, in->mnemonic, in->op_str, in->size,
+                           st == X86_DEC_OK ? "len" : "invalid", i.len);
+                }
+            } else {
+                compared++;
+            }
+        }
+    }
+    cs_free(in, 1);
+    cs_close(&h);
+    free(img);
+    printf("\n  %s: %lu instructions compared, %lu skipped, %lu mismatches", path, compared,
+           skipped, mismatch);
+    CU_ASSERT_EQUAL(mismatch, 0);
+    CU_ASSERT(compared > 10000);
+}
+
 void unit_register(void)
 {
     static const UnitTest tests[] = {
         { "operands", test_decode_operands },
         { "vs_capstone", test_decode_vs_capstone },
+        { "busybox", test_decode_busybox },
         { NULL, NULL }
     };
     unit_add_suite("x86-decode", NULL, NULL, tests);

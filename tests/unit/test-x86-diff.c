@@ -48,9 +48,11 @@ enum {
     FL_CF,          /* only CF defined, others undefined (BT*) */
     FL_ZF,          /* only ZF defined (BSF/BSR) */
     FL_CFZF,        /* CF and ZF (LZCNT, TZCNT) */
+    FL_SZCO,        /* SF, ZF, CF, OF (ANDN, BLS*, BZHI) */
+    FL_ZCO,         /* ZF, CF, OF (BEXTR) */
 };
 
-enum { SP_NONE, SP_DIV, SP_IDIV, SP_BSX, SP_CL, SP_IMM8CNT, SP_SHD_CL, SP_NO16, SP_LEA };
+enum { SP_NONE, SP_DIV, SP_IDIV, SP_BSX, SP_CL, SP_IMM8CNT, SP_SHD_CL, SP_NO16, SP_LEA, SP_STR, SP_CMPX, SP_VEX };
 
 typedef struct DiffForm {
     const char *name;
@@ -145,6 +147,8 @@ static const DiffForm forms[] = {
     { "movsxd Gv,Ed", {0x63}, 1, -1, false, false, 0, FL_ALL, 0, NULL },
     { "mov Ev,Gv", {0x89}, 1, -1, false, false, 0, FL_ALL, 0, NULL },
     { "mov Gb,Eb", {0x8a}, 1, -1, true,  false, 0, FL_ALL, 0, NULL },
+    { "mov Mv,Gv", {0x89}, 1, -1, false, true,  0, FL_ALL, 0, NULL },
+    { "mov Gv,Mv", {0x8b}, 1, -1, false, true,  0, FL_ALL, 0, NULL },
     { "lea Gv,M",  {0x8d}, 1, -1, false, false, 0, FL_ALL, SP_LEA, NULL },
     { "xchg AX,Ov", {0x90}, 1, -3, false, false, 0, FL_ALL, 0, NULL },
     { "cbw",       {0x98}, 1, -2, false, false, 0, FL_ALL, 0, NULL },
@@ -156,14 +160,42 @@ static const DiffForm forms[] = {
     { "adcx",      {0x66, 0x0f, 0x38, 0xf6}, 4, -1, false, false, 0, FL_ALL, SP_NO16, "adx" },
     { "adox",      {0xf3, 0x0f, 0x38, 0xf6}, 4, -1, false, false, 0, FL_ALL, SP_NO16, "adx" },
     { "movbe Gv,Mv", {0x0f, 0x38, 0xf0}, 3, -1, false, true, 0, FL_ALL, 0, "movbe" },
+    { "cmpxchg8b/16b", {0x0f, 0xc7}, 2, 1, false, true, 0, FL_ALL, SP_CMPX, NULL },
+    /* VEX forms: op = { map, pp, opcode } */
+    { "andn",   {2, 0, 0xf2}, 3, -1, false, false, 0, FL_SZCO, SP_VEX, "bmi1" },
+    { "blsr",   {2, 0, 0xf3}, 3, 1, false, false, 0, FL_SZCO, SP_VEX, "bmi1" },
+    { "blsmsk", {2, 0, 0xf3}, 3, 2, false, false, 0, FL_SZCO, SP_VEX, "bmi1" },
+    { "blsi",   {2, 0, 0xf3}, 3, 3, false, false, 0, FL_SZCO, SP_VEX, "bmi1" },
+    { "bextr",  {2, 0, 0xf7}, 3, -1, false, false, 0, FL_ZCO, SP_VEX, "bmi1" },
+    { "bzhi",   {2, 0, 0xf5}, 3, -1, false, false, 0, FL_SZCO, SP_VEX, "bmi2" },
+    { "pext",   {2, 2, 0xf5}, 3, -1, false, false, 0, FL_ALL, SP_VEX, "bmi2" },
+    { "pdep",   {2, 3, 0xf5}, 3, -1, false, false, 0, FL_ALL, SP_VEX, "bmi2" },
+    { "mulx",   {2, 3, 0xf6}, 3, -1, false, false, 0, FL_ALL, SP_VEX, "bmi2" },
+    { "shlx",   {2, 1, 0xf7}, 3, -1, false, false, 0, FL_ALL, SP_VEX, "bmi2" },
+    { "sarx",   {2, 2, 0xf7}, 3, -1, false, false, 0, FL_ALL, SP_VEX, "bmi2" },
+    { "shrx",   {2, 3, 0xf7}, 3, -1, false, false, 0, FL_ALL, SP_VEX, "bmi2" },
+    { "rorx",   {3, 3, 0xf0}, 3, -1, false, false, 1, FL_ALL, SP_VEX, "bmi2" },
+    { "movsb",     {0xa4}, 1, -2, true,  false, 0, FL_ALL, SP_STR, NULL },
+    { "movs",      {0xa5}, 1, -2, false, false, 0, FL_ALL, SP_STR, NULL },
+    { "stosb",     {0xaa}, 1, -2, true,  false, 0, FL_ALL, SP_STR, NULL },
+    { "stos",      {0xab}, 1, -2, false, false, 0, FL_ALL, SP_STR, NULL },
+    { "lodsb",     {0xac}, 1, -2, true,  false, 0, FL_ALL, SP_STR, NULL },
+    { "lods",      {0xad}, 1, -2, false, false, 0, FL_ALL, SP_STR, NULL },
+    { "cmpsb",     {0xa6}, 1, -2, true,  false, 0, FL_ALL, SP_STR, NULL },
+    { "cmps",      {0xa7}, 1, -2, false, false, 0, FL_ALL, SP_STR, NULL },
+    { "scasb",     {0xae}, 1, -2, true,  false, 0, FL_ALL, SP_STR, NULL },
+    { "scas",      {0xaf}, 1, -2, false, false, 0, FL_ALL, SP_STR, NULL },
 };
 
 /* ---- host side ---- */
 
+#define DATA_LEN 0x400
+
 typedef struct DiffState {
     uint64_t regs[16];
     uint64_t flags;
-    uint64_t mem;
+    uint64_t mem;               /* the memory operand at PAGE_DATA */
+    uint8_t buf[DATA_LEN];      /* PAGE_DATA.. as a whole (string forms) */
 } DiffState;
 
 #define PAGE_INSN 0x100
@@ -239,6 +271,7 @@ static void host_place_insn(const uint8_t *insn, unsigned len)
     n += emit_movabs_rax_store(p + n, base + PAGE_OUT);
     p[n++] = 0x9c; p[n++] = 0x58;                               /* pushfq; pop rax */
     n += emit_movabs_rax_store(p + n, base + PAGE_OUT + 16 * 8);
+    p[n++] = 0xfc;                                              /* cld: the ABI wants DF clear */
     n += emit_mov_rax_imm(p + n, base + PAGE_OUT);
     for (unsigned r = 1; r < 16; r++)
         if (r != R_ESP)
@@ -255,6 +288,7 @@ static void host_run(const DiffState *in, DiffState *out)
     uint64_t *pout = (uint64_t *)(void *)(hpage + PAGE_OUT);
     memcpy(pin, in->regs, 16 * 8);
     pin[16] = in->flags;
+    memcpy(hpage + PAGE_DATA, in->buf, DATA_LEN);
     memcpy(hpage + PAGE_DATA, &in->mem, 8);
     __builtin___clear_cache((char *)hpage, (char *)hpage + 4096);
     ((void (*)(void))(void *)hpage)();
@@ -262,6 +296,7 @@ static void host_run(const DiffState *in, DiffState *out)
     out->regs[R_ESP] = in->regs[R_ESP];
     out->flags = pout[16];
     memcpy(&out->mem, hpage + PAGE_DATA, 8);
+    memcpy(out->buf, hpage + PAGE_DATA, DATA_LEN);
 }
 
 /* ---- tandem side ---- */
@@ -301,6 +336,13 @@ static int diff_init(void)
     if (hpage == MAP_FAILED)
         return -1;
     host_build_trampoline();
+    /* The guest sees its code page at the host page's address, so RIP,
+     * RIP-relative operands and pointers into the page are the same. */
+    uint64_t hv = (uint64_t)(uintptr_t)hpage;
+    wr64(0x20000 + ((hv >> 39) & 511) * 8, 0x23000 | 7);
+    wr64(0x23000 + ((hv >> 30) & 511) * 8, 0x24000 | 7);
+    wr64(0x24000 + ((hv >> 21) & 511) * 8, 0x25000 | 7);
+    wr64(0x25000 + ((hv >> 12) & 511) * 8, GPAGE | 7);
     return 0;
 }
 
@@ -337,15 +379,17 @@ static bool guest_run(const DiffState *in, DiffState *out)
     s->segs[SEG_SS] = s->segs[SEG_DS] = s->segs[SEG_ES] = data;
     s->idt.limit = 0;           /* any exception becomes a triple fault */
     memcpy(s->regs, in->regs, sizeof(s->regs));
-    s->rflags = (in->flags & ARITH) | 2;
-    s->rip = GPAGE + PAGE_INSN;
+    s->rflags = (in->flags & (ARITH | FLAG_DF)) | 2;
+    s->rip = (uint64_t)(uintptr_t)hpage + PAGE_INSN;
     s->halted = false;
+    memcpy(dram + GPAGE + PAGE_DATA, in->buf, DATA_LEN);
     memcpy(dram + GPAGE + PAGE_DATA, &in->mem, 8);
     accel_tcg_ops.state_changed(&dv);
     VcpuExit e = accel_tcg_ops.vcpu_run(&dv);
     memcpy(out->regs, s->regs, sizeof(out->regs));
     out->flags = s->rflags;
     memcpy(&out->mem, dram + GPAGE + PAGE_DATA, 8);
+    memcpy(out->buf, dram + GPAGE + PAGE_DATA, DATA_LEN);
     return e == VCPU_EXIT_HALT;
 }
 
@@ -382,6 +426,8 @@ static bool host_has(const char *feat)
     if (!strcmp(feat, "movbe"))  { __get_cpuid(1, &a, &b, &c, &d); return c & (1u << 22); }
     if (!strcmp(feat, "abm"))    { __get_cpuid(0x80000001, &a, &b, &c, &d); return c & (1u << 5); }
     if (!strcmp(feat, "adx"))    { __get_cpuid_count(7, 0, &a, &b, &c, &d); return b & (1u << 19); }
+    if (!strcmp(feat, "bmi1"))   { __get_cpuid_count(7, 0, &a, &b, &c, &d); return b & (1u << 3); }
+    if (!strcmp(feat, "bmi2"))   { __get_cpuid_count(7, 0, &a, &b, &c, &d); return b & (1u << 8); }
     return false;
 }
 
@@ -398,6 +444,8 @@ static uint64_t defined_flags(const DiffForm *f, unsigned bits, unsigned count, 
     case FL_CF: return FLAG_CF;
     case FL_ZF: return FLAG_ZF;
     case FL_CFZF: return FLAG_CF | FLAG_ZF;
+    case FL_SZCO: return FLAG_SF | FLAG_ZF | FLAG_CF | FLAG_OF;
+    case FL_ZCO: return FLAG_ZF | FLAG_CF | FLAG_OF;
     case FL_SHIFT:
         if (c == 0) return ARITH;
         if (c == 1) return FLAG_CF | FLAG_OF | FLAG_SF | FLAG_ZF | FLAG_PF;
@@ -427,15 +475,42 @@ static void run_form(const DiffForm *f, unsigned iters, unsigned *ran, unsigned 
         for (unsigned it = 0; it < iters; it++) {
             uint8_t insn[16];
             unsigned n = 0, opi = 0;
-            unsigned reg = 0, rm = 0;
-            bool rex_needed = bits == 64;
+            unsigned reg = 0, rm = 0, count = 0;
+            bool rex_needed = bits == 64, use_rex = false;
+            if (f->sp == SP_VEX) {
+                /* 32/64-bit only: C4 RXB.map W.vvvv.L.pp op modrm [ib] */
+                if (bits == 16)
+                    break;
+                unsigned g, v, e;
+                do {
+                    g = (unsigned)(rnd() % 16);
+                    v = (unsigned)(rnd() % 16);
+                    e = (unsigned)(rnd() % 16);
+                } while (g == R_ESP || v == R_ESP || e == R_ESP);
+                if (f->ext >= 0)
+                    g = (unsigned)f->ext;
+                insn[n++] = 0xc4;
+                insn[n++] = (uint8_t)(((g >= 8) ? 0 : 0x80) | 0x40 | ((e >= 8) ? 0 : 0x20) | f->op[0]);
+                insn[n++] = (uint8_t)((bits == 64 ? 0x80 : 0) | ((~v & 15) << 3) | f->op[1]);
+                insn[n++] = f->op[2];
+                insn[n++] = (uint8_t)(0xc0 | ((g & 7) << 3) | (e & 7));
+                if (f->imm)
+                    insn[n++] = (uint8_t)(it % 64);
+                if (!strcmp(f->name, "rorx"))
+                    insn[2] |= 0x78;                    /* vvvv = 1111b: reserved */
+                reg = g;
+                rm = e;
+                goto generated;
+            }
             /* mandatory prefix (66/F3) comes before REX */
             if (f->oplen > 1 && (f->op[0] == 0x66 || f->op[0] == 0xf3 || f->op[0] == 0xf2))
                 insn[n++] = f->op[opi++];
+            if (f->sp == SP_STR && it % 3)
+                insn[n++] = it % 3 == 1 ? 0xf3 : 0xf2;      /* REP(E) / REPNE */
             if (bits == 16)
                 insn[n++] = 0x66;
             /* pick registers: never RSP, nor SPL/BPL... confusion with REX */
-            bool use_rex = rex_needed || (rnd() & 1);
+            use_rex = rex_needed || (rnd() & 1);
             do {
                 reg = (unsigned)(rnd() % 16);
                 rm = (unsigned)(rnd() % 16);
@@ -482,8 +557,9 @@ static void run_form(const DiffForm *f, unsigned iters, unsigned *ran, unsigned 
                 if (f->mem)
                     n += 4;
             }
-            unsigned count = (f->op[0] == 0xd0 || f->op[0] == 0xd1) ? 1 : 0;
             unsigned imm_at = n;
+            if (f->op[0] == 0xd0 || f->op[0] == 0xd1)
+                count = 1;
             if (f->imm) {
                 unsigned il = f->imm == 4 ? (bits == 16 ? 2 : 4) : f->imm;
                 uint64_t v = rnd_value();
@@ -499,13 +575,33 @@ static void run_form(const DiffForm *f, unsigned iters, unsigned *ran, unsigned 
                 memcpy(insn + modrm_at + 1, &disp, 4);
             }
             (void)imm_at;
-
+generated:;
             DiffState in, h, g;
             for (unsigned r = 0; r < 16; r++)
                 in.regs[r] = rnd_value();
             in.regs[R_ESP] = 0;
             in.flags = (rnd() & ARITH) | 2;
             in.mem = rnd_value();
+            for (unsigned k = 0; k < DATA_LEN; k++)
+                in.buf[k] = (uint8_t)(rnd() % 4 == 0 ? rnd() : (k & 3));  /* some equal runs */
+            if (f->sp == SP_CMPX && (rnd() & 1)) {
+                /* make the comparison succeed half of the time */
+                memcpy(in.buf, &in.mem, 8);
+                if (bits == 64) {
+                    memcpy(&in.regs[R_EAX], in.buf, 8);
+                    memcpy(&in.regs[R_EDX], in.buf + 8, 8);
+                } else {
+                    in.regs[R_EAX] = (uint32_t)in.mem;
+                    in.regs[R_EDX] = in.mem >> 32;
+                }
+            }
+            if (f->sp == SP_STR) {
+                uint64_t base = (uint64_t)(uintptr_t)hpage + PAGE_DATA;
+                in.regs[R_ESI] = base + 0x100 + rnd() % 0x80;
+                in.regs[R_EDI] = base + 0x280 + rnd() % 0x80;
+                in.regs[R_ECX] = rnd() % 20;
+                in.flags |= (rnd() & 1) ? FLAG_DF : 0;
+            }
             if (f->sp == SP_CL || f->sp == SP_SHD_CL) {
                 in.regs[R_ECX] = (in.regs[R_ECX] & ~0xffull) | (it % 64);
                 count = it % 64;
@@ -555,8 +651,8 @@ static void run_form(const DiffForm *f, unsigned iters, unsigned *ran, unsigned 
                 regs_ok = true;     /* destination undefined for a zero source */
             if (f->fl == FL_SHD && (count & (bits == 64 ? 63 : 31)) > bits)
                 regs_ok = true;     /* result undefined */
-            bool mem_ok = h.mem == g.mem;
-            bool flags_ok = ((h.flags ^ g.flags) & fmask) == 0;
+            bool mem_ok = h.mem == g.mem && !memcmp(h.buf, g.buf, DATA_LEN);
+            bool flags_ok = ((h.flags ^ g.flags) & (fmask | FLAG_DF)) == 0;
             if (!ok || !regs_ok || !mem_ok || !flags_ok) {
                 (*bad)++;
                 static const DiffForm *last_form;

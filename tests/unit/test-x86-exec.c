@@ -1,86 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Execution tests of the tcg engine: small programs run on a hand-built
- * Machine (RAM at 0, an I/O space with a "serial" port at 0x3f8 that
- * collects bytes and a debug-exit port at 0xf4 that stops the vCPU), in
- * real mode, 32-bit protected mode with and without paging, and 64-bit
- * mode. Each test checks results in memory and registers, the exception
- * vector, error code, pushed EIP and CR2, or the VcpuExit reason.
- *
- * The programs were assembled with nasm from the listings in the comments.
+ * Execution tests of the tcg engine: small programs run on the harness's
+ * machine in real mode, 32-bit protected mode with and without paging and
+ * 64-bit mode, checking results in memory and registers, the exception
+ * vector, error code, pushed EIP and CR2, and the VcpuExit reasons (HLT,
+ * triple fault). The programs were assembled with nasm from the listings
+ * in the comments.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "tests/unit/unit.h"
-#include "accel/accel.h"
-#include "cpu/x86/cpu.h"
-#include "softmmu/machine.h"
-#include "softmmu/memory.h"
-#include "softmmu/vcpu.h"
-
-/*
- * BITS 32
- * ORG 0x3000
- * %assign v 0
- * %rep 32
- *     mov dword [0x7f00], v
- *     jmp stub_common
- *     align 16
- * %assign v v+1
- * %endrep
- * stub_common:
- *     mov eax, [esp]
- *     mov [0x7f04], eax
- *     mov eax, [esp+4]
- *     mov [0x7f08], eax
- *     mov eax, [esp+8]
- *     mov [0x7f0c], eax
- *     mov eax, cr2
- *     mov [0x7f10], eax
- *     mov [0x7f14], esp
- *     mov al, 1
- *     out 0xf4, al
- *     hlt
- */
-static const uint8_t prog_stubs32[] = {
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xe9, 0xf1, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xe9, 0xe1, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0xe9, 0xd1, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0xe9, 0xc1, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0xe9, 0xb1, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0xe9, 0xa1, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0xe9, 0x91, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0xe9, 0x81, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0xe9, 0x71, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0xe9, 0x61, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0xe9, 0x51, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x0b, 0x00, 0x00, 0x00, 0xe9, 0x41, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x0c, 0x00, 0x00, 0x00, 0xe9, 0x31, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x0d, 0x00, 0x00, 0x00, 0xe9, 0x21, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x0e, 0x00, 0x00, 0x00, 0xe9, 0x11, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x0f, 0x00, 0x00, 0x00, 0xe9, 0x01, 0x01, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0xe9, 0xf1, 0x00, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x11, 0x00, 0x00, 0x00, 0xe9, 0xe1, 0x00, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x12, 0x00, 0x00, 0x00, 0xe9, 0xd1, 0x00, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x13, 0x00, 0x00, 0x00, 0xe9, 0xc1, 0x00, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0xe9, 0xb1, 0x00, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x15, 0x00, 0x00, 0x00, 0xe9, 0xa1, 0x00, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x16, 0x00, 0x00, 0x00, 0xe9, 0x91, 0x00, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x17, 0x00, 0x00, 0x00, 0xe9, 0x81, 0x00, 0x00, 0x00, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x18, 0x00, 0x00, 0x00, 0xeb, 0x74, 0x90, 0x90, 0x90, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x19, 0x00, 0x00, 0x00, 0xeb, 0x64, 0x90, 0x90, 0x90, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x1a, 0x00, 0x00, 0x00, 0xeb, 0x54, 0x90, 0x90, 0x90, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x1b, 0x00, 0x00, 0x00, 0xeb, 0x44, 0x90, 0x90, 0x90, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x1c, 0x00, 0x00, 0x00, 0xeb, 0x34, 0x90, 0x90, 0x90, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x1d, 0x00, 0x00, 0x00, 0xeb, 0x24, 0x90, 0x90, 0x90, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x1e, 0x00, 0x00, 0x00, 0xeb, 0x14, 0x90, 0x90, 0x90, 0x90,
-    0xc7, 0x05, 0x00, 0x7f, 0x00, 0x00, 0x1f, 0x00, 0x00, 0x00, 0xeb, 0x04, 0x90, 0x90, 0x90, 0x90,
-    0x8b, 0x04, 0x24, 0xa3, 0x04, 0x7f, 0x00, 0x00, 0x8b, 0x44, 0x24, 0x04, 0xa3, 0x08, 0x7f, 0x00,
-    0x00, 0x8b, 0x44, 0x24, 0x08, 0xa3, 0x0c, 0x7f, 0x00, 0x00, 0x0f, 0x20, 0xd0, 0xa3, 0x10, 0x7f,
-    0x00, 0x00, 0x89, 0x25, 0x14, 0x7f, 0x00, 0x00, 0xb0, 0x01, 0xe6, 0xf4, 0xf4,
-};
+#include "tests/unit/test-x86-harness.h"
 
 /*
  * BITS 32
@@ -330,166 +257,6 @@ static const uint8_t prog_lm64[] = {
     0x11,
 };
 
-/* ---- the test machine ---- */
-
-#define RAM_SIZE (16u << 20)
-
-static Machine tm;
-static MachineConfig tcfg;
-static Vcpu tv;
-static MemoryRegion io_serial, io_exit;
-static char serial_out[256];
-static unsigned serial_len;
-static int exit_code;
-static uint8_t *ram;
-static int irq_vector = -1;
-
-static uint64_t io_read(void *opaque, uint64_t addr, unsigned size)
-{
-    return 0;
-}
-
-static void serial_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
-{
-    if (addr == 0 && serial_len < sizeof(serial_out) - 1)
-        serial_out[serial_len++] = (char)val;
-}
-
-static void exit_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
-{
-    exit_code = (int)val;
-    atomic_store(&tv.exit_request, true);
-}
-
-static const MemoryRegionOps serial_ops = { .read = io_read, .write = serial_write, .max_access = 1 };
-static const MemoryRegionOps exit_ops = { .read = io_read, .write = exit_write, .max_access = 4 };
-
-static int test_irq_ack(Vcpu *v)
-{
-    int vec = irq_vector;
-    irq_vector = -1;
-    atomic_fetch_and(&v->interrupt_request, ~(uint32_t)CPU_INTERRUPT_HARD);
-    return vec;
-}
-
-static void machine_up(void)
-{
-    Error err = { 0 };
-    memset(&tm, 0, sizeof(tm));
-    memset(&tv, 0, sizeof(tv));
-    tm.cfg = &tcfg;
-    mr_init_container(&tm.sysmem, "system", UINT64_MAX);
-    CU_ASSERT_FATAL(mr_init_ram(&tm.ram, "ram", RAM_SIZE, &err) == 0);
-    mr_add_subregion(&tm.sysmem, 0, &tm.ram);
-    as_init(&tm.as_mem, &tm.sysmem, "memory");
-    mr_init_container(&tm.iomem, "io", 0x10000);
-    mr_init_io(&io_serial, "serial", &serial_ops, NULL, 8);
-    mr_init_io(&io_exit, "exit", &exit_ops, NULL, 4);
-    mr_add_subregion(&tm.iomem, 0x3f8, &io_serial);
-    mr_add_subregion(&tm.iomem, 0xf4, &io_exit);
-    as_init(&tm.as_io, &tm.iomem, "io");
-    ram = mr_ram_ptr(&tm.ram);
-    tm.accel = &accel_tcg_ops;
-    CU_ASSERT_FATAL(accel_tcg_ops.init(&tm, &err) == 0);
-    tv.machine = &tm;
-    tv.index = 0;
-    tv.irq_ack = test_irq_ack;
-    tm.cpus[0] = &tv;
-    tm.nr_cpus = 1;
-    x86_cpu_reset_state(&tv.state, 0);
-    CU_ASSERT_FATAL(accel_tcg_ops.vcpu_init(&tv, &err) == 0);
-    serial_len = 0;
-    memset(serial_out, 0, sizeof(serial_out));
-    exit_code = -1;
-}
-
-static void machine_down(void)
-{
-    accel_tcg_ops.vcpu_cleanup(&tv);
-    accel_tcg_ops.cleanup(&tm);
-    as_destroy(&tm.as_io);
-    as_destroy(&tm.as_mem);
-    mr_destroy(&io_serial);
-    mr_destroy(&io_exit);
-    mr_destroy(&tm.iomem);
-    mr_destroy(&tm.ram);
-    mr_destroy(&tm.sysmem);
-}
-
-static void load(uint32_t addr, const uint8_t *p, size_t n)
-{
-    memcpy(ram + addr, p, n);
-}
-
-static uint32_t rd32(uint32_t addr)
-{
-    uint32_t v;
-    memcpy(&v, ram + addr, 4);
-    return v;
-}
-
-static uint64_t rd64(uint32_t addr)
-{
-    uint64_t v;
-    memcpy(&v, ram + addr, 8);
-    return v;
-}
-
-static void wr32(uint32_t addr, uint32_t v)
-{
-    memcpy(ram + addr, &v, 4);
-}
-
-static void wr64(uint32_t addr, uint64_t v)
-{
-    memcpy(ram + addr, &v, 8);
-}
-
-/* Run until the debug-exit port is written (or another exit); bounded. */
-static VcpuExit run(void)
-{
-    VcpuExit e = VCPU_EXIT_KICKED;
-    for (int k = 0; k < 1000 && exit_code < 0; k++) {
-        e = accel_tcg_ops.vcpu_run(&tv);
-        if (e != VCPU_EXIT_KICKED)
-            break;
-    }
-    return e;
-}
-
-#define GDT_BASE 0x500
-#define IDT_BASE 0x800
-
-static void gdt_set(unsigned idx, uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
-{
-    uint64_t d = (limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) |
-                 ((uint64_t)access << 40) | ((uint64_t)((limit >> 16) & 0xf) << 48) |
-                 ((uint64_t)(flags & 0xf) << 52) | ((uint64_t)(base >> 24) << 56);
-    wr64(GDT_BASE + idx * 8, d);
-}
-
-/* Flat 32-bit protected mode with GDT (0x10 code, 0x18 data) and an IDT
- * whose 32 interrupt gates point at prog_stubs32. */
-static void setup_pm32(void)
-{
-    X86CPUState *s = &tv.state;
-    gdt_set(2, 0, 0xfffff, 0x9b, 0xc);
-    gdt_set(3, 0, 0xfffff, 0x93, 0xc);
-    for (unsigned v = 0; v < 32; v++) {
-        uint32_t off = 0x3000 + v * 16;
-        uint64_t g = (off & 0xffff) | (0x10ull << 16) | (0x8eull << 40) |
-                     ((uint64_t)(off >> 16) << 48);
-        wr64(IDT_BASE + v * 8, g);
-    }
-    load(0x3000, prog_stubs32, sizeof(prog_stubs32));
-    x86_cpu_setup_flat32(s, 0x1000);
-    s->gdt.base = GDT_BASE;
-    s->gdt.limit = 8 * 8 - 1;
-    s->idt.base = IDT_BASE;
-    s->idt.limit = 32 * 8 - 1;
-    accel_tcg_ops.state_changed(&tv);
-}
-
 /* ---- tests ---- */
 
 static void test_hello32(void)
@@ -563,15 +330,6 @@ static void test_exception_ud_int(void)
     machine_down();
 }
 
-static void setup_paging32(void)
-{
-    /* PD at 0x20000: PDE0 -> PT at 0x21000 (identity 0..4 MiB), PDE1 absent. */
-    wr32(0x20000, 0x21000 | 7);
-    for (uint32_t p = 0; p < 1024; p++)
-        wr32(0x21000 + p * 4, (p << 12) | 7);
-    wr32(0x21000 + 0x3fe * 4, 0x3fe000 | 5);    /* read-only page */
-}
-
 static void test_paging_pf(void)
 {
     machine_up();
@@ -625,34 +383,6 @@ static void test_real_mode(void)
     CU_ASSERT_EQUAL(rd32(0x7004), 0x12345678);
     CU_ASSERT_EQUAL(s->regs[R_ESP] & 0xffff, 0x9000);
     machine_down();
-}
-
-static void setup_long_mode(void)
-{
-    X86CPUState *s = &tv.state;
-    /* PML4 0x20000 -> PDPT 0x21000 -> PD 0x22000: 2 MiB identity pages, user. */
-    wr64(0x20000, 0x21000 | 7);
-    wr64(0x21000, 0x22000 | 7);
-    for (uint64_t p = 0; p < 8; p++)
-        wr64(0x22000 + p * 8, (p << 21) | 0x87);
-    gdt_set(2, 0, 0xfffff, 0x9b, 0xa);          /* 0x10 64-bit code, DPL 0 */
-    gdt_set(3, 0, 0xfffff, 0x93, 0xc);          /* 0x18 data */
-    gdt_set(4, 0, 0xfffff, 0xf3, 0xc);          /* 0x20 user data (sysret SS) */
-    gdt_set(5, 0, 0xfffff, 0xfb, 0xa);          /* 0x28 user 64-bit code */
-    s->gdt.base = GDT_BASE;
-    s->gdt.limit = 8 * 8 - 1;
-    s->cr3 = 0x20000;
-    s->cr4 = 1u << 5;
-    s->msr.efer = EFER_LME | EFER_LMA;
-    s->cr0 = CR0_PE | CR0_PG | CR0_ET;
-    s->segs[SEG_CS] = (SegmentCache){ 0x10, SEG_ATTR_P | SEG_ATTR_S | 0xb | SEG_ATTR_L | SEG_ATTR_G,
-                                      0xffffffff, 0 };
-    SegmentCache data = { 0x18, SEG_ATTR_P | SEG_ATTR_S | 0x3 | SEG_ATTR_DB | SEG_ATTR_G,
-                          0xffffffff, 0 };
-    s->segs[SEG_SS] = s->segs[SEG_DS] = s->segs[SEG_ES] = data;
-    s->rip = 0x1000;
-    s->rflags = 0x3002;                         /* IOPL 3: OUT works at CPL 3 too */
-    accel_tcg_ops.state_changed(&tv);
 }
 
 static void test_long_mode(void)
@@ -737,6 +467,45 @@ static void test_rep_movs_fault(void)
     machine_down();
 }
 
+static void test_cpu_model(void)
+{
+    X86CPUModel *model = NULL;
+    Error err = { 0 };
+    CU_ASSERT_EQUAL(x86_cpu_model_new("nosuch", &model, &err), -1);
+    CU_ASSERT(strstr(err.msg, "nosuch") != NULL);
+    memset(&err, 0, sizeof(err));
+    CU_ASSERT_EQUAL(x86_cpu_model_new("tandem,+frobnicate", &model, &err), -1);
+    CU_ASSERT(strstr(err.msg, "frobnicate") != NULL);
+    memset(&err, 0, sizeof(err));
+    CU_ASSERT_EQUAL(x86_cpu_model_new("tandem,adx=maybe", &model, &err), -1);
+    memset(&err, 0, sizeof(err));
+    CU_ASSERT_EQUAL_FATAL(x86_cpu_model_new("tandem,-popcnt,lm=on", &model, &err), 0);
+
+    /* cpuid leaf 1 and 0x80000001 as the guest sees them under tcg */
+    static const uint8_t code[] = {
+        0xbc, 0x00, 0x90, 0x00, 0x00,                   /* mov esp, 0x9000 */
+        0xb8, 0x01, 0x00, 0x00, 0x00, 0x0f, 0xa2,       /* mov eax, 1; cpuid */
+        0x89, 0x0d, 0x00, 0x70, 0x00, 0x00,             /* mov [0x7000], ecx */
+        0x89, 0x15, 0x04, 0x70, 0x00, 0x00,             /* mov [0x7004], edx */
+        0xb8, 0x01, 0x00, 0x00, 0x80, 0x0f, 0xa2,       /* mov eax, 0x80000001; cpuid */
+        0x89, 0x15, 0x08, 0x70, 0x00, 0x00,             /* mov [0x7008], edx */
+        0xb0, 0x00, 0xe6, 0xf4,                         /* mov al, 0; out 0xf4, al */
+    };
+    machine_up_with(model);
+    setup_pm32();
+    load(0x1000, code, sizeof(code));
+    run();
+    CU_ASSERT_EQUAL(exit_code, 0);
+    CU_ASSERT_FALSE(rd32(0x7000) & (1u << 23));    /* -popcnt */
+    CU_ASSERT(rd32(0x7000) & (1u << 22));          /* movbe */
+    CU_ASSERT(rd32(0x7004) & (1u << 15));          /* cmov */
+    CU_ASSERT_FALSE(rd32(0x7004) & (1u << 25));    /* sse: in the model, not in tcg */
+    CU_ASSERT_FALSE(rd32(0x7004) & (1u << 0));     /* fpu: likewise */
+    CU_ASSERT(rd32(0x7008) & (1u << 29));          /* lm */
+    machine_down();
+    x86_cpu_model_free(model);
+}
+
 void unit_register(void)
 {
     static const UnitTest tests[] = {
@@ -748,9 +517,10 @@ void unit_register(void)
         { "smc", test_smc },
         { "real_mode", test_real_mode },
         { "long_mode", test_long_mode },
-        { "hlt_irq", test_hlt_and_irq },
+        { "hlt_and_irq", test_hlt_and_irq },
         { "triple_fault", test_triple_fault },
         { "rep_movs_fault", test_rep_movs_fault },
+        { "cpu_model", test_cpu_model },
         { NULL, NULL }
     };
     unit_add_suite("x86-exec", NULL, NULL, tests);
