@@ -372,15 +372,25 @@ static int pc_init_timers(PcBoard *b, Machine *m, Error *err)
     return 0;
 }
 
-/* The items every guest may read: RAM size, CPU count, the memory map. */
+/*
+ * The items every guest may read: RAM size, CPU count, the memory map.
+ * Firmware gets the RAM as QEMU describes it, whole ranges from 0 and from
+ * 4 GiB; carving out the EBDA and the BIOS area is SeaBIOS's own business
+ * (it reserves what it uses), while a directly booted kernel gets the
+ * carved map from the loader.
+ */
 static int pc_init_fw_cfg(PcBoard *b, Machine *m, Error *err)
 {
     b->fw_cfg = fw_cfg_create(m, FW_CFG_IO_BASE, &m->as_mem);
     if (!b->fw_cfg)
         return error_setf(err, "fw_cfg: out of memory");
+    E820Table ram = { 0 };
+    e820_add(&ram, 0, b->below_4g, E820_RAM);
+    if (b->above_4g)
+        e820_add(&ram, PC_HIGHMEM_BASE, b->above_4g, E820_RAM);
     uint8_t e820[E820_MAX_ENTRIES * 20];
-    for (size_t i = 0; i < b->e820.nr; i++) {
-        const E820Entry *e = &b->e820.entry[i];
+    for (size_t i = 0; i < ram.nr; i++) {
+        const E820Entry *e = &ram.entry[i];
         for (int k = 0; k < 8; k++) {
             e820[20 * i + k] = (uint8_t)(e->addr >> (8 * k));
             e820[20 * i + 8 + k] = (uint8_t)(e->size >> (8 * k));
@@ -392,7 +402,7 @@ static int pc_init_fw_cfg(PcBoard *b, Machine *m, Error *err)
         fw_cfg_add_u16(b->fw_cfg, FW_CFG_NB_CPUS, (uint16_t)m->nr_cpus) < 0 ||
         fw_cfg_add_u16(b->fw_cfg, FW_CFG_MAX_CPUS, (uint16_t)m->nr_cpus) < 0 ||
         fw_cfg_add_u16(b->fw_cfg, FW_CFG_NOGRAPHIC, m->cfg->nographic) < 0 ||
-        fw_cfg_add_file(b->fw_cfg, "etc/e820", e820, (uint32_t)(20 * b->e820.nr)) < 0)
+        fw_cfg_add_file(b->fw_cfg, "etc/e820", e820, (uint32_t)(20 * ram.nr)) < 0)
         return error_setf(err, "fw_cfg: out of memory");
     return 0;
 }

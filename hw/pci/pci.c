@@ -350,6 +350,15 @@ void pci_config_set_ids(PCIDevice *d, uint16_t vendor, uint16_t device,
     d->config[PCI_CLASS_PROG] = (uint8_t)class_code;
     pci_set_word(d->config + PCI_CLASS_DEVICE, (uint16_t)(class_code >> 8));
     d->config[PCI_HEADER_TYPE] = header_type;
+    /*
+     * Every device says it belongs to a QEMU-compatible machine, as QEMU's
+     * own devices do: SeaBIOS recognises the platform by the host bridge's
+     * subsystem IDs (1af4:1100) and only then trusts fw_cfg and the CMOS.
+     */
+    if ((header_type & 0x7f) == 0) {
+        pci_set_word(d->config + PCI_SUBSYSTEM_VENDOR_ID, PCI_SUBSYSTEM_VENDOR_QEMU);
+        pci_set_word(d->config + PCI_SUBSYSTEM_ID, PCI_SUBSYSTEM_ID_QEMU);
+    }
 }
 
 void pci_config_set_interrupt_pin(PCIDevice *d, uint8_t pin)

@@ -49,6 +49,9 @@
 #define PCI_BASE_ADDRESS_0      0x10
 #define PCI_SUBSYSTEM_VENDOR_ID 0x2c
 #define PCI_SUBSYSTEM_ID        0x2e
+/* The subsystem IDs QEMU gives its devices, by which firmware knows it. */
+#define PCI_SUBSYSTEM_VENDOR_QEMU 0x1af4
+#define PCI_SUBSYSTEM_ID_QEMU     0x1100
 #define PCI_ROM_ADDRESS         0x30
 #define PCI_CAPABILITY_LIST     0x34
 #define PCI_INTERRUPT_LINE      0x3c
