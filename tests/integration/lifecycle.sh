@@ -37,4 +37,15 @@ timeout 30 "$tandem" -accel tcg -kernel "$build/tests/guests/hello.elf" -nograph
     -device isa-debug-exit,iobase=0xf4 </dev/null >/dev/null 2>&1
 rc=$?
 if [ "$rc" -ne 1 ]; then fail "debug-exit: status $rc, want 1"; else echo "ok: debug-exit -> status 1"; fi
+# A triple fault with -no-reboot ends tandem with status 0 after the first
+# boot; without it the machine resets (the reset guest passes on its second
+# boot, checked with the other guests).
+out=$(timeout 30 "$tandem" -accel tcg -no-reboot -kernel "$build/tests/guests/reset.elf" \
+      -nographic -device isa-debug-exit,iobase=0xf4 </dev/null 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] || ! grep -q "first boot" <<<"$out" || grep -q "second boot" <<<"$out"; then
+    fail "-no-reboot: status $rc, output: $out"
+else
+    echo "ok: triple fault with -no-reboot -> status 0 after one boot"
+fi
 [ "$fails" -eq 0 ]
