@@ -285,9 +285,15 @@ static VcpuExit tcg_exec_loop(TcgVcpu *t)
             if (unlikely(cpu->exit_tb | cpu->irq_inhibit_next | cpu->halt_request |
                          ((s->rflags & FLAG_TF) != 0) | ((s->dr[7] & 0xff) != 0)))
                 break;
+            /*
+             * A new memory map (PAM shadowing, a BAR moved) must be seen
+             * by the next instruction: the TLB may still map the old one.
+             */
             if (unlikely(atomic_load_explicit(&v->exit_request, memory_order_relaxed) |
                          (atomic_load_explicit(&v->interrupt_request, memory_order_relaxed) != 0) |
-                         atomic_load_explicit(&t->flush_tlb, memory_order_relaxed)))
+                         atomic_load_explicit(&t->flush_tlb, memory_order_relaxed) |
+                         (atomic_load_explicit(&t->tm->view_gen, memory_order_relaxed) !=
+                          t->view_gen)))
                 break;
             pc = s->segs[SEG_CS].base + s->rip;
             if (!cpu->lma)

@@ -28,6 +28,13 @@ static void tcg_listener_commit(MemoryListener *l, FlatView *view)
 {
     TcgMachine *tm = (TcgMachine *)((char *)l - offsetof(TcgMachine, listener));
     atomic_fetch_add(&tm->view_gen, 1);
+    /*
+     * A vCPU that changed the map itself (an MMIO or port write inside a
+     * block) leaves the block after that instruction, so the rest of the
+     * block does not run through TLB entries of the old map.
+     */
+    if (tcg_current && tcg_current->tm == tm)
+        tcg_current->cpu.exit_tb = true;
 }
 
 /* mr+offset was written by the memory API: find its guest-physical address(es). */

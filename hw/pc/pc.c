@@ -398,6 +398,14 @@ static int pc_init_fw_cfg(PcBoard *b, Machine *m, Error *err)
         for (int k = 0; k < 4; k++)
             e820[20 * i + 16 + k] = (uint8_t)(e->type >> (8 * k));
     }
+    /*
+     * SeaBIOS retries a failed boot after this many ms; -1 (QEMU's default
+     * reboot-timeout) means never: it says "No bootable device." and waits,
+     * instead of rebooting the machine every 60 s.
+     */
+    static const uint8_t boot_fail_wait[4] = { 0xff, 0xff, 0xff, 0xff };
+    if (fw_cfg_add_file(b->fw_cfg, "etc/boot-fail-wait", boot_fail_wait, 4) < 0)
+        return error_setf(err, "fw_cfg: out of memory");
     if (fw_cfg_add_u64(b->fw_cfg, FW_CFG_RAM_SIZE, m->cfg->ram_size) < 0 ||
         fw_cfg_add_u16(b->fw_cfg, FW_CFG_NB_CPUS, (uint16_t)m->nr_cpus) < 0 ||
         fw_cfg_add_u16(b->fw_cfg, FW_CFG_MAX_CPUS, (uint16_t)m->nr_cpus) < 0 ||

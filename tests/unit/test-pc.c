@@ -136,6 +136,49 @@ static void test_ram_layout(void)
     machine_free();
 }
 
+/* The fw_cfg file "name" (FW_CFG_FILE_DIR read through the ports): its size, -1 if absent. */
+static int fw_cfg_file(const char *name, uint8_t *data, size_t max)
+{
+    unit_out(&mach, 0x510, 2, 0x19);
+    uint32_t count = 0;
+    for (int k = 0; k < 4; k++)
+        count = count << 8 | inb(0x511);
+    for (uint32_t f = 0; f < count; f++) {
+        uint8_t e[64];
+        for (size_t k = 0; k < sizeof(e); k++)
+            e[k] = inb(0x511);
+        if (strncmp((const char *)e + 8, name, 56))
+            continue;
+        uint32_t size = (uint32_t)e[0] << 24 | e[1] << 16 | e[2] << 8 | e[3];
+        unit_out(&mach, 0x510, 2, (uint32_t)(e[4] << 8 | e[5]));
+        for (size_t k = 0; k < size && k < max; k++)
+            data[k] = inb(0x511);
+        return (int)size;
+    }
+    return -1;
+}
+
+/*
+ * The fw_cfg files SeaBIOS reads as it does on QEMU's pc: the whole-RAM
+ * e820 and etc/boot-fail-wait = -1, without which SeaBIOS reboots the
+ * machine every 60 s after "No bootable device" instead of waiting.
+ */
+static void test_fw_cfg_files(void)
+{
+    Error err = { 0 };
+    uint8_t buf[64];
+    config_default();
+    machine_new();
+    CU_ASSERT_EQUAL_FATAL(pc_machine_init(&mach, &err), 0);
+    CU_ASSERT_EQUAL(fw_cfg_file("etc/boot-fail-wait", buf, sizeof(buf)), 4);
+    CU_ASSERT_EQUAL(memcmp(buf, "\xff\xff\xff\xff", 4), 0);
+    CU_ASSERT_EQUAL(fw_cfg_file("etc/e820", buf, sizeof(buf)), 20);
+    CU_ASSERT_EQUAL(buf[0] | buf[8] | buf[9] | buf[10], 0);  /* from 0 ... */
+    CU_ASSERT_EQUAL(buf[11], 0x04);                     /* ... 64 MiB */
+    CU_ASSERT_EQUAL(buf[16], 1);                        /* RAM */
+    machine_free();
+}
+
 static void test_serial_ports(void)
 {
     Error err = { 0 };
@@ -273,6 +316,7 @@ static void test_kernel_errors(void)
 
 static const UnitTest pc_tests[] = {
     { "RAM below 3.5 GiB and above 4 GiB", test_ram_layout },
+    { "fw_cfg files for SeaBIOS", test_fw_cfg_files },
     { "COM ports from -serial", test_serial_ports },
     { "-device isa-serial", test_isa_serial_device },
     { "-device isa-debug-exit", test_debug_exit },

@@ -363,6 +363,88 @@ static void test_smc(void)
     machine_down();
 }
 
+/*
+ * The memory map changing under running code, as SeaBIOS does when it
+ * makes its shadow at 0xe0000 writable through the i440FX PAM registers
+ * and then writes its variables there: a RAM alias at 0xe0000 is read-only
+ * until port 0x80 or the MMIO register at 0x10000000 is written (1:
+ * writable, 0: read-only). Every instruction after the write must see the
+ * new map, whether it runs in a chained block (after OUT) or later in the
+ * same block (after an MMIO store).
+ *
+ * BITS 32
+ * ORG 0x1000
+ *     mov eax, [0xe0000]          ; the TLB now maps the shadow page read-only
+ *     mov dword [0xe0000], 1      ; ignored: read-only
+ *     mov al, 1
+ *     out 0x80, al                ; shadow becomes writable (ends the block)
+ *     mov dword [0xe0000], 2      ; next block, chained: must land
+ *     mov eax, [0xe0000]
+ *     mov [0x7000], eax           ; 2
+ *     mov dword [0x10000000], 0   ; read-only again, mid-block
+ *     mov dword [0xe0000], 3      ; same block: ignored
+ *     mov eax, [0xe0000]
+ *     mov [0x7004], eax           ; 2
+ *     mov dword [0x10000000], 1   ; writable again
+ *     mov dword [0xe0004], 4      ; same block: must land
+ *     mov eax, [0xe0004]
+ *     mov [0x7008], eax           ; 4
+ *     mov al, 0
+ *     out 0xf4, al
+ *     hlt
+ */
+static const uint8_t prog_map_change[] = {
+    0xa1, 0x00, 0x00, 0x0e, 0x00, 0xc7, 0x05, 0x00, 0x00, 0x0e, 0x00, 0x01,
+    0x00, 0x00, 0x00, 0xb0, 0x01, 0xe6, 0x80, 0xc7, 0x05, 0x00, 0x00, 0x0e,
+    0x00, 0x02, 0x00, 0x00, 0x00, 0xa1, 0x00, 0x00, 0x0e, 0x00, 0xa3, 0x00,
+    0x70, 0x00, 0x00, 0xc7, 0x05, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00,
+    0x00, 0xc7, 0x05, 0x00, 0x00, 0x0e, 0x00, 0x03, 0x00, 0x00, 0x00, 0xa1,
+    0x00, 0x00, 0x0e, 0x00, 0xa3, 0x04, 0x70, 0x00, 0x00, 0xc7, 0x05, 0x00,
+    0x00, 0x00, 0x10, 0x01, 0x00, 0x00, 0x00, 0xc7, 0x05, 0x04, 0x00, 0x0e,
+    0x00, 0x04, 0x00, 0x00, 0x00, 0xa1, 0x04, 0x00, 0x0e, 0x00, 0xa3, 0x08,
+    0x70, 0x00, 0x00, 0xb0, 0x00, 0xe6, 0xf4, 0xf4,
+};
+
+static MemoryRegion shadow, shadow_port, shadow_mmio;
+
+static void shadow_ctl_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
+{
+    mr_set_readonly(&shadow, !(val & 1));
+}
+
+static const MemoryRegionOps shadow_ctl_ops = {
+    .read = io_read, .write = shadow_ctl_write, .max_access = 4,
+};
+
+static void test_memory_map_change(void)
+{
+    machine_up();
+    setup_pm32();
+    /* 0xe0000 shows RAM from 8 MiB on, above the plain RAM mapping there */
+    mr_init_alias(&shadow, "shadow", &tm.ram, 0x800000, 0x10000);
+    mr_set_readonly(&shadow, true);
+    mr_add_subregion_overlap(&tm.sysmem, 0xe0000, &shadow, 1);
+    mr_init_io(&shadow_port, "shadow-port", &shadow_ctl_ops, NULL, 1);
+    mr_add_subregion(&tm.iomem, 0x80, &shadow_port);
+    mr_init_io(&shadow_mmio, "shadow-mmio", &shadow_ctl_ops, NULL, 0x1000);
+    mr_add_subregion(&tm.sysmem, 0x10000000, &shadow_mmio);
+    load(0x1000, prog_map_change, sizeof(prog_map_change));
+    run();
+    CU_ASSERT_EQUAL(exit_code, 0);
+    CU_ASSERT_EQUAL(rd32(0x7000), 2);
+    CU_ASSERT_EQUAL(rd32(0x7004), 2);
+    CU_ASSERT_EQUAL(rd32(0x7008), 4);
+    CU_ASSERT_EQUAL(rd32(0x800000), 2);         /* the writes went to the alias */
+    CU_ASSERT_EQUAL(rd32(0xe0000), 0);          /* not to the RAM below it */
+    mr_del_subregion(&tm.sysmem, &shadow_mmio);
+    mr_del_subregion(&tm.iomem, &shadow_port);
+    mr_del_subregion(&tm.sysmem, &shadow);
+    mr_destroy(&shadow_mmio);
+    mr_destroy(&shadow_port);
+    mr_destroy(&shadow);
+    machine_down();
+}
+
 static void test_real_mode(void)
 {
     machine_up();
@@ -515,6 +597,7 @@ void unit_register(void)
         { "exception_ud_int", test_exception_ud_int },
         { "paging_pf", test_paging_pf },
         { "smc", test_smc },
+        { "memory_map_change", test_memory_map_change },
         { "real_mode", test_real_mode },
         { "long_mode", test_long_mode },
         { "hlt_and_irq", test_hlt_and_irq },
