@@ -43,7 +43,9 @@ void x86_cpu_reset_state(X86CPUState *s, int index)
     s->dr[6] = 0xffff0ff0;
     s->dr[7] = 0x400;
     s->fpu.fcw = 0x40;
+    s->fpu.ftw = 0x5555;        /* power-on: every register +0.0, tagged zero */
     s->mxcsr = 0x1f80;
+    s->xcr0 = 1;                /* x87 state is always enabled */
     s->msr.pat = 0x0007040600070406ull;
     s->msr.apic_base = 0xfee00000ull | (1u << 11) | (index == 0 ? 1u << 8 : 0);
     s->msr.misc_enable = 1;                                   /* fast strings */

@@ -15,6 +15,7 @@
 
 #include "cpu/x86/cpuid.h"
 #include "cpu/x86/x86.h"
+#include "cpu/x86/fpu.h"
 #include "softmmu/vcpu.h"
 
 typedef struct FeatureBit {
@@ -25,7 +26,7 @@ typedef struct FeatureBit {
 } FeatureBit;
 
 static const FeatureBit feature_bits[] = {
-    { "fpu",     X86_FW_1_EDX, 0,  false, FEAT_NONE },
+    { "fpu",     X86_FW_1_EDX, 0,  true,  FEAT_NONE },     /* fpu-*.c */
     { "vme",     X86_FW_1_EDX, 1,  false, FEAT_NONE },
     { "de",      X86_FW_1_EDX, 2,  false, FEAT_NONE },
     { "mce",     X86_FW_1_EDX, 7,  false, FEAT_NONE },
@@ -43,20 +44,28 @@ static const FeatureBit feature_bits[] = {
     { "pat",     X86_FW_1_EDX, 16, true,  FEAT_NONE },
     { "pse36",   X86_FW_1_EDX, 17, true,  FEAT_NONE },
     { "clflush", X86_FW_1_EDX, 19, true,  FEAT_CLFLUSH },
-    { "mmx",     X86_FW_1_EDX, 23, false, FEAT_NONE },
-    { "fxsr",    X86_FW_1_EDX, 24, false, FEAT_NONE },
-    { "sse",     X86_FW_1_EDX, 25, false, FEAT_NONE },
-    { "sse2",    X86_FW_1_EDX, 26, false, FEAT_NONE },
-    { "sse3",    X86_FW_1_ECX, 0,  false, FEAT_NONE },
+    { "mmx",     X86_FW_1_EDX, 23, true,  FEAT_MMX },      /* sse-*.c */
+    { "fxsr",    X86_FW_1_EDX, 24, true,  FEAT_FXSR },     /* xsave.c */
+    { "sse",     X86_FW_1_EDX, 25, true,  FEAT_SSE },
+    { "sse2",    X86_FW_1_EDX, 26, true,  FEAT_SSE2 },
+    { "sse3",    X86_FW_1_ECX, 0,  true,  FEAT_SSE3 },
     { "vmx",     X86_FW_1_ECX, 5,  false, FEAT_NONE },
-    { "ssse3",   X86_FW_1_ECX, 9,  false, FEAT_NONE },
-    { "sse4.1",  X86_FW_1_ECX, 19, false, FEAT_NONE },
-    { "sse4.2",  X86_FW_1_ECX, 20, false, FEAT_NONE },
+    { "ssse3",   X86_FW_1_ECX, 9,  true,  FEAT_SSSE3 },
+    { "sse4.1",  X86_FW_1_ECX, 19, true,  FEAT_SSE41 },
+    { "sse4.2",  X86_FW_1_ECX, 20, true,  FEAT_SSE42 },
+    { "pclmulqdq", X86_FW_1_ECX, 1, false, FEAT_PCLMUL },
+    { "fma",     X86_FW_1_ECX, 12, true,  FEAT_FMA },
+    { "aes",     X86_FW_1_ECX, 25, false, FEAT_AES },
+    { "avx",     X86_FW_1_ECX, 28, true,  FEAT_AVX },      /* sse-*.c, avx.c */
+    { "f16c",    X86_FW_1_ECX, 29, true,  FEAT_F16C },
+    { "avx2",    X86_FW_7_EBX, 5,  true,  FEAT_AVX2 },
     { "cx16",    X86_FW_1_ECX, 13, true,  FEAT_CX16 },
     { "x2apic",  X86_FW_1_ECX, 21, false, FEAT_NONE },
     { "movbe",   X86_FW_1_ECX, 22, true,  FEAT_MOVBE },
     { "popcnt",  X86_FW_1_ECX, 23, true,  FEAT_POPCNT },
-    { "xsave",   X86_FW_1_ECX, 26, false, FEAT_NONE },
+    { "xsave",   X86_FW_1_ECX, 26, true,  FEAT_XSAVE },
+    { "xsaveopt", X86_FW_D1_EAX, 0, true, FEAT_XSAVEOPT },
+    { "xsavec",  X86_FW_D1_EAX, 1, true,  FEAT_XSAVEC },
     { "rdrand",  X86_FW_1_ECX, 30, true,  FEAT_RDRAND },
     { "hypervisor", X86_FW_1_ECX, 31, true, FEAT_NONE },
     { "fsgsbase", X86_FW_7_EBX, 0, true,  FEAT_FSGSBASE },
@@ -88,8 +97,8 @@ typedef struct ModelDef {
  */
 static const ModelDef model_defs[] = {
     { "tandem", "fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush "
-                "mmx fxsr sse sse2 sse3 cx16 popcnt movbe rdrand hypervisor fsgsbase bmi1 smep smap "
-                "bmi2 adx syscall nx pdpe1gb "
+                "mmx fxsr sse sse2 sse3 ssse3 sse4.1 sse4.2 avx avx2 fma f16c cx16 popcnt movbe rdrand hypervisor fsgsbase bmi1 smep smap "
+                "bmi2 adx syscall nx pdpe1gb xsave xsaveopt xsavec "
                 "rdtscp lm lahf_lm abm", 6, 0x3a, 9 },
     { "tandem32", "fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 mmx "
                   "fxsr sse sse2 hypervisor", 6, 0x0d, 6 },
@@ -144,7 +153,7 @@ int x86_cpu_model_new(const char *spec, X86CPUModel **out, Error *err)
     m->family = def->family;
     m->model = def->model;
     m->stepping = def->stepping;
-    m->max_leaf = 7;
+    m->max_leaf = 0xd;
     m->max_ext_leaf = 0x80000008;
     m->phys_bits = 40;
     m->virt_bits = 48;
@@ -253,6 +262,14 @@ void x86_cpuid_model_query(const X86CPUModel *m, uint32_t apic_id, uint32_t leaf
             out[3] = m->features[X86_FW_7_EDX];
         }
         break;
+    case 0xd: {
+        /* XSAVE layout of the model's state components (xsave.c) */
+        uint32_t ecx = m->features[X86_FW_1_ECX];
+        uint64_t sup = (ecx >> 26) & 1 ? XSTATE_X87 | XSTATE_SSE |
+                                         ((ecx >> 28) & 1 ? XSTATE_AVX : 0) : 0;
+        x86_xsave_cpuid(sup, sup, m->features[X86_FW_D1_EAX], sub, out);
+        break;
+    }
     case 0x80000000u:
         out[0] = m->max_ext_leaf;
         memcpy(&out[1], m->vendor, 4);
@@ -286,7 +303,21 @@ void x86_cpuid_query(const X86CPU *cpu, uint32_t leaf, uint32_t sub, uint32_t ou
     case 1:
         out[2] &= impl[X86_FW_1_ECX];
         out[3] &= impl[X86_FW_1_EDX];
+        if ((out[2] & (1u << 26)) && (cpu->s->cr4 & CR4_OSXSAVE))
+            out[2] |= 1u << 27;                 /* OSXSAVE mirrors CR4 */
         break;
+    case 0xd: {
+        /* the components tcg implements, the size for the current XCR0 */
+        uint32_t l1[4], d1[4];
+        if (!cpu->model || cpu->model->max_leaf < 0xd)
+            break;
+        x86_cpuid_query(cpu, 1, 0, l1);
+        x86_cpuid_model_query(cpu->model, apic, 0xd, 1, d1);
+        uint64_t sup = (l1[2] >> 26) & 1 ? XSTATE_X87 | XSTATE_SSE |
+                                           ((l1[2] >> 28) & 1 ? XSTATE_AVX : 0) : 0;
+        x86_xsave_cpuid(sup, cpu->s->xcr0 & sup, d1[0] & impl[X86_FW_D1_EAX], sub, out);
+        break;
+    }
     case 7:
         if (sub == 0) {
             out[1] &= impl[X86_FW_7_EBX];

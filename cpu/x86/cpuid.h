@@ -20,7 +20,9 @@
 /* Feature words: which CPUID register a feature bit lives in. */
 enum {
     X86_FW_1_EDX, X86_FW_1_ECX, X86_FW_7_EBX, X86_FW_7_ECX, X86_FW_7_EDX,
-    X86_FW_81_EDX, X86_FW_81_ECX, X86_FW_COUNT
+    X86_FW_81_EDX, X86_FW_81_ECX,
+    X86_FW_D1_EAX,              /* leaf 0xD sub-leaf 1: XSAVEOPT, XSAVEC */
+    X86_FW_COUNT
 };
 
 typedef struct X86CPUModel {

@@ -249,7 +249,7 @@ X86DecodeStatus x86_decode(const X86DecodeMode *mode, const uint8_t *bytes,
     unsigned pfx = 0, rex = 0, last_rep = 0, map = X86_MAP_0, opc, modrm = 0;
     int seg = -1, st;
     bool vex = false;
-    unsigned vex_l = 0, vvvv = 0;
+    unsigned vex_l = 0, vex_w = 0, vvvv = 0;
 
     pthread_once(&dec_once, dec_build_tables);
 
@@ -302,6 +302,7 @@ vex_prefix: {
         if (three) {
             rex |= (((b1 >> 6) & 1) ? 0 : 2) | (((b1 >> 5) & 1) ? 0 : 1);
             mm = b1 & 0x1f;
+            vex_w = b2 >> 7;
             if (mode64 && (b2 & 0x80))
                 rex |= 8;
         }
@@ -335,7 +336,8 @@ opcode:
         }
     }
 have_opcode:
-    if (dec_has_modrm[map][opc] || vex) {
+    /* VEX opcodes have a ModRM byte except VZEROUPPER/VZEROALL (NO_MODRM rows). */
+    if (dec_has_modrm[map][opc]) {
         if ((st = dec_need(&d, 1)))
             return dec_fail(out, st, d.pos + 1);
         modrm = (unsigned)dec_get(&d, 1);
@@ -345,17 +347,19 @@ have_opcode:
     for (; r; r = dec_next[r])
         if (dec_row_matches(&x86_rows[r], mode, modrm, rex, last_rep, pfx & PFX_OPSZ, vex))
             break;
-    if (!r || (vex && vex_l) ||                 /* no 256-bit VEX forms yet */
+    if (!r || (vex && vex_l && !(x86_rows[r].attr & A_VL)) ||
+        (vex && !vex_l && (x86_rows[r].attr & A_L1)) ||
+        (vex && vex_w && (x86_rows[r].attr & A_W0)) ||
         ((x86_rows[r].attr & A_NOVVVV) && vvvv))
         return dec_fail(out, X86_DEC_UD, d.pos);
     const X86Row *row = &x86_rows[r];
-    if (vex && vex_l)
-        return dec_fail(out, X86_DEC_UD, d.pos);    /* no 256-bit forms yet */
 
     memset(out, 0, sizeof(*out));
     out->op = (uint16_t)r;
     out->vex = vex;
     out->vreg = (uint8_t)vvvv;
+    out->vexl = (uint8_t)vex_l;
+    out->vexw = (uint8_t)vex_w;
     out->opc = (uint8_t)opc;
     out->modrm = (uint8_t)modrm;
     if (last_rep == 0xf3)
@@ -396,7 +400,7 @@ have_opcode:
     unsigned rmreg = (modrm & 7) | ((rex & 1) << 3);
     unsigned oreg = (opc & 7) | ((rex & 1) << 3);
     bool has_rex = rex != 0;
-    bool is_mem = (dec_has_modrm[map][opc] || vex) && (modrm >> 6) != 3;
+    bool is_mem = dec_has_modrm[map][opc] && (modrm >> 6) != 3;
     unsigned esize = out->osz;
     if (row->form == F_GEB)
         esize = 1;

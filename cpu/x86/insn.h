@@ -90,6 +90,9 @@ enum {
 #define A_CC16   0x0020     /* row covers 16 opcodes: low nibble is a condition */
 #define A_VEX    0x0040     /* VEX-encoded only (VEX.L = 0); other rows never match VEX */
 #define A_NOVVVV 0x0080     /* VEX.vvvv is reserved (must be 1111b) */
+#define A_VL     0x0800     /* VEX.L = 1 allowed (256-bit form, or L ignored) */
+#define A_W0     0x1000     /* VEX.W must be 0 (#UD with W1) */
+#define A_L1     0x2000     /* VEX.L must be 1 (256-bit only) */
 /* ext column value for a register-form ModRM with a fixed reg and rm */
 #define X86_EXT_RM(reg, rm) (0x40 | ((reg) << 3) | (rm))
 /* ext column value for any reg field in a bit set (bit n: reg n allowed) */
@@ -115,6 +118,11 @@ enum {
     FEAT_NONE, FEAT_CMOV, FEAT_CX8, FEAT_CX16, FEAT_POPCNT, FEAT_BMI1, FEAT_BMI2,
     FEAT_LZCNT, FEAT_MOVBE, FEAT_ADX, FEAT_RDTSCP, FEAT_SYSCALL, FEAT_LAHF64,
     FEAT_SEP, FEAT_MSR, FEAT_TSC, FEAT_CPUID, FEAT_FSGSBASE, FEAT_RDRAND, FEAT_CLFLUSH, FEAT_SMAP,
+    /* SIMD extensions (sse-*.c, avx.c) */
+    FEAT_MMX, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, FEAT_SSSE3, FEAT_SSE41, FEAT_SSE42,
+    FEAT_AVX, FEAT_AVX2, FEAT_FMA, FEAT_F16C, FEAT_AES, FEAT_PCLMUL,
+    /* FPU/SIMD state management (xsave.c) */
+    FEAT_FXSR, FEAT_XSAVE, FEAT_XSAVEOPT, FEAT_XSAVEC,
     FEAT_COUNT
 };
 
@@ -162,6 +170,8 @@ typedef struct X86Insn {
     uint16_t imm2;      /* ENTER level, far selector */
     uint8_t vreg;       /* VEX.vvvv register (third operand), 0 without VEX */
     uint8_t vex;        /* 1 when VEX-encoded */
+    uint8_t vexl;       /* VEX.L (256-bit form), 0 without VEX */
+    uint8_t vexw;       /* VEX.W (in every mode: an opcode bit for FMA, ...) */
     int64_t disp;       /* displacement, or absolute moffs */
     uint64_t imm;       /* immediate or relative branch displacement */
 } X86Insn;

@@ -49,12 +49,7 @@ void x86_op_clflush(X86CPU *cpu, const X86Insn *i)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-void x86_op_fwait(X86CPU *cpu, const X86Insn *i)
-{
-    /* No x87 yet: WAIT only checks CR0.MP/TS. */
-    if ((cpu->s->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
-        x86_raise_exception(cpu, EXCP_NM);
-}
+/* FWAIT lives with the x87 (fpu-env.c). */
 
 X86Handler x86_insn_handler(const X86Insn *i)
 {

@@ -59,7 +59,9 @@ void x86_write_cr3(X86CPU *cpu, uint64_t val)
 void x86_write_cr4(X86CPU *cpu, uint64_t val)
 {
     X86CPUState *s = cpu->s;
-    if ((val & ~(uint64_t)CR4_ALLOWED) || (cpu->lma && !(val & CR4_PAE)))
+    /* CR4.OSXSAVE (bit 18) exists when XSAVE is advertised */
+    uint64_t allowed = CR4_ALLOWED | (cpu->features[FEAT_XSAVE] ? 1u << 18 : 0);
+    if ((val & ~allowed) || (cpu->lma && !(val & CR4_PAE)))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t old = s->cr4;
     s->cr4 = val;

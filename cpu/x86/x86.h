@@ -126,6 +126,11 @@ typedef struct X86CPU {
     uint8_t features[FEAT_COUNT];   /* what CPUID advertises, per decode row */
     const X86CPUModel *model;
     uint64_t tsc_base_ns;
+    /*
+     * FERR# (the board routes it to IRQ 13): called when the x87's ES bit
+     * changes while CR0.NE=0. NULL: not wired (CR0.NE=1 guests never care).
+     */
+    void (*ferr)(struct X86CPU *cpu, bool asserted);
 } X86CPU;
 
 /* ---- handlers (derived from insn.def) ---- */

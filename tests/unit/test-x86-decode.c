@@ -146,21 +146,21 @@ static void test_decode_operands(void)
 static bool cs_unimplemented(csh h, const cs_insn *in)
 {
     static const uint8_t groups[] = {
-        X86_GRP_FPU, X86_GRP_MMX, X86_GRP_SSE1, X86_GRP_SSE2, X86_GRP_SSE3, X86_GRP_SSSE3,
-        X86_GRP_SSE41, X86_GRP_SSE42, X86_GRP_SSE4A, X86_GRP_AVX, X86_GRP_AVX2,
-        X86_GRP_AVX512, X86_GRP_3DNOW, X86_GRP_AES, X86_GRP_PCLMUL, X86_GRP_FMA,
-        X86_GRP_FMA4, X86_GRP_F16C, X86_GRP_XOP, X86_GRP_VM, X86_GRP_SHA, X86_GRP_TBM, X86_GRP_SGX, X86_GRP_CDI, X86_GRP_ERI, X86_GRP_PFI,
+        /* MMX, SSE to SSE4.2, AVX, AVX2, FMA and F16C are implemented (sse-*.c, avx.c) */
+        X86_GRP_FPU, X86_GRP_SSE4A,
+        X86_GRP_AVX512, X86_GRP_3DNOW, X86_GRP_AES, X86_GRP_PCLMUL,
+        X86_GRP_FMA4, X86_GRP_XOP, X86_GRP_VM, X86_GRP_SHA, X86_GRP_TBM, X86_GRP_SGX, X86_GRP_CDI, X86_GRP_ERI, X86_GRP_PFI,
         X86_GRP_VLX, X86_GRP_DQI, X86_GRP_BWI,
         /* BMI1/BMI2 are implemented: not in this list */
     };
     static const char *const mnem[] = {
         "fxsave", "fxrstor", "xsave", "xrstor", "xsaveopt", "xgetbv", "xsetbv", "clflushopt", "clwb", "prefetch", "prefetchnta",
         "prefetcht0", "prefetcht1", "prefetcht2", "monitor", "mwait", "rdpmc", "rsm",
-        "rdseed", "crc32", "femms", "ldmxcsr", "stmxcsr", "emms",
+        "rdseed", "femms", "ldmxcsr", "stmxcsr", "clflush",
         "getsec", "vmcall", "vmlaunch", "vmresume", "vmxoff", "vmrun", "vmmcall",
         "vmload", "vmsave", "stgi", "clgi", "skinit", "invlpga", "encls",
         "enclu", "xend", "xtest", "xbegin", "xabort", "invpcid", "invept", "invvpid", "vmptrld", "vmptrst", "vmclear",
-        "vmxon", "vmread", "vmwrite", "ud0", "movnti", "pause", "pcommit", "rdpid",
+        "vmxon", "vmread", "vmwrite", "ud0", "pause", "pcommit", "rdpid",
         "clzero", "monitorx", "mwaitx", "xsaves", "xrstors", "xsavec", "sysexitq",
         "rdpkru", "wrpkru", "bndmov", "bndcl", "bndcu", "bndcn", "bndmk", "bndldx",
         "bndstx", "ptwrite", "endbr32", "endbr64", "fwait", "wait", "int1", "icebp",
@@ -204,6 +204,58 @@ static bool cs_known_gap(unsigned mode, const X86Insn *i)
            i->op == X86_INSN_PREFETCHW || i->op == X86_INSN_FWAIT;
 }
 
+static bool x86_insn_is_simd(unsigned op)
+{
+    static const uint8_t feat[X86_INSN_COUNT] = {
+#define X86_INSN(id, mnem, handler, map, opc, ext, pfx, modc, form, osz, imm, f, attr, icpt) \
+        [X86_INSN_##id] = f,
+#include "cpu/x86/insn.def"
+#undef X86_INSN
+    };
+    return op < X86_INSN_COUNT && feat[op] >= FEAT_MMX && feat[op] <= FEAT_PCLMUL;
+}
+
+/* capstone's SIMD groups (the ones implemented) */
+static bool cs_simd(const cs_insn *in)
+{
+    static const uint8_t g[] = { X86_GRP_MMX, X86_GRP_SSE1, X86_GRP_SSE2, X86_GRP_SSE3,
+                                 X86_GRP_SSSE3, X86_GRP_SSE41, X86_GRP_SSE42, X86_GRP_AVX,
+                                 X86_GRP_AVX2, X86_GRP_FMA, X86_GRP_F16C };
+    const cs_detail *d = in->detail;
+    for (unsigned k = 0; d && k < d->groups_count; k++)
+        for (unsigned j = 0; j < sizeof(g); j++)
+            if (d->groups[k] == g[j])
+                return true;
+    return false;
+}
+
+static bool seg_prefix(uint8_t v)
+{
+    return v == 0x26 || v == 0x2e || v == 0x36 || v == 0x3e || v == 0x64 || v == 0x65;
+}
+
+static bool mandatory_prefix(uint8_t v)
+{
+    return v == 0xf2 || v == 0xf3 || v == 0x66 || v == 0xf0;
+}
+
+/* Copy b to c without the prefixes drop() selects; returns how many went. */
+static unsigned strip_prefixes(const uint8_t *b, unsigned len, unsigned mode,
+                               bool (*drop)(uint8_t), uint8_t *c)
+{
+    unsigned n = 0, k = 0, dropped = 0;
+    for (; k < len && k < 15 && (b[k] == 0xf0 || b[k] == 0xf2 || b[k] == 0xf3 || b[k] == 0x66 ||
+                                 b[k] == 0x67 || seg_prefix(b[k]) ||
+                                 (mode == 8 && (b[k] & 0xf0) == 0x40)); k++) {
+        if (drop(b[k]))
+            dropped++;
+        else
+            c[n++] = b[k];
+    }
+    memcpy(c + n, b + k, 16 - k);
+    return dropped;
+}
+
 /* Does a VEX prefix (C4/C5) follow a 66/F2/F3/F0 prefix? */
 static bool k_vex_after_prefix(const uint8_t *b)
 {
@@ -238,6 +290,20 @@ static void fill_random(uint8_t *b, unsigned mode)
     unsigned np = rnd() % 4 == 0 ? rnd() % 4 : 0;
     for (unsigned k = 0; k < np; k++)
         b[n++] = pfx[rnd() % sizeof(pfx)];
+    if (rnd() % 6 == 0) {
+        /* VEX: C4 RXB.map W.vvvv.L.pp opcode / C5 R.vvvv.L.pp opcode (map 0F) */
+        bool three = rnd() & 1;
+        b[n++] = three ? 0xc4 : 0xc5;
+        if (three)
+            b[n++] = (uint8_t)((rnd() & 0xe0) | (1 + rnd() % 3));
+        b[n++] = (uint8_t)rnd();
+        b[n++] = (uint8_t)rnd();
+        if (mode != 8)
+            b[n] = (uint8_t)(b[n] | 0xc0);         /* a register ModRM, or it is LES/LDS */
+        if (mode != 8 && !three)
+            b[n - 2] |= 0x80;                       /* C5's R bit: or it is LDS */
+        return;
+    }
     if (rnd() % 16 == 0) {
         /* VEX in the BMI corner: C4 RXB.0F38/0F3A W.vvvv.L.pp F0..F7 */
         bool three = rnd() & 1;
@@ -254,8 +320,8 @@ static void fill_random(uint8_t *b, unsigned mode)
         b[n++] = (uint8_t)(0x40 | (rnd() & 15));
     if (rnd() % 3 == 0) {
         b[n++] = 0x0f;
-        if (rnd() % 8 == 0)
-            b[n++] = 0x38;
+        if (rnd() % 4 == 0)
+            b[n++] = rnd() & 1 ? 0x38 : 0x3a;
     }
 }
 
@@ -386,8 +452,57 @@ static void compare_mode(unsigned mode, unsigned samples, unsigned *compared,
                 continue;
             }
         }
+        /*
+         * SIMD encodings where capstone 4 is wrong (checked against the host
+         * CPU): it rejects SSE forms in 16-bit mode and with a segment
+         * prefix next to the mandatory one, and it accepts LOCK, 66, F2 or F3
+         * in front of MMX/SSE opcodes that define no such form (#UD on
+         * hardware).
+         */
+        if (ours_ok && !cs_ok && x86_insn_is_simd(i.op)) {
+            uint8_t c[16];
+            unsigned dropped = strip_prefixes(b, i.len, mode, seg_prefix, c);
+            code = c;
+            size = 15;
+            if (dropped && cs_disasm_iter(h, &code, &size, &addr, in) &&
+                in->size + dropped == i.len) {
+                (*compared)++;
+                continue;
+            }
+            /* capstone 4 rejects more SIMD forms with 67 and prefix mixes; the
+             * simd differential tester runs every form on the host instead */
+            (*skipped)++;
+            continue;
+        }
+        if (!ours_ok && cs_ok && cs_simd(in)) {
+            /* the same opcode with some mandatory prefix (or none) is a form
+             * tandem knows, of capstone's length: capstone ignored or
+             * misread a prefix that makes this encoding #UD */
+            uint8_t c[17];
+            X86Insn j;
+            unsigned cs_len = in->size;
+            unsigned dropped = strip_prefixes(b, 15, mode, mandatory_prefix, c + 1);
+            static const uint8_t mp[4] = { 0, 0x66, 0xf3, 0xf2 };
+            bool known = false;
+            for (unsigned k = 0; k < 4 && !known; k++) {
+                const uint8_t *t = mp[k] ? c : c + 1;
+                c[0] = mp[k];
+                if (dec(mode, t, 16 - dropped, &j) == X86_DEC_OK && x86_insn_is_simd(j.op) &&
+                    j.len - (mp[k] ? 1 : 0) + dropped == cs_len)
+                    known = true;
+            }
+            if (known) {
+                (*skipped)++;
+                continue;
+            }
+        }
+        if (ours_ok && cs_ok && i.len != in->size && !x86_insn_is_simd(i.op) &&
+            memchr(b, 0x66, i.len) && (memchr(b, 0xf2, i.len) || memchr(b, 0xf3, i.len))) {
+            (*skipped)++;       /* capstone's F2/F3 (MPX) reading drops 66 (push, call) */
+            continue;
+        }
         if (ours_ok != cs_ok || (ours_ok && i.len != in->size)) {
-            if (*mismatch < 20) {
+            if (*mismatch < (getenv("TESTS_DECODE_SHOW") ? 100000u : 20u)) {
                 char t[64];
                 x86_insn_format(&i, t, sizeof(t));
                 printf("\nmode %u:", mode * 8);
@@ -464,8 +579,10 @@ static void test_decode_busybox(void)
             X86Insn i;
             size_t avail = (size_t)(code - at) + left;
             X86DecodeStatus st = dec(8, at, avail < 15 ? (unsigned)avail : 15, &i);
+            /* F3 REX.W 0F AE /5 is INCSSPQ (CET), not LFENCE: #UD here */
             if (cs_unimplemented(h, in) ||
-                (st == X86_DEC_UD && in->mnemonic[0] == 'v')) {
+                (st == X86_DEC_UD && in->mnemonic[0] == 'v') ||
+                (st == X86_DEC_UD && !strcmp(in->mnemonic, "lfence") && at[0] == 0xf3)) {
                 skipped++;
                 continue;
             }

@@ -581,8 +581,11 @@ static void test_cpu_model(void)
     CU_ASSERT_FALSE(rd32(0x7000) & (1u << 23));    /* -popcnt */
     CU_ASSERT(rd32(0x7000) & (1u << 22));          /* movbe */
     CU_ASSERT(rd32(0x7004) & (1u << 15));          /* cmov */
-    CU_ASSERT_FALSE(rd32(0x7004) & (1u << 25));    /* sse: in the model, not in tcg */
-    CU_ASSERT_FALSE(rd32(0x7004) & (1u << 0));     /* fpu: likewise */
+    CU_ASSERT_FALSE(rd32(0x7004) & (1u << 7));     /* mce: in the model, not in tcg */
+    CU_ASSERT(rd32(0x7004) & (1u << 25));          /* sse (sse-*.c) */
+    CU_ASSERT(rd32(0x7000) & (1u << 28));          /* avx (avx.c) */
+    CU_ASSERT(rd32(0x7004) & (1u << 0));           /* fpu: implemented (fpu-*.c) */
+    CU_ASSERT(rd32(0x7004) & (1u << 24));          /* fxsr (xsave.c) */
     CU_ASSERT(rd32(0x7008) & (1u << 29));          /* lm */
     machine_down();
     x86_cpu_model_free(model);
