@@ -7,5 +7,7 @@ set -euo pipefail
 build=${1:-build}
 read -r kernel initrd < <(scripts/guest-image.sh "$build" cloud | tail -1)
 echo "demo: booting $(basename "$kernel") (Ctrl-A x quits)"
-exec "$build/tandem" -m 512 -smp 2 -kernel "$kernel" -initrd "$initrd" \
-    -append "console=ttyS0 quiet" -nographic
+# The demo shows the reference engine (tcg): it runs on any machine the same
+# way. DEMO_ACCEL=kvm (or kvm:tcg) picks the hardware engine instead.
+exec "$build/tandem" -accel "${DEMO_ACCEL:-tcg}" -m 512 -smp 2 -kernel "$kernel" \
+    -initrd "$initrd" -append "console=ttyS0 quiet" -nographic
