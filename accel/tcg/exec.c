@@ -168,8 +168,13 @@ static void debug_step(TcgVcpu *t, uint64_t pc)
     if (unlikely(log_enabled(LOG_EXEC | LOG_CPU)))
         log_block(cpu, tb);
     cpu->watch_hits = 0;
+    bool rf = s->rflags & FLAG_RF;
     t->insns_executed += tb_run(cpu, tb);
-    s->rflags &= ~(uint64_t)FLAG_RF;
+    /* Completing an instruction clears RF, unless the instruction set it
+     * (IRET from a breakpoint handler, popping RF = 1: the instruction it
+     * returns to must not hit the breakpoint again). */
+    if (rf)
+        s->rflags &= ~(uint64_t)FLAG_RF;
     if ((tf || cpu->watch_hits) && !cpu->halt_request) {
         /* Single-step and data breakpoints: one #DB trap after the instruction. */
         s->dr[6] |= cpu->watch_hits | (tf ? 1u << 14 : 0);

@@ -28,6 +28,9 @@ static bool vector_has_error(int v)
            v == 21 || v == 29 || v == 30;
 }
 
+/* 'delivering' for INT n and interrupts: not an exception vector. */
+#define X86_DELIVERING_BENIGN 256
+
 static bool contributory(int v)
 {
     return v == EXCP_DE || (v >= EXCP_TS && v <= EXCP_GP);
@@ -278,7 +281,10 @@ void x86_deliver_pending(X86CPU *cpu)
             soft = false;
         }
     }
-    cpu->delivering = vec;
+    /* INT n and external interrupts are benign whatever their vector: a
+     * fault while delivering INT 0x0d through a DPL 0 gate is a #GP, not a
+     * #DF (and INT 8 faulting is no triple fault). */
+    cpu->delivering = soft ? X86_DELIVERING_BENIGN : vec;
     deliver(cpu, vec, soft, has_err, err, soft ? cpu->next_rip : cpu->s->rip);
     cpu->delivering = -1;
 }
@@ -286,7 +292,7 @@ void x86_deliver_pending(X86CPU *cpu)
 void x86_deliver_interrupt(X86CPU *cpu, int vector)
 {
     x86_flags_sync(cpu);
-    cpu->delivering = vector;
+    cpu->delivering = X86_DELIVERING_BENIGN;
     deliver(cpu, vector, false, false, 0, cpu->s->rip);
     cpu->delivering = -1;
 }

@@ -484,6 +484,96 @@ static void test_io_bitmap(void)
     machine_down();
 }
 
+/* INT 0x0d at CPL 3 through a DPL 0 gate: #GP(0x0d * 8 + 2) at the INT,
+ * delivered normally (a software interrupt is no contributory exception,
+ * so this is no double fault). */
+static void test_int_gate_dpl(void)
+{
+    static const uint8_t kernel[] = {
+        0xbc, 0x00, 0x90, 0x00, 0x00,               /* mov esp, 0x9000 */
+        0x66, 0xb8, 0x30, 0x00, 0x0f, 0x00, 0xd8,   /* mov ax, 0x30; ltr ax */
+        0x6a, 0x2b, 0x68, 0x00, 0x88, 0x00, 0x00,   /* push SS; push ESP */
+        0x6a, 0x02, 0x6a, 0x23,                     /* push EFLAGS; push CS */
+        0x68, 0x00, 0x50, 0x00, 0x00, 0xcf,         /* push 0x5000; iretd */
+    };
+    static const uint8_t user[] = {
+        0x66, 0xb8, 0x2b, 0x00, 0x8e, 0xd8,         /* mov ax, 0x2b; mov ds, ax */
+        0xcd, 0x0d,                                 /* int 0x0d: #GP */
+        0xf4,
+    };
+    machine_up();
+    setup_pm32();
+    gdt_set(4, 0, 0xfffff, 0xfb, 0xc);          /* 0x20: user code */
+    gdt_set(5, 0, 0xfffff, 0xf3, 0xc);          /* 0x28: user data */
+    gdt_set(6, 0x6000, 0x67, 0x89, 0);          /* 0x30: TSS */
+    wr32(0x6000 + 4, 0x8000);
+    wr32(0x6000 + 8, 0x18);
+    load(0x1000, kernel, sizeof(kernel));
+    load(0x5000, user, sizeof(user));
+    run();
+    CU_ASSERT_EQUAL(exit_code, 1);
+    CU_ASSERT_EQUAL(rd32(0x7f00), 13);
+    CU_ASSERT_EQUAL(rd32(0x7f04), 0x0d * 8 + 2);    /* IDT bit set */
+    CU_ASSERT_EQUAL(rd32(0x7f08), 0x5006);
+    CU_ASSERT_EQUAL(rd32(0x7f0c), 0x23);
+    machine_down();
+}
+
+/*
+ * A DR0 instruction breakpoint whose handler returns with RF set in the
+ * EFLAGS image: the IRET loads RF, and the instruction it returns to runs
+ * once without faulting again (RF is not cleared by the IRET itself).
+ *
+ * BITS 32
+ * ORG 0x1000
+ *     mov esp, 0x9000
+ *     mov eax, 0x1040
+ *     mov dr0, eax
+ *     mov eax, 1
+ *     mov dr7, eax
+ *     jmp 0x1040
+ *     times 0x40 - ($ - $$) nop
+ *     mov dword [0x7008], 0x1234  ; 0x1040: breakpoint
+ *     mov al, 0
+ *     out 0xf4, al
+ *     hlt
+ *     times 0x100 - ($ - $$) nop
+ * handler:                        ; 0x1100, #DB
+ *     inc dword [0x7004]
+ *     cmp dword [0x7004], 3
+ *     jae .out                    ; a breakpoint storm: stop
+ *     or dword [esp + 8], 0x10000 ; RF
+ *     iretd
+ * .out:
+ *     mov al, 0
+ *     out 0xf4, al
+ *     hlt
+ */
+static void test_breakpoint_rf(void)
+{
+    static const uint8_t code[] = {
+        0xbc, 0x00, 0x90, 0x00, 0x00, 0xb8, 0x40, 0x10, 0x00, 0x00, 0x0f, 0x23, 0xc0, 0xb8, 0x01, 0x00,
+        0x00, 0x00, 0x0f, 0x23, 0xf8, 0xe9, 0x26, 0x00, 0x00, 0x00, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90,
+        0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90,
+        0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90,
+        0xc7, 0x05, 0x08, 0x70, 0x00, 0x00, 0x34, 0x12, 0x00, 0x00, 0xb0, 0x00, 0xe6, 0xf4, 0xf4,
+    };
+    static const uint8_t handler[] = {
+        0xff, 0x05, 0x04, 0x70, 0x00, 0x00, 0x83, 0x3d, 0x04, 0x70, 0x00, 0x00, 0x03, 0x73, 0x09, 0x81,
+        0x4c, 0x24, 0x08, 0x00, 0x00, 0x01, 0x00, 0xcf, 0xb0, 0x00, 0xe6, 0xf4, 0xf4,
+    };
+    machine_up();
+    setup_pm32();
+    wr64(IDT_BASE + 1 * 8, 0x1100 | (0x10ull << 16) | (0x8eull << 40));
+    load(0x1000, code, sizeof(code));
+    load(0x1100, handler, sizeof(handler));
+    run();
+    CU_ASSERT_EQUAL(exit_code, 0);
+    CU_ASSERT_EQUAL(rd32(0x7004), 1);           /* one #DB, not a storm */
+    CU_ASSERT_EQUAL(rd32(0x7008), 0x1234);      /* and the instruction ran */
+    machine_down();
+}
+
 /* A DR0 write watchpoint: #DB trap after the store, DR6.B0, reads ignored. */
 static void test_watchpoint(void)
 {
@@ -829,7 +919,9 @@ void unit_register(void)
         { "call_gate64", test_call_gate64 },
         { "task_switch", test_task_switch },
         { "io_bitmap", test_io_bitmap },
+        { "int_gate_dpl", test_int_gate_dpl },
         { "watchpoint", test_watchpoint },
+        { "breakpoint_rf", test_breakpoint_rf },
         { "smep", test_smep },
         { "smap", test_smap },
         { "global_pages", test_global_pages },
