@@ -405,6 +405,7 @@ static void f16c_run(X86CPU *cpu, SseFn *fn, const uint8_t *src, unsigned in, Xm
         XmmReg t;
         memset(k, 0, sizeof(*k));
         k->fn = fn;
+        k->ftz_blind = true;
         memcpy(&k->a, src + h * in, in);
         k->b = k->a;
         k->c = c;
@@ -454,3 +455,20 @@ void x86_op_vcvtps2ph(X86CPU *cpu, const X86Insn *i)
     x86_raise_exception(cpu, EXCP_UD);
 }
 #endif
+
+/* ---- VLDMXCSR / VSTMXCSR (VEX 0F AE /2, /3): the VEX state checks, then as legacy ---- */
+
+void x86_op_vldmxcsr(X86CPU *cpu, const X86Insn *i)
+{
+    x86_sse_check(cpu, i);
+    uint32_t v = (uint32_t)x86_ld(cpu, x86_insn_lin(cpu, i), 4);
+    if (v & 0xffff0000u)            /* MXCSR_MASK: DAZ supported, bits 31:16 reserved */
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    cpu->s->mxcsr = v;
+}
+
+void x86_op_vstmxcsr(X86CPU *cpu, const X86Insn *i)
+{
+    x86_sse_check(cpu, i);
+    x86_st(cpu, x86_insn_lin(cpu, i), 4, cpu->s->mxcsr);
+}

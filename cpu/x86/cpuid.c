@@ -25,6 +25,16 @@ typedef struct FeatureBit {
     uint8_t decode;     /* FEAT_* gating decoder rows, or FEAT_NONE */
 } FeatureBit;
 
+/*
+ * SSE4.2's string compares, FMA and F16C run as the host's own
+ * instructions, which only an x86-64 host has (sse-*.c, avx.c).
+ */
+#if defined(__x86_64__)
+#define SIMD_ON_HOST true
+#else
+#define SIMD_ON_HOST false
+#endif
+
 static const FeatureBit feature_bits[] = {
     { "fpu",     X86_FW_1_EDX, 0,  true,  FEAT_NONE },     /* fpu-*.c */
     { "vme",     X86_FW_1_EDX, 1,  false, FEAT_NONE },
@@ -52,13 +62,14 @@ static const FeatureBit feature_bits[] = {
     { "vmx",     X86_FW_1_ECX, 5,  false, FEAT_NONE },
     { "ssse3",   X86_FW_1_ECX, 9,  true,  FEAT_SSSE3 },
     { "sse4.1",  X86_FW_1_ECX, 19, true,  FEAT_SSE41 },
-    { "sse4.2",  X86_FW_1_ECX, 20, true,  FEAT_SSE42 },
-    { "pclmulqdq", X86_FW_1_ECX, 1, false, FEAT_PCLMUL },
-    { "fma",     X86_FW_1_ECX, 12, true,  FEAT_FMA },
-    { "aes",     X86_FW_1_ECX, 25, false, FEAT_AES },
+    { "sse4.2",  X86_FW_1_ECX, 20, SIMD_ON_HOST, FEAT_SSE42 },
+    { "pclmulqdq", X86_FW_1_ECX, 1, true, FEAT_PCLMUL },    /* sse-aes.c */
+    { "fma",     X86_FW_1_ECX, 12, SIMD_ON_HOST, FEAT_FMA },
+    { "aes",     X86_FW_1_ECX, 25, true,  FEAT_AES },
     { "avx",     X86_FW_1_ECX, 28, true,  FEAT_AVX },      /* sse-*.c, avx.c */
-    { "f16c",    X86_FW_1_ECX, 29, true,  FEAT_F16C },
+    { "f16c",    X86_FW_1_ECX, 29, SIMD_ON_HOST, FEAT_F16C },
     { "avx2",    X86_FW_7_EBX, 5,  true,  FEAT_AVX2 },
+    { "sha-ni",  X86_FW_7_EBX, 29, true,  FEAT_SHA },      /* sse-aes.c */
     { "cx16",    X86_FW_1_ECX, 13, true,  FEAT_CX16 },
     { "x2apic",  X86_FW_1_ECX, 21, false, FEAT_NONE },
     { "movbe",   X86_FW_1_ECX, 22, true,  FEAT_MOVBE },
@@ -97,7 +108,8 @@ typedef struct ModelDef {
  */
 static const ModelDef model_defs[] = {
     { "tandem", "fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush "
-                "mmx fxsr sse sse2 sse3 ssse3 sse4.1 sse4.2 avx avx2 fma f16c cx16 popcnt movbe rdrand hypervisor fsgsbase bmi1 smep smap "
+                "mmx fxsr sse sse2 sse3 ssse3 sse4.1 sse4.2 avx avx2 fma f16c aes pclmulqdq sha-ni "
+                "cx16 popcnt movbe rdrand hypervisor fsgsbase bmi1 smep smap "
                 "bmi2 adx syscall nx pdpe1gb xsave xsaveopt xsavec "
                 "rdtscp lm lahf_lm abm", 6, 0x3a, 9 },
     { "tandem32", "fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 mmx "

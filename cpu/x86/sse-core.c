@@ -3,14 +3,17 @@
  * The machinery shared by the MMX/SSE/AVX handlers: the state checks each
  * encoding needs before it may run (#UD, #NM, #MF), operand access (MMX
  * registers aliased on the x87 mantissas, XMM/YMM registers, vector
- * memory operands with their alignment rules), the MXCSR exception commit
- * and x86_sse_binop(), which most handlers are (see sse.h).
+ * memory operands with their alignment rules), the lane runner and
+ * x86_sse_binop(), which most handlers are (see sse.h).
  *
  * Write rules (SDM vol. 1 14.1.3, "legacy SSE and VEX"): a legacy SSE
  * instruction writes bits 127:0 of its destination and preserves 255:128;
  * a VEX.128 one zeroes 255:128 (MAXVL-1:128); a VEX.256 one writes all.
- * An MMX instruction sets the x87 TOP to 0 and tags every register valid,
- * and a write to mm_n sets bits 79:64 of R_n to all ones.
+ * An MMX instruction sets the x87 TOP to 0 and makes every register
+ * non-empty (the tag word holds the tags computed from the contents, as
+ * fpu.h requires), and a write to mm_n sets bits 79:64 of R_n to all ones.
+ * (The SDM's "section 13.1" tables give the #UD/#NM rules: CR0.EM and
+ * CR4.OSFXSR for legacy SSE, CR4.OSXSAVE and XCR0 for VEX, CR0.TS for all.)
  */
 #include "cpu/x86/sse.h"
 #include "cpu/x86/fpu.h"

@@ -91,31 +91,112 @@ static void host_cvtpack(XmmReg *r, const XmmReg *b, unsigned which, uint32_t *m
     *mx = m_;
 }
 #else
-static _Noreturn void cvt_unsupported(void)
+#include <fenv.h>
+#include <math.h>
+
+/* Portable: host conversions under the guest rounding mode, x86 rules by hand. */
+static int cvt_round(uint32_t mx)
 {
-    __builtin_trap();
+    static const int m[4] = { FE_TONEAREST, FE_DOWNWARD, FE_UPWARD, FE_TOWARDZERO };
+    return m[(mx >> 13) & 3];
 }
+
+static double cvt_load(const XmmReg *b, unsigned k, bool dbl, uint32_t *mx)
+{
+    uint64_t v = dbl ? b->q[k] : b->d[k];
+    unsigned mant = dbl ? 52 : 23;
+    uint64_t expm = (dbl ? 0x7ffull : 0xffull) << mant;
+    if (!(v & expm) && (v & ((1ull << mant) - 1))) {
+        if (*mx & MXCSR_DAZ)
+            return 0.0;     /* (conversions to integer have no denormal exception) */
+    }
+    if (dbl) {
+        double d;
+        memcpy(&d, &v, 8);
+        return d;
+    }
+    float f;
+    uint32_t u = (uint32_t)v;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static uint64_t cvt_to_int(double v, bool q, bool trunc, uint32_t *mx)
+{
+    uint64_t indef = q ? 0x8000000000000000ull : 0x80000000u;
+    double lim = q ? 9223372036854775808.0 : 2147483648.0;
+    if (isnan(v)) {
+        *mx |= MXCSR_IE;
+        return indef;
+    }
+    int old = fegetround();
+    fesetround(trunc ? FE_TOWARDZERO : cvt_round(*mx));
+    double r = nearbyint(*(volatile double *)&v);
+    fesetround(old);
+    if (r >= lim || r < -lim) {
+        *mx |= MXCSR_IE;
+        return indef;
+    }
+    if (r != v)
+        *mx |= MXCSR_PE;
+    return q ? (uint64_t)(int64_t)r : (uint32_t)(int32_t)r;
+}
+
 static void host_cvtsi2fp(XmmReg *r, const XmmReg *a, uint64_t v, bool dbl, bool q, uint32_t *mx)
 {
+    int64_t s = q ? (int64_t)v : (int64_t)(int32_t)v;
+    int old = fegetround();
+    feclearexcept(FE_ALL_EXCEPT);
+    fesetround(cvt_round(*mx));
     *r = *a;
+    volatile int64_t vs = s;    /* keep the conversion after fesetround */
     if (dbl) {
-        double f = q ? (double)(int64_t)v : (double)(int32_t)v;
-        memcpy(r, &f, 8);
+        double d = (double)vs;
+        memcpy(r, &d, 8);
     } else {
-        float f = q ? (float)(int64_t)v : (float)(int32_t)v;
+        float f = (float)vs;
         memcpy(r, &f, 4);
     }
-    (void)mx;
+    if (fetestexcept(FE_INEXACT))
+        *mx |= MXCSR_PE;
+    fesetround(old);
 }
+
 static uint64_t host_cvtfp2si(const XmmReg *b, bool dbl, bool q, bool trunc, uint32_t *mx)
 {
-    (void)b; (void)dbl; (void)q; (void)trunc; (void)mx;
-    cvt_unsupported();
+    return cvt_to_int(cvt_load(b, 0, dbl, mx), q, trunc, mx);
 }
+
+/* 0 CVTDQ2PS, 1 CVTDQ2PD, 2 CVTPS2DQ, 3 CVTTPS2DQ, 4 CVTPD2DQ, 5 CVTTPD2DQ */
 static void host_cvtpack(XmmReg *r, const XmmReg *b, unsigned which, uint32_t *mx)
 {
-    (void)r; (void)b; (void)which; (void)mx;
-    cvt_unsupported();
+    XmmReg t;
+    memset(&t, 0, sizeof(t));
+    int old = fegetround();
+    switch (which) {
+    case 0: case 1:
+        feclearexcept(FE_ALL_EXCEPT);
+        fesetround(cvt_round(*mx));
+        for (unsigned k = 0; k < (which ? 2u : 4u); k++) {
+            volatile int32_t v = (int32_t)b->d[k];
+            if (which) {
+                double d = v;
+                memcpy(&t.q[k], &d, 8);
+            } else {
+                float f = (float)v;
+                memcpy(&t.d[k], &f, 4);
+            }
+        }
+        if (fetestexcept(FE_INEXACT))
+            *mx |= MXCSR_PE;
+        fesetround(old);
+        break;
+    default:
+        for (unsigned k = 0; k < (which < 4 ? 4u : 2u); k++)
+            t.d[k] = (uint32_t)cvt_to_int(cvt_load(b, k, which >= 4, mx), false, which & 1, mx);
+        break;
+    }
+    *r = t;
 }
 #endif
 

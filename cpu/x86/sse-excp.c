@@ -22,7 +22,7 @@
  * signal frame: the flags are then the hardware's by construction. A masked
  * run with FTZ forced first tells cheaply whether there is any tiny result
  * at all, so guests that merely unmask underflow pay nothing more until an
- * underflow really happens.
+ * underflow really happens (F16C, which ignores FTZ, always reruns).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -123,8 +123,8 @@ void x86_sse_fp_finish(X86CPU *cpu, const SseCall *calls, unsigned n, uint32_t f
         s->mxcsr |= flags & MXCSR_PRE;
         sse_raise(cpu);
     }
-    bool tiny = false;
-    if (unmasked & MXCSR_UE) {
+    bool tiny = (unmasked & MXCSR_UE) && n && calls[0].ftz_blind;
+    if ((unmasked & MXCSR_UE) && !tiny) {
         for (unsigned k = 0; k < n && !tiny; k++) {
             SseCtx t = calls[k].c;
             XmmReg r;

@@ -145,7 +145,9 @@ LANE(pmaddwd)
 {
     const int16_t *x = (const int16_t *)(const void *)a, *y = (const int16_t *)(const void *)b;
     for (unsigned k = 0; k < c->n / 4; k++)
-        d->d[k] = (uint32_t)((int32_t)x[2 * k] * y[2 * k] + (int32_t)x[2 * k + 1] * y[2 * k + 1]);
+        /* 2 * (-32768 * -32768) wraps to 0x80000000, as on hardware */
+        d->d[k] = (uint32_t)((int32_t)x[2 * k] * y[2 * k]) +
+                  (uint32_t)((int32_t)x[2 * k + 1] * y[2 * k + 1]);
 }
 
 LANE(pmaddubsw)
@@ -288,6 +290,7 @@ LANE(pblendvb)
 LANE(phminposuw)
 {
     (void)a;
+    (void)c;
     unsigned best = 0;
     for (unsigned k = 1; k < 8; k++)
         if (b->w[k] < b->w[best])

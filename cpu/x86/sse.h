@@ -16,8 +16,12 @@
  * Floating point: lane functions execute the host's own SSE instruction
  * under the guest's MXCSR (rounding, DAZ, FTZ) with all exceptions masked,
  * and hand back the flags it raised; x86_sse_binop() then applies the
- * guest's masks: an unmasked exception raises #XM (#UD without
- * CR4.OSXMMEXCPT) and leaves the destination unchanged, as the SDM says.
+ * guest's masks (x86_sse_fp_finish, sse-excp.c): an unmasked exception
+ * raises #XM (#UD without CR4.OSXMMEXCPT) and leaves the destination
+ * unchanged, with the flags the hardware would report.
+ *
+ * MMX registers are the mantissas of the x87 physical registers R0..R7
+ * (X87State.st[]); the x87 side (fpu-*.c) owns the rest of that state.
  *
  * Invariants: every memory access happens before any register is written,
  * so a fault leaves the architectural state as before the instruction;
@@ -115,7 +119,8 @@ static inline void x86_mm_write(X86CPU *cpu, unsigned r, uint64_t v)
     cpu->s->fpu.st[r & 7].mant = v;
     cpu->s->fpu.st[r & 7].sign_exp = 0xffff;
     /* the tag the x87 computes for an all-ones exponent: special (2) */
-    cpu->s->fpu.ftw = (uint16_t)((cpu->s->fpu.ftw & ~(3u << (2 * (r & 7)))) | (2u << (2 * (r & 7))));
+    unsigned sh = 2 * (r & 7);
+    cpu->s->fpu.ftw = (uint16_t)((cpu->s->fpu.ftw & ~(3u << sh)) | (2u << sh));
 }
 
 /* Memory: n of 1, 2, 4, 8, 16, 32 bytes. */
@@ -145,7 +150,8 @@ typedef struct SseCall {
     SseFn *fn;
     XmmReg a, b, x0;
     bool has_x0;
-    bool staged;        /* SSE_STAGED: no shortcut, always rerun exactly */
+    bool staged;        /* SSE_STAGED: no pre-computation shortcut */
+    bool ftz_blind;     /* FTZ does not apply (F16C): cannot find tiny results */
     SseCtx c;
 } SseCall;
 

@@ -58,8 +58,9 @@ static uint64_t host_pcmpstr(unsigned op, unsigned imm, const XmmReg *a, const X
 static uint64_t host_pcmpstr(unsigned op, unsigned imm, const XmmReg *a, const XmmReg *b,
                              uint32_t la, uint32_t ld, uint32_t *idx, XmmReg *mask)
 {
-    (void)op; (void)imm; (void)a; (void)b; (void)la; (void)ld; (void)idx; (void)mask;
-    __builtin_trap();   /* SSE4.2 is not advertised on such hosts */
+    (void)op; (void)imm; (void)a; (void)b; (void)la; (void)ld; (void)mask;
+    *idx = 0;
+    return 0;           /* unreachable: x86_op_pcmpstr raises #UD first */
 }
 #endif
 
@@ -75,6 +76,8 @@ static uint32_t pcmp_len(uint64_t v, bool wide, unsigned max)
 void x86_op_pcmpstr(X86CPU *cpu, const X86Insn *i)
 {
     X86CPUState *s = cpu->s;
+    if (!X86_SIMD_HOST)
+        x86_raise_exception(cpu, EXCP_UD);      /* not advertised without the host's */
     x86_sse_check(cpu, i);
     XmmReg a = s->xmm[i->r1], b, mask;
     x86_sse_read_rm(cpu, i, &b, 16, false, false);

@@ -146,10 +146,10 @@ static void test_decode_operands(void)
 static bool cs_unimplemented(csh h, const cs_insn *in)
 {
     static const uint8_t groups[] = {
-        /* MMX, SSE to SSE4.2, AVX, AVX2, FMA and F16C are implemented (sse-*.c, avx.c) */
+        /* MMX, SSE to SSE4.2, AVX, AVX2, FMA, F16C, AES, PCLMUL, SHA: implemented */
         X86_GRP_FPU, X86_GRP_SSE4A,
-        X86_GRP_AVX512, X86_GRP_3DNOW, X86_GRP_AES, X86_GRP_PCLMUL,
-        X86_GRP_FMA4, X86_GRP_XOP, X86_GRP_VM, X86_GRP_SHA, X86_GRP_TBM, X86_GRP_SGX, X86_GRP_CDI, X86_GRP_ERI, X86_GRP_PFI,
+        X86_GRP_AVX512, X86_GRP_3DNOW,
+        X86_GRP_FMA4, X86_GRP_XOP, X86_GRP_VM, X86_GRP_TBM, X86_GRP_SGX, X86_GRP_CDI, X86_GRP_ERI, X86_GRP_PFI,
         X86_GRP_VLX, X86_GRP_DQI, X86_GRP_BWI,
         /* BMI1/BMI2 are implemented: not in this list */
     };
@@ -212,7 +212,7 @@ static bool x86_insn_is_simd(unsigned op)
 #include "cpu/x86/insn.def"
 #undef X86_INSN
     };
-    return op < X86_INSN_COUNT && feat[op] >= FEAT_MMX && feat[op] <= FEAT_PCLMUL;
+    return op < X86_INSN_COUNT && feat[op] >= FEAT_MMX && feat[op] <= FEAT_SHA;
 }
 
 /* capstone's SIMD groups (the ones implemented) */
@@ -220,7 +220,8 @@ static bool cs_simd(const cs_insn *in)
 {
     static const uint8_t g[] = { X86_GRP_MMX, X86_GRP_SSE1, X86_GRP_SSE2, X86_GRP_SSE3,
                                  X86_GRP_SSSE3, X86_GRP_SSE41, X86_GRP_SSE42, X86_GRP_AVX,
-                                 X86_GRP_AVX2, X86_GRP_FMA, X86_GRP_F16C };
+                                 X86_GRP_AVX2, X86_GRP_FMA, X86_GRP_F16C, X86_GRP_AES,
+                                 X86_GRP_PCLMUL, X86_GRP_SHA };
     const cs_detail *d = in->detail;
     for (unsigned k = 0; d && k < d->groups_count; k++)
         for (unsigned j = 0; j < sizeof(g); j++)
