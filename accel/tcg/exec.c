@@ -87,7 +87,10 @@ static void handle_init_sipi(TcgVcpu *t, uint32_t req)
         atomic_fetch_and(&t->vcpu->interrupt_request, ~(uint32_t)CPU_INTERRUPT_INIT);
         X86Msrs keep = s->msr;
         bool a20 = s->a20_enabled;
+        /* A STARTUP that arrived while this INIT was pending comes after it. */
+        int sipi_vector = s->sipi_vector;
         x86_cpu_reset_state(s, t->vcpu->index);
+        s->sipi_vector = sipi_vector;
         s->msr.apic_base = keep.apic_base;
         memcpy(s->msr.mtrr_fixed, keep.mtrr_fixed, sizeof(keep.mtrr_fixed));
         memcpy(s->msr.mtrr_var, keep.mtrr_var, sizeof(keep.mtrr_var));

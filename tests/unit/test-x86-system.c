@@ -671,6 +671,17 @@ static void test_init_sipi(void)
     atomic_fetch_or(&ap.interrupt_request, CPU_INTERRUPT_SIPI);
     accel_tcg_ops.vcpu_run(&ap);
     CU_ASSERT_EQUAL(ap.state.segs[SEG_CS].selector, 0x0800);
+    /*
+     * INIT and STARTUP both pending when the AP's thread gets to run (Linux
+     * sends them microseconds apart): the STARTUP still applies after the
+     * INIT, so its vector must survive the INIT's reset.
+     */
+    wr32(0x7000, 0);
+    ap.state.sipi_vector = 0x08;
+    atomic_fetch_or(&ap.interrupt_request, CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI);
+    CU_ASSERT_EQUAL(accel_tcg_ops.vcpu_run(&ap), VCPU_EXIT_HALT);
+    CU_ASSERT_EQUAL(rd32(0x7000), 0x08001234);
+    CU_ASSERT_FALSE(ap.state.wait_for_sipi);
     accel_tcg_ops.vcpu_cleanup(&ap);
     machine_down();
 }
