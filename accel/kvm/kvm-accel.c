@@ -12,11 +12,15 @@
  *
  * The engine's pieces: kvm-mem.c (memory slots from the flat view),
  * kvm-vcpu.c (vCPU run loop, exits, interrupts, kicks), kvm-state.c (register
- * transfer between the kernel and X86CPUState), kvm-cpuid.c (CPUID).
+ * transfer between the kernel and X86CPUState), kvm-cpuid.c (CPUID),
+ * kvm-emul.c (the few instructions KVM's own emulator refuses, for hosts
+ * where it runs guest kernels: kvm-pvm), kvm-stats.c (KVM's counters, for
+ * "-d cpu").
  */
 #include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "accel/accel.h"
 #include "softmmu/error.h"
@@ -117,6 +118,13 @@ void kvm_state_changed(Vcpu *cpu);
 void kvm_dump_state(Vcpu *cpu, const char *why);
 /* Find which X86Msrs MSRs the kernel accepts, on the first vCPU created. */
 void kvm_msr_probe(KvmState *ks, int vcpu_fd);
+
+/* kvm-stats.c: KVM's counters for this vCPU, non-zero ones, to f. */
+void kvm_stats_dump(Vcpu *cpu, FILE *f);
+
+/* kvm-emul.c: after an emulation failure, do the instruction if it is one
+ * the engine knows (see there); false leaves the exit fatal. */
+bool kvm_emul_fallback(Vcpu *cpu);
 
 /* kvm-cpuid.c */
 int kvm_cpuid_init(KvmState *ks, Error *err);

@@ -73,6 +73,18 @@ static void kvm_install_kick_handler(void)
 
 int kvm_vcpu_init(Vcpu *cpu, Error *err)
 {
+    /*
+     * kvm-pvm (a paravirtual KVM for hosts without VT-x/AMD-V) runs guest
+     * user code natively but every CPL0 instruction of a guest kernel that
+     * is not a PVM guest through KVM's instruction emulator, about two
+     * million a second: a stock Linux takes minutes to decompress itself and
+     * prints nothing meanwhile. Say so once, as the machine starts (not
+     * before a configuration error, which must stay one line).
+     */
+    if (cpu->index == 0 && access("/sys/module/kvm_pvm", F_OK) == 0)
+        fprintf(stderr, "tandem: kvm: note: this host's KVM is kvm-pvm, which emulates guest "
+                "kernel code instruction by instruction (about 1000x slower than hardware)\n");
+
     KvmState *ks = cpu->machine->accel_state;
     KvmVcpu *kv = calloc(1, sizeof(*kv));
     if (!kv)
@@ -381,6 +393,9 @@ static const char *kvm_internal_error_name(uint32_t sub)
 static KvmExitResult kvm_handle_internal_error(Vcpu *cpu)
 {
     struct kvm_run *run = ((KvmVcpu *)cpu->accel)->run;
+    /* What KVM's emulator refused but the engine can do (kvm-emul.c). */
+    if (kvm_emul_fallback(cpu))
+        return KVM_EXIT_CONTINUE;
     char data[160] = "";
     size_t used = 0;
     uint32_t n = run->internal.ndata;
@@ -521,7 +536,9 @@ VcpuExit kvm_vcpu_run(Vcpu *cpu)
      * "-d cpu", say where it was, so a guest that loops without exiting is
      * not a silent hang (KVM has no exit to trace in that case).
      */
-    if (ret == VCPU_EXIT_KICKED && atomic_load(&m->quitting) && log_enabled(LOG_CPU))
+    if (ret == VCPU_EXIT_KICKED && atomic_load(&m->quitting) && log_enabled(LOG_CPU)) {
         kvm_dump_state(cpu, "stopped while running");
+        kvm_stats_dump(cpu, stderr);
+    }
     return (VcpuExit)ret;
 }
