@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Debian's cloud kernel booted directly (-kernel/-initrd/-append, -smp 2) with
+# a busybox initramfs whose /test.sh prints what this script then judges
+# against the host:
+#   - both CPUs online;
+#   - the RTC's time within a minute of the host's when the line was printed;
+#   - sha256sum of a file of the initramfs equal to the host's;
+#   - static C programs (tests/integration/linux-boot/prog.c, and simd.c
+#     built for x86-64-v3: x87 long double libm, AVX2/FMA loops, glibc's
+#     string routines) printing exactly what they print on the host;
+#   - a clean poweroff: the emulator exits with status 0 by itself.
+#   tests/integration/linux-boot.sh BUILD
+# Exit 0 pass, 77 skipped (reason on the last line), anything else fail.
+#
+# Environment:
+#   ENGINE=tcg|kvm        the engine (default tcg)
+#   EMULATOR=tandem|qemu  qemu runs the same image under qemu-system-x86_64
+#                         with the same engine, which proves the checks right
+#   LINUX_BOOT_TCG=0      skip the run under tandem's tcg (it runs by default)
+#   LINUX_BOOT_SLOW_KVM=1 run under kvm even on a host whose KVM emulates
+#                         every guest kernel instruction (kvm-pvm): the boot
+#                         then takes tens of minutes, so it is skipped unless
+#                         asked for.
+#   LINUX_BOOT_TIMEOUT=S  the emulator's time limit (default 300, 3600 for
+#                         kvm on kvm-pvm)
+#   LINUX_BOOT_KEEP=1     keep the console log and staging folder
+set -u
+build=${1:-build}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "$build" 2>/dev/null && pwd) || { echo "linux-boot: no build folder $1"; exit 1; }
+engine=${ENGINE:-tcg}
+emulator=${EMULATOR:-tandem}
+
+skip() { echo "linux-boot: skipped: $*"; exit 77; }
+fail() { echo "linux-boot: FAIL: $*"; exit 1; }
+
+case $engine in tcg|kvm) ;; *) fail "ENGINE=$engine: tcg or kvm" ;; esac
+case $emulator in
+qemu)
+    emu_cmd=(qemu-system-x86_64 -accel "$engine" -net none)
+    command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+        skip "qemu-system-x86_64 not installed (Debian package qemu-system-x86)" ;;
+tandem)
+    emu_cmd=("$build/tandem" -accel "$engine")
+    [ -x "$build/tandem" ] || fail "no $build/tandem (make first)"
+    if [ "$engine" = tcg ] && [ "${LINUX_BOOT_TCG:-1}" = 0 ]; then
+        skip "LINUX_BOOT_TCG=0 given"
+    fi ;;
+*) fail "EMULATOR=$emulator: tandem or qemu" ;;
+esac
+
+timeout=${LINUX_BOOT_TIMEOUT:-300}
+extra_append=""
+if [ "$engine" = kvm ]; then
+    [ -e /dev/kvm ] || skip "no /dev/kvm on this host"
+    [ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "no permission to open /dev/kvm"
+    # kvm-pvm (a paravirtual KVM without VT-x/AMD-V) runs guest user code
+    # natively but every ring-0 instruction of a stock kernel through KVM's
+    # instruction emulator, about 2 million a second: the decompressor alone
+    # takes minutes. Correct, but too slow for a default test run.
+    if [ -d /sys/module/kvm_pvm ]; then
+        [ "${LINUX_BOOT_SLOW_KVM:-0}" = 1 ] ||
+            skip "this host's KVM is kvm-pvm, which emulates all guest kernel code (a boot takes tens of minutes); LINUX_BOOT_SLOW_KVM=1 runs it anyway"
+        timeout=${LINUX_BOOT_TIMEOUT:-3600}
+        # kvm-pvm also shows the guest the host's CPUID whatever tandem
+        # sets: keep the kernel's SIMD code (blake2s for the RNG, crypto)
+        # off, which that emulator cannot run, and the TSC-deadline timer,
+        # whose MSR KVM swallows when the local APIC is tandem's (the tick
+        # never comes), from the kernel's own command line.
+        extra_append="clearcpuid=ssse3,sse4_1,sse4_2,avx,avx2,avx512f,pclmulqdq,aes,sha_ni lapic=notscdeadline"
+    fi
+fi
+command -v gcc >/dev/null 2>&1 || skip "gcc not installed (needed for the static test program)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/linux-boot.XXXXXX") || fail "mktemp"
+[ "${LINUX_BOOT_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+t_start=$SECONDS
+
+# --- The initramfs: /test.sh, a file to hash, the static program. ---------
+root=$work/root
+mkdir -p "$root/testdata"
+cp "$top/tests/integration/linux-boot/test.sh" "$root/test.sh"
+chmod 755 "$root/test.sh"
+head -c 524288 /dev/urandom > "$root/testdata/blob" || fail "cannot make the test file"
+host_sha=$(sha256sum "$root/testdata/blob" | cut -d' ' -f1)
+gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -pthread \
+    -o "$root/testdata/prog" "$top/tests/integration/linux-boot/prog.c" -lm \
+    >"$work/gcc.log" 2>&1 || { cat "$work/gcc.log"; fail "the static test program did not build (libc6-dev?)"; }
+# The SIMD program is built for x86-64-v3 (AVX2, FMA, BMI) when the host
+# can run it, so the guest runs the same AVX2/FMA code and libm variants.
+if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && grep -qw bmi2 /proc/cpuinfo; then
+    gcc -static -O2 -march=x86-64-v3 -std=gnu11 -Wall -Wextra -Werror \
+        -o "$root/testdata/simd" "$top/tests/integration/linux-boot/simd.c" -lm \
+        >"$work/gcc-simd.log" 2>&1 || { cat "$work/gcc-simd.log"; fail "the SIMD test program did not build"; }
+else
+    echo "linux-boot: the host lacks x86-64-v3; the SIMD program is left out"
+fi
+{ "$root/testdata/prog" && { [ ! -x "$root/testdata/simd" ] || "$root/testdata/simd"; }; } \
+    > "$work/prog.host" || fail "the test programs failed on the host"
+
+IMAGE_NAME=initramfs-linux-boot EXTRA_ROOT=$root "$top/scripts/guest-image.sh" "$build" cloud \
+    >"$work/image.out" 2>&1 || { cat "$work/image.out"; fail "scripts/guest-image.sh failed"; }
+read -r kernel initrd < <(tail -1 "$work/image.out")
+[ -f "${kernel:-}" ] && [ -f "${initrd:-}" ] || { cat "$work/image.out"; fail "no kernel/initramfs built"; }
+
+# --- Boot. Every console line gets the host's time (epoch seconds) in
+# front as it arrives, so the guest's RTC is compared with the host's clock
+# at the moment it was read, however slow the boot. ----------------------
+log=$work/console.log
+stamp_lines() {     # each line of stdin as "EPOCH.FRACTION LINE", carriage returns dropped
+    local l
+    while IFS= read -r l || [ -n "$l" ]; do
+        printf '%s %s\n' "$EPOCHREALTIME" "${l//$'\r'/}"
+    done
+}
+echo "linux-boot: $emulator -accel $engine -smp 2: $(basename "$kernel"), timeout ${timeout}s"
+t_boot=$SECONDS
+timeout -k 10 "$timeout" "${emu_cmd[@]}" -m 512 -smp 2 -nographic -no-reboot \
+    -kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 panic=-1${extra_append:+ $extra_append}" </dev/null 2>&1 |
+    stamp_lines > "$log"
+rc=${PIPESTATUS[0]}
+boot_time=$((SECONDS - t_boot))
+echo "linux-boot: $emulator exited with status $rc after ${boot_time}s"
+
+# --- Judge. ---------------------------------------------------------------
+bad=0
+check() {   # check OK|FAIL WHAT
+    echo "linux-boot: $1 $2"
+    [ "$1" = ok ] || bad=$((bad + 1))
+}
+line() { grep -a -m1 " linux-boot: $1" "$log" | sed 's/^[0-9.]* //'; }
+
+cpus=$(line "cpus online")
+[[ "$cpus" == "linux-boot: cpus online 0-1 count 2" ]] &&
+    check ok "both CPUs online ($cpus)" || check FAIL "CPUs: '${cpus:-no line}' (want 0-1, 2)"
+
+rtc_line=$(grep -a -m1 " linux-boot: rtc " "$log")
+rtc=$(sed -n 's/^[0-9.]* linux-boot: rtc \([0-9][0-9]*\)$/\1/p' <<<"$rtc_line")
+if [ -n "$rtc" ]; then
+    host_at=${rtc_line%%.*}
+    diff=$((rtc - host_at))
+    [ "${diff#-}" -le 60 ] && check ok "RTC within a minute of the host (off by ${diff}s)" ||
+        check FAIL "RTC $rtc is ${diff}s away from the host's $host_at"
+else
+    check FAIL "RTC: '${rtc_line:-no line}'"
+fi
+
+sha=$(line sha256)
+[ "$sha" = "linux-boot: sha256 $host_sha" ] && check ok "sha256sum equals the host's" ||
+    check FAIL "sha256: '${sha:-no line}', host $host_sha"
+
+sed 's/^[0-9.]* //' "$log" | sed -n '/^linux-boot: prog-begin/,/^linux-boot: prog-status/p' |
+    grep -a '^prog: ' > "$work/prog.guest"
+if cmp -s "$work/prog.host" "$work/prog.guest" && [ "$(line prog-status)" = "linux-boot: prog-status 0" ]; then
+    check ok "static program: same $(wc -l < "$work/prog.host") lines as on the host"
+else
+    check FAIL "static program output differs from the host's (status: '$(line prog-status)')"
+    diff "$work/prog.host" "$work/prog.guest" | head -20 | sed 's/^/    /'
+fi
+
+[ -n "$(line done)" ] && [ "$rc" -eq 0 ] && check ok "clean poweroff: $emulator exited 0" ||
+    check FAIL "no clean poweroff (status $rc$([ "$rc" = 124 ] && echo ', timed out'))"
+
+up=$(line uptime)
+[ -n "$up" ] && echo "linux-boot: guest uptime at the end ${up#linux-boot: uptime }s"
+if [ "$bad" -ne 0 ]; then
+    echo "linux-boot: --- console tail ---"
+    tail -40 "$log" | sed 's/^[0-9.]* //'
+    echo "linux-boot: --- end of console ---"
+    fail "$bad check(s) failed ($emulator -accel $engine, $((SECONDS - t_start))s)"
+fi
+echo "linux-boot: all checks passed under $emulator -accel $engine ($((SECONDS - t_start))s)"
