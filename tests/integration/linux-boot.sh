@@ -15,6 +15,8 @@
 #
 # Environment:
 #   ENGINE=tcg|kvm        the engine (default tcg)
+#   KERNEL_FLAVOUR=cloud|generic  Debian's linux-image-cloud-amd64 (default)
+#                         or the generic linux-image-amd64
 #   EMULATOR=tandem|qemu  qemu runs the same image under qemu-system-x86_64
 #                         with the same engine, which proves the checks right
 #   LINUX_BOOT_TCG=0      skip the run under tandem's tcg (it runs by default)
@@ -99,7 +101,8 @@ fi
 { "$root/testdata/prog" && { [ ! -x "$root/testdata/simd" ] || "$root/testdata/simd"; }; } \
     > "$work/prog.host" || fail "the test programs failed on the host"
 
-IMAGE_NAME=initramfs-linux-boot EXTRA_ROOT=$root "$top/scripts/guest-image.sh" "$build" cloud \
+flavour=${KERNEL_FLAVOUR:-cloud}
+IMAGE_NAME=initramfs-linux-boot-$flavour EXTRA_ROOT=$root "$top/scripts/guest-image.sh" "$build" "$flavour" \
     >"$work/image.out" 2>&1 || { cat "$work/image.out"; fail "scripts/guest-image.sh failed"; }
 read -r kernel initrd < <(tail -1 "$work/image.out")
 [ -f "${kernel:-}" ] && [ -f "${initrd:-}" ] || { cat "$work/image.out"; fail "no kernel/initramfs built"; }
