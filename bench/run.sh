@@ -4,6 +4,8 @@
 # invocation, printed as absolute figures and as ratios against the peers.
 #   bench/run.sh BUILD
 # Environment: BENCH_N (loop iterations of the long run, default 500000000).
+# Benchmarks: guest MIPS of an integer loop (bare metal); Linux boot time to
+# /init and a double-precision matrix multiply inside Linux.
 # The peer is Debian's qemu-system-x86_64 under tcg; without it the peer
 # columns say so and only tandem's figures are printed.
 set -u
@@ -49,3 +51,46 @@ printf '  %-28s %s\n' "qemu tcg (guest MIPS)" "$(printf '%.0f' "$q" 2>/dev/null 
 if [ "$t" != fail ] && [ "$q" != fail ] && [ "$q" != absent ]; then
     printf '  %-28s %.2f\n' "tandem / qemu" "$(echo "$t / $q" | bc -l)"
 fi
+
+# --- Linux: boot time to /init and a floating-point kernel -----------------
+# The same Debian cloud kernel and initramfs under tandem and QEMU (tcg,
+# one CPU); /init reports the kernel's uptime and runs a double-precision
+# matrix multiply that times itself with the guest's clock.
+top=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/root/bench"
+cp "$top/bench/linux/test.sh" "$work/root/test.sh"
+march=""
+grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && march=-march=x86-64-v3
+gcc -static -O2 $march -o "$work/root/bench/matmul" "$top/bench/linux/matmul.c" || exit 1
+native=$("$work/root/bench/matmul" | awk '{print $2}')
+read -r kernel initrd < <(IMAGE_NAME=initramfs-bench EXTRA_ROOT="$work/root" \
+    "$top/scripts/guest-image.sh" "$build" cloud 2>/dev/null | tail -1)
+
+linux_run() {   # linux_run ENGINE-COMMAND...: prints "UPTIME MATMUL" or "fail fail"
+    local out
+    out=$(timeout 600 "$@" -m 512 -kernel "$kernel" -initrd "$initrd" \
+          -append "console=ttyS0 quiet" -nographic </dev/null 2>/dev/null)
+    local up mm
+    up=$(grep -a -o 'bench: uptime-at-init [0-9.]*' <<<"$out" | awk '{print $3}')
+    mm=$(grep -a -o 'matmul: [0-9.]*' <<<"$out" | awk '{print $2}')
+    echo "${up:-fail} ${mm:-fail}"
+}
+
+read -r t_up t_mm < <(linux_run "$build/tandem" -accel tcg)
+if [ -n "$qemu" ]; then
+    # -cpu max: the program uses AVX2/FMA, which QEMU's default CPU lacks.
+    read -r q_up q_mm < <(linux_run "$qemu" -accel tcg -cpu max -nic none)
+else
+    q_up=absent q_mm=absent
+fi
+echo "benchmark: Linux boot to /init (kernel uptime, s) and a 256x256 double matmul x64 (s)"
+printf '  %-28s %s\n' "native matmul" "$native"
+printf '  %-28s boot %s  matmul %s\n' "tandem tcg" "$t_up" "$t_mm"
+printf '  %-28s boot %s  matmul %s\n' "qemu tcg" "$q_up" "$q_mm"
+ratio() { [[ $1 =~ ^[0-9.]+$ && $2 =~ ^[0-9.]+$ ]] && printf '%.2f' "$(echo "$1 / $2" | bc -l)" || echo "n/a"; }
+printf '  %-28s %s\n' "boot: tandem / qemu" "$(ratio "$t_up" "$q_up")"
+printf '  %-28s %s\n' "matmul: tandem / qemu" "$(ratio "$t_mm" "$q_mm")"
+printf '  %-28s %s\n' "matmul: tandem / native" "$(ratio "$t_mm" "$native")"
+printf '  %-28s %s\n' "matmul: qemu / native" "$(ratio "$q_mm" "$native")"
