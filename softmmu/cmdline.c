@@ -155,9 +155,9 @@ static int opt_serial(MachineConfig *cfg, const char *arg, CmdlineAction *a, Err
     if (cfg->nr_serial >= 4)
         return error_setf(err, "-serial %s: at most 4 serial ports", arg);
     if (strcmp(arg, "stdio") && strcmp(arg, "none") && strcmp(arg, "null") &&
-        strncmp(arg, "file:", 5) && strncmp(arg, "chardev:", 8))
-        return error_setf(err, "-serial %s: expected stdio, file:PATH, chardev:ID, null or none",
-                          arg);
+        strcmp(arg, "pty") && strncmp(arg, "file:", 5) && strncmp(arg, "chardev:", 8))
+        return error_setf(err, "-serial %s: expected stdio, file:PATH, pty, chardev:ID, null "
+                          "or none", arg);
     if ((!strncmp(arg, "file:", 5) && arg[5] == '\0') ||
         (!strncmp(arg, "chardev:", 8) && arg[8] == '\0'))
         return error_setf(err, "-serial %s: missing name after ':'", arg);
@@ -336,7 +336,7 @@ static const Option options[] = {
     { "append", "TEXT", opt_append, "kernel command line" },
     { "bios", "FILE", opt_bios, "firmware image" },
     { "nographic", NULL, opt_nographic, "no window; serial port on the terminal" },
-    { "serial", "stdio|file:PATH|chardev:ID|null|none", opt_serial,
+    { "serial", "stdio|file:PATH|pty|chardev:ID|null|none", opt_serial,
       "back the next serial port (COM1 first)" },
     { "display", "sdl|none", opt_display, "display frontend" },
     { "vga", "std|none", opt_vga, "graphics card (default std: VGA with Bochs VBE)" },

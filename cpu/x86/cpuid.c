@@ -114,6 +114,8 @@ static const ModelDef model_defs[] = {
                 "rdtscp lm lahf_lm abm", 6, 0x3a, 9 },
     { "tandem32", "fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 mmx "
                   "fxsr sse sse2 hypervisor", 6, 0x0d, 6 },
+    /* As QEMU means it: every feature the engine implements (NULL list). */
+    { "max", NULL, 6, 0x3a, 9 },
 };
 
 /* Bits of each feature word that tcg implements. */
@@ -154,7 +156,8 @@ int x86_cpu_model_new(const char *spec, X86CPUModel **out, Error *err)
         if (strlen(model_defs[k].name) == n && !strncmp(model_defs[k].name, p, n))
             def = &model_defs[k];
     if (!def)
-        return error_setf(err, "unknown CPU model '%.*s' (known: tandem, tandem32)", (int)n, p);
+        return error_setf(err, "unknown CPU model '%.*s' (known: tandem, tandem32, max)",
+                          (int)n, p);
 
     X86CPUModel *m = calloc(1, sizeof(*m));
     if (!m)
@@ -169,7 +172,9 @@ int x86_cpu_model_new(const char *spec, X86CPUModel **out, Error *err)
     m->max_ext_leaf = 0x80000008;
     m->phys_bits = 40;
     m->virt_bits = 48;
-    for (const char *f = def->features; *f;) {
+    if (!def->features)
+        implemented_words(m->features);
+    for (const char *f = def->features ? def->features : ""; *f;) {
         size_t len = strcspn(f, " ");
         feature_set(m, f, len, true, NULL);
         f += len;

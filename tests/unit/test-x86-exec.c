@@ -591,10 +591,41 @@ static void test_cpu_model(void)
     x86_cpu_model_free(model);
 }
 
+/* -cpu max: every implemented feature, and nothing that is not. */
+static void test_cpu_model_max(void)
+{
+    static const uint8_t code[] = {
+        0xbc, 0x00, 0x90, 0x00, 0x00,                   /* mov esp, 0x9000 */
+        0xb8, 0x01, 0x00, 0x00, 0x00, 0x0f, 0xa2,       /* mov eax, 1; cpuid */
+        0x89, 0x0d, 0x00, 0x70, 0x00, 0x00,             /* mov [0x7000], ecx */
+        0x89, 0x15, 0x04, 0x70, 0x00, 0x00,             /* mov [0x7004], edx */
+        0xb0, 0x00, 0xe6, 0xf4,                         /* mov al, 0; out 0xf4, al */
+    };
+    X86CPUModel *max = NULL;
+    Error err = { 0 };
+    char buf[512];
+    CU_ASSERT_EQUAL_FATAL(x86_cpu_model_new("max", &max, &err), 0);
+    CU_ASSERT_EQUAL(x86_cpu_model_unimplemented(max, buf, sizeof(buf)), 0);
+    machine_up_with(max);
+    setup_pm32();
+    load(0x1000, code, sizeof(code));
+    run();
+    CU_ASSERT_EQUAL(exit_code, 0);
+    CU_ASSERT(rd32(0x7000) & (1u << 23));          /* popcnt */
+    CU_ASSERT(rd32(0x7000) & (1u << 28));          /* avx */
+    CU_ASSERT(rd32(0x7000) & (1u << 20));          /* sse4.2 */
+    CU_ASSERT(rd32(0x7004) & (1u << 26));          /* sse2 */
+    CU_ASSERT(rd32(0x7004) & (1u << 0));           /* fpu */
+    CU_ASSERT_FALSE(rd32(0x7004) & (1u << 7));     /* mce: not implemented */
+    machine_down();
+    x86_cpu_model_free(max);
+}
+
 void unit_register(void)
 {
     static const UnitTest tests[] = {
         { "hello32", test_hello32 },
+        { "cpu_model_max", test_cpu_model_max },
         { "exception_div0", test_exception_div0 },
         { "exception_gp", test_exception_gp },
         { "exception_ud_int", test_exception_ud_int },
