@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 
 #include "tests/unit/unit.h"
+#include "tests/unit/x86-diff-common.h"
 #include "accel/accel.h"
 #include "cpu/x86/cpu.h"
 #include "softmmu/machine.h"
@@ -308,54 +309,17 @@ static MachineConfig dcfg;
 static Vcpu dv;
 static uint8_t *dram;
 
-static void wr64(uint64_t a, uint64_t v) { memcpy(dram + a, &v, 8); }
-
 static int diff_init(void)
 {
-    Error err = { 0 };
-    dm.cfg = &dcfg;
-    mr_init_container(&dm.sysmem, "system", UINT64_MAX);
-    if (mr_init_ram(&dm.ram, "ram", 4u << 20, &err) < 0)
-        return -1;
-    mr_add_subregion(&dm.sysmem, 0, &dm.ram);
-    as_init(&dm.as_mem, &dm.sysmem, "memory");
-    mr_init_container(&dm.iomem, "io", 0x10000);
-    as_init(&dm.as_io, &dm.iomem, "io");
-    dram = mr_ram_ptr(&dm.ram);
-    dm.accel = &accel_tcg_ops;
-    if (accel_tcg_ops.init(&dm, &err) < 0)
-        return -1;
-    dv.machine = &dm;
-    x86_cpu_reset_state(&dv.state, 0);
-    if (accel_tcg_ops.vcpu_init(&dv, &err) < 0)
-        return -1;
-    wr64(0x20000, 0x21000 | 7);
-    wr64(0x21000, 0x22000 | 7);
-    wr64(0x22000, 0x87);
-    hpage = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (hpage == MAP_FAILED)
+    if (x86_diff_init(&dm, &dcfg, &dv, &dram, &hpage, GPAGE) < 0)
         return -1;
     host_build_trampoline();
-    /* The guest sees its code page at the host page's address, so RIP,
-     * RIP-relative operands and pointers into the page are the same. */
-    uint64_t hv = (uint64_t)(uintptr_t)hpage;
-    wr64(0x20000 + ((hv >> 39) & 511) * 8, 0x23000 | 7);
-    wr64(0x23000 + ((hv >> 30) & 511) * 8, 0x24000 | 7);
-    wr64(0x24000 + ((hv >> 21) & 511) * 8, 0x25000 | 7);
-    wr64(0x25000 + ((hv >> 12) & 511) * 8, GPAGE | 7);
     return 0;
 }
 
 static int diff_clean(void)
 {
-    accel_tcg_ops.vcpu_cleanup(&dv);
-    accel_tcg_ops.cleanup(&dm);
-    as_destroy(&dm.as_io);
-    as_destroy(&dm.as_mem);
-    mr_destroy(&dm.iomem);
-    mr_destroy(&dm.ram);
-    mr_destroy(&dm.sysmem);
-    munmap(hpage, 4096);
+    x86_diff_clean(&dm, &dv, hpage);
     return 0;
 }
 
@@ -396,13 +360,7 @@ static bool guest_run(const DiffState *in, DiffState *out)
 /* ---- generation ---- */
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t rnd(void) { return x86_diff_xorshift(&rng); }
 
 static uint64_t rnd_value(void)
 {
