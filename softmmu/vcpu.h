@@ -63,6 +63,13 @@ typedef struct Vcpu {
     void (*apic_set_cr8)(struct Vcpu *cpu, uint64_t val);
     uint64_t (*apic_get_cr8)(struct Vcpu *cpu);
 
+    /*
+     * The FERR# output: raised while the x87 has an unmasked exception
+     * pending and CR0.NE is clear (the PC routes it to IRQ 13). Called by
+     * the engine with level 1/0; NULL when the board did not wire it.
+     */
+    void (*ferr)(struct Vcpu *cpu, int level);
+
     void *accel;                    /* engine private */
 
     /* Thread control, owned by softmmu/vcpu.c */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "accel/tcg/tcg.h"
+#include "softmmu/main-loop.h"
 #include "cpu/x86/cpuid.h"
 #include "softmmu/machine.h"
 #include "softmmu/vcpu.h"
@@ -99,6 +100,20 @@ static void tcg_cleanup(Machine *m)
     m->accel_state = NULL;
 }
 
+/* The x87's FERR# (CR0.NE clear) goes out through the board's line. */
+static void tcg_ferr(X86CPU *cpu, bool asserted)
+{
+    Vcpu *v = cpu->vcpu;
+    if (!v->ferr)
+        return;
+    bool locked = bql_locked();
+    if (!locked)
+        bql_lock();
+    v->ferr(v, asserted);
+    if (!locked)
+        bql_unlock();
+}
+
 static int tcg_vcpu_init(Vcpu *v, Error *err)
 {
     Machine *m = v->machine;
@@ -115,6 +130,7 @@ static int tcg_vcpu_init(Vcpu *v, Error *err)
     t->tm = tm;
     x86_cpu_init(&t->cpu, &v->state, v, m, m->cpu_model ? m->cpu_model : tm->default_model);
     x86_cpu_fix_reset_edx(&t->cpu);
+    t->cpu.ferr = tcg_ferr;
     tlb_refresh_view(t);
     pthread_mutex_lock(&tm->vcpus_lock);
     t->next = tm->vcpus;

@@ -78,6 +78,7 @@ typedef struct PcBoard {
     IrqLine a20_from_kbc, a20_from_port92;
     MemoryRegion bios;
     bool have_bios;
+    MemoryRegion ignne;             /* port 0xf0: clears the FPU's IRQ 13 */
     AcpiTables acpi;
     SmbiosTables smbios;
     bool have_tables;
@@ -125,6 +126,10 @@ static void pc_board_destroy(Device *dev)
     PcBoard *b = (PcBoard *)dev;
     Machine *m = b->machine;
 
+    if (b->ignne.parent) {
+        mr_del_subregion(b->ignne.parent, &b->ignne);
+        mr_destroy(&b->ignne);
+    }
     if (b->have_bios) {
         mr_del_subregion(&m->sysmem, &b->bios);
         mr_destroy(&b->bios);
@@ -312,6 +317,41 @@ static int pc_install_direct_tables(PcBoard *b, Machine *m, Error *err)
     i440fx_set_pam(b->host_bridge, I440FX_PAM0 + 5, 0x33);   /* 0xe0000-0xe7fff */
     i440fx_set_pam(b->host_bridge, I440FX_PAM0 + 6, 0x33);   /* 0xe8000-0xeffff */
     return acpi_direct_install(&m->as_mem, &b->acpi, &b->smbios, err);
+}
+
+/*
+ * The x87's FERR# (with CR0.NE clear) raises IRQ 13, as on the PC/AT; a
+ * write to port 0xf0 lowers it again (the handler's "clear busy").
+ */
+static void pc_ferr(Vcpu *cpu, int level)
+{
+    if (level)
+        irq_raise(pc_isa_irq(cpu->machine, 13));
+}
+
+static uint64_t pc_ignne_read(void *opaque, uint64_t addr, unsigned size)
+{
+    return 0xff;
+}
+
+static void pc_ignne_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
+{
+    irq_lower(pc_isa_irq(opaque, 13));
+}
+
+static const MemoryRegionOps pc_ignne_ops = {
+    .read = pc_ignne_read,
+    .write = pc_ignne_write,
+    .min_access = 1,
+    .max_access = 1,
+};
+
+static void pc_init_fpu_irq(PcBoard *b, Machine *m)
+{
+    mr_init_io(&b->ignne, "fpu-ignne", &pc_ignne_ops, m, 1);
+    mr_add_subregion(&m->iomem, 0xf0, &b->ignne);
+    for (int i = 0; i < m->nr_cpus; i++)
+        m->cpus[i]->ferr = pc_ferr;
 }
 
 /* The CMOS bytes SeaBIOS reads for memory sizes and the CPU count. */
@@ -530,6 +570,7 @@ int pc_machine_init(Machine *m, Error *err)
 
     if (!port80_create(m, err))
         return -1;
+    pc_init_fpu_irq(b, m);
     if (pc_init_timers(b, m, err) < 0)
         return -1;
     b->kbc = i8042_create(m, pc_isa_irq(m, 1), pc_isa_irq(m, 12), err);

@@ -13,6 +13,7 @@
 
 #include "tests/unit/unit.h"
 #include "tests/unit/unit-machine.h"
+#include "hw/core/irq.h"
 #include "hw/core/device.h"
 #include "hw/pc/multiboot.h"
 #include "hw/pc/pc.h"
@@ -179,6 +180,23 @@ static void test_fw_cfg_files(void)
     machine_free();
 }
 
+/* FERR# from the FPU raises ISA IRQ 13; a write to port 0xf0 lowers it. */
+static void test_fpu_irq13(void)
+{
+    Error err = { 0 };
+    config_default();
+    machine_new();
+    CU_ASSERT_EQUAL_FATAL(pc_machine_init(&mach, &err), 0);
+    IrqLine *irq13 = pc_isa_irq(&mach, 13);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mach.cpus[0]->ferr);
+    CU_ASSERT_EQUAL(irq13->level, 0);
+    mach.cpus[0]->ferr(mach.cpus[0], 1);
+    CU_ASSERT_EQUAL(irq13->level, 1);
+    unit_out(&mach, 0xf0, 1, 0);
+    CU_ASSERT_EQUAL(irq13->level, 0);
+    machine_free();
+}
+
 static void test_serial_ports(void)
 {
     Error err = { 0 };
@@ -317,6 +335,7 @@ static void test_kernel_errors(void)
 static const UnitTest pc_tests[] = {
     { "RAM below 3.5 GiB and above 4 GiB", test_ram_layout },
     { "fw_cfg files for SeaBIOS", test_fw_cfg_files },
+    { "FERR# to IRQ 13, cleared by port 0xf0", test_fpu_irq13 },
     { "COM ports from -serial", test_serial_ports },
     { "-device isa-serial", test_isa_serial_device },
     { "-device isa-debug-exit", test_debug_exit },

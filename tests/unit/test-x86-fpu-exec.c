@@ -183,10 +183,22 @@ static void pm_with_cr0(uint64_t set, uint64_t clear)
     accel_tcg_ops.state_changed(&tv);
 }
 
+/* FERR# as the board sees it: how often it rose, and its last level. */
+static int ferr_rises, ferr_level;
+
+static void count_ferr(Vcpu *cpu, int level)
+{
+    if (level && !ferr_level)
+        ferr_rises++;
+    ferr_level = level;
+}
+
 static void test_fsave_pm(void)
 {
     float one = 1.0f;
     machine_up();
+    ferr_rises = ferr_level = 0;
+    tv.ferr = count_ferr;
     pm_with_cr0(CR0_NE, 0);
     load(0x1000, prog_pm, sizeof(prog_pm));
     memcpy(ram + 0x6000, &one, 4);
@@ -219,15 +231,19 @@ static void test_fsave_pm(void)
     CU_ASSERT_EQUAL(exit_code, 1);
     CU_ASSERT_EQUAL(rd32(0x7f00), EXCP_MF);
     CU_ASSERT_EQUAL(rd32(0x7f04), 0x1052);
+    CU_ASSERT_EQUAL(ferr_rises, 0);                 /* NE=1: #MF, never FERR# */
     machine_down();
 
     /* CR0.NE=0: no #MF (FERR# instead), the program runs to its end */
     machine_up();
+    ferr_rises = ferr_level = 0;
+    tv.ferr = count_ferr;
     pm_with_cr0(0, CR0_NE);
     load(0x1000, prog_pm, sizeof(prog_pm));
     memcpy(ram + 0x6000, &one, 4);
     run();
     CU_ASSERT_EQUAL(exit_code, 0);
+    CU_ASSERT_EQUAL(ferr_rises, 1);                 /* the unmasked zero divide */
     machine_down();
 }
 
