@@ -602,16 +602,13 @@ static void test_watchpoint(void)
     machine_down();
 }
 
-/* SMEP: a CPL-0 fetch from a user page faults with P|I in the error code. */
-static void test_smep(void)
+/*
+ * Long mode with the first 2 MiB supervisor-only and the user page at
+ * 2 MiB; code runs at 0x1000 and a #PF handler at 0x1100 stores the error
+ * code at 0x7000 and CR2 at 0x7008, then exits.
+ */
+static void long_mode_pf_setup(const uint8_t *code, size_t len)
 {
-    static const uint8_t code[] = {
-        0x0f, 0x20, 0xe0,                       /* mov rax, cr4 */
-        0x0d, 0x00, 0x00, 0x10, 0x00,           /* or eax, 1 << 20 (SMEP) */
-        0x0f, 0x22, 0xe0,                       /* mov cr4, rax */
-        0xb8, 0x00, 0x00, 0x20, 0x00,           /* mov eax, 0x200000 */
-        0xff, 0xe0,                             /* jmp rax: a user page */
-    };
     static const uint8_t handler[] = {
         0x48, 0x8b, 0x1c, 0x24,                 /* mov rbx, [rsp] */
         0x48, 0x89, 0x1c, 0x25, 0x00, 0x70, 0x00, 0x00, /* mov [0x7000], rbx */
@@ -626,8 +623,21 @@ static void test_smep(void)
     tv.state.idt.base = 0x2000;
     tv.state.idt.limit = 256 * 16 - 1;
     tv.state.regs[R_ESP] = 0x9000;
-    load(0x1000, code, sizeof(code));
+    load(0x1000, code, len);
     load(0x1100, handler, sizeof(handler));
+}
+
+/* SMEP: a CPL-0 fetch from a user page faults with P|I in the error code. */
+static void test_smep(void)
+{
+    static const uint8_t code[] = {
+        0x0f, 0x20, 0xe0,                       /* mov rax, cr4 */
+        0x0d, 0x00, 0x00, 0x10, 0x00,           /* or eax, 1 << 20 (SMEP) */
+        0x0f, 0x22, 0xe0,                       /* mov cr4, rax */
+        0xb8, 0x00, 0x00, 0x20, 0x00,           /* mov eax, 0x200000 */
+        0xff, 0xe0,                             /* jmp rax: a user page */
+    };
+    long_mode_pf_setup(code, sizeof(code));
     ram[0x200000] = 0x90;
     run();
     CU_ASSERT_EQUAL(exit_code, 0);
@@ -700,22 +710,7 @@ static void test_smap(void)
         0x8b, 0x04, 0x25, 0x00, 0x00, 0x20, 0x00, /* mov eax, [0x200000]: #PF */
         0xf4,
     };
-    static const uint8_t handler[] = {
-        0x48, 0x8b, 0x1c, 0x24,                 /* mov rbx, [rsp] */
-        0x48, 0x89, 0x1c, 0x25, 0x00, 0x70, 0x00, 0x00, /* mov [0x7000], rbx */
-        0x0f, 0x20, 0xd3,                       /* mov rbx, cr2 */
-        0x48, 0x89, 0x1c, 0x25, 0x08, 0x70, 0x00, 0x00, /* mov [0x7008], rbx */
-        0xb0, 0x00, 0xe6, 0xf4,                 /* mov al, 0; out 0xf4, al */
-    };
-    machine_up();
-    setup_long_mode();
-    wr64(0x22000, 0x83);                        /* first 2 MiB: supervisor only */
-    idt64_set(14, 0x1100, 0, 0);
-    tv.state.idt.base = 0x2000;
-    tv.state.idt.limit = 256 * 16 - 1;
-    tv.state.regs[R_ESP] = 0x9000;
-    load(0x1000, code, sizeof(code));
-    load(0x1100, handler, sizeof(handler));
+    long_mode_pf_setup(code, sizeof(code));
     wr32(0x200000, 0x600dcafe);
     run();
     CU_ASSERT_EQUAL(exit_code, 0);
