@@ -100,7 +100,7 @@ static inline __attribute__((always_inline)) void alu_op(X86CPU *cpu, const X86I
         return;
     }
     if (unlikely(i->pfx & PFX_LOCK)) {
-        lin = x86_insn_lin(cpu, i);
+        lin = x86_insn_lin(cpu, i, sz, ACC_WRITE);
         void *p = tlb_rmw_ptr(cpu, lin, sz);
         if (p) {
             a = alu_atomic(p, sz, op, b, cin, &r);
@@ -108,7 +108,8 @@ static inline __attribute__((always_inline)) void alu_op(X86CPU *cpu, const X86I
             return;
         }
     }
-    a = x86_op1_read(cpu, i, &lin);
+    a = x86_op1_read(cpu, i, &lin,
+                     op == ALU_CMP || op == ALU_TEST ? ACC_READ : ACC_WRITE);
     r = alu_calc(op, a, b, cin) & mask;
     if (op != ALU_CMP && op != ALU_TEST)
         x86_op1_write(cpu, i, lin, r);
@@ -132,7 +133,7 @@ static inline __attribute__((always_inline)) void unary_op(X86CPU *cpu, const X8
     unsigned sz = i->osz;
     uint64_t lin = 0, a, r;
     if (unlikely(i->pfx & PFX_LOCK)) {
-        lin = x86_insn_lin(cpu, i);
+        lin = x86_insn_lin(cpu, i, sz, ACC_WRITE);
         void *p = tlb_rmw_ptr(cpu, lin, sz);
         if (p) {
             bool cf = x86_get_cf(cpu);
@@ -162,7 +163,7 @@ static inline __attribute__((always_inline)) void unary_op(X86CPU *cpu, const X8
             return;
         }
     }
-    a = x86_op1_read(cpu, i, &lin);
+    a = x86_op1_read(cpu, i, &lin, ACC_WRITE);
     switch (kind) {
     case 0: case 1: {
         bool cf = x86_get_cf(cpu);
@@ -193,7 +194,7 @@ void x86_op_mov(X86CPU *cpu, const X86Insn *i)
     if (i->k1 == K_REG)
         x86_reg_write(cpu, i->r1, i->osz, v);
     else
-        x86_st(cpu, x86_insn_lin(cpu, i), i->osz, v);
+        x86_st(cpu, x86_insn_lin(cpu, i, i->osz, ACC_WRITE), i->osz, v);
 }
 
 void x86_op_lea(X86CPU *cpu, const X86Insn *i)
@@ -231,7 +232,7 @@ void x86_op_xchg(X86CPU *cpu, const X86Insn *i)
         x86_reg_write(cpu, i->r2, sz, a);
         return;
     }
-    uint64_t lin = x86_insn_lin(cpu, i);
+    uint64_t lin = x86_insn_lin(cpu, i, sz, ACC_WRITE);
     void *p = tlb_rmw_ptr(cpu, lin, sz);
     if (p) {
         switch (sz) {
@@ -252,7 +253,7 @@ void x86_op_xadd(X86CPU *cpu, const X86Insn *i)
     unsigned sz = i->osz;
     uint64_t b = x86_reg_read(cpu, i->r2, sz), lin = 0, a, r;
     if (i->k1 == K_MEM) {
-        lin = x86_insn_lin(cpu, i);
+        lin = x86_insn_lin(cpu, i, sz, ACC_WRITE);
         void *p = tlb_rmw_ptr(cpu, lin, sz);
         if (p) {
             a = alu_atomic(p, sz, ALU_ADD, b, 0, &r);
@@ -261,7 +262,7 @@ void x86_op_xadd(X86CPU *cpu, const X86Insn *i)
             return;
         }
     }
-    a = x86_op1_read(cpu, i, &lin);
+    a = x86_op1_read(cpu, i, &lin, ACC_WRITE);
     r = (a + b) & x86_size_mask(sz);
     if (i->k1 == K_MEM)
         x86_st(cpu, lin, sz, r);
@@ -277,7 +278,7 @@ void x86_op_cmpxchg(X86CPU *cpu, const X86Insn *i)
     uint64_t acc = x86_reg_read(cpu, R_EAX, sz), src = x86_reg_read(cpu, i->r2, sz);
     uint64_t lin = 0, a;
     if (i->k1 == K_MEM) {
-        lin = x86_insn_lin(cpu, i);
+        lin = x86_insn_lin(cpu, i, sz, ACC_WRITE);
         void *p = tlb_rmw_ptr(cpu, lin, sz);
         if (p) {
             switch (sz) {
@@ -334,7 +335,7 @@ static void cmpxchg16b(X86CPU *cpu, const X86Insn *i)
     X86CPUState *s = cpu->s;
     if (!cpu->features[FEAT_CX16])
         x86_raise_exception(cpu, EXCP_UD);
-    uint64_t lin = x86_insn_lin(cpu, i);
+    uint64_t lin = x86_insn_lin(cpu, i, 16, ACC_WRITE);
     if (lin & 15)
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t old[2] = { s->regs[R_EAX], s->regs[R_EDX] };
@@ -368,7 +369,7 @@ void x86_op_cmpxchg8b(X86CPU *cpu, const X86Insn *i)
         cmpxchg16b(cpu, i);
         return;
     }
-    uint64_t lin = x86_insn_lin(cpu, i);
+    uint64_t lin = x86_insn_lin(cpu, i, 8, ACC_WRITE);
     uint64_t expect = (uint32_t)s->regs[R_EAX] | (s->regs[R_EDX] << 32);
     uint64_t repl = (uint32_t)s->regs[R_EBX] | (s->regs[R_ECX] << 32);
     uint64_t old;
@@ -405,7 +406,7 @@ void x86_op_setcc(X86CPU *cpu, const X86Insn *i)
     if (i->k1 == K_REG)
         x86_reg_write(cpu, i->r1, 1, v);
     else
-        x86_st(cpu, x86_insn_lin(cpu, i), 1, v);
+        x86_st(cpu, x86_insn_lin(cpu, i, 1, ACC_WRITE), 1, v);
 }
 
 void x86_op_cbw(X86CPU *cpu, const X86Insn *i)
@@ -437,7 +438,7 @@ void x86_op_movbe(X86CPU *cpu, const X86Insn *i)
     unsigned sz = i->osz;
     uint64_t v;
     if (i->opc == 0xf0) {
-        v = x86_ld(cpu, x86_insn_lin(cpu, i), sz);
+        v = x86_ld(cpu, x86_insn_lin(cpu, i, sz, ACC_READ), sz);
         v = sz == 2 ? __builtin_bswap16((uint16_t)v) : sz == 4 ? __builtin_bswap32((uint32_t)v)
                                                          : __builtin_bswap64(v);
         x86_reg_write(cpu, i->r1, sz, v);
@@ -445,7 +446,7 @@ void x86_op_movbe(X86CPU *cpu, const X86Insn *i)
         v = x86_reg_read(cpu, i->r2, sz);
         v = sz == 2 ? __builtin_bswap16((uint16_t)v) : sz == 4 ? __builtin_bswap32((uint32_t)v)
                                                          : __builtin_bswap64(v);
-        x86_st(cpu, x86_insn_lin(cpu, i), sz, v);
+        x86_st(cpu, x86_insn_lin(cpu, i, sz, ACC_WRITE), sz, v);
     }
 }
 
@@ -572,20 +573,20 @@ void x86_op_lea_32(X86CPU *cpu, const X86Insn *i)
 /* MOV between a register and memory, 32/64-bit (see x86_insn_handler). */
 void x86_op_mov_load32(X86CPU *cpu, const X86Insn *i)
 {
-    cpu->s->regs[i->r1] = (uint32_t)x86_ld(cpu, x86_insn_lin(cpu, i), 4);
+    cpu->s->regs[i->r1] = (uint32_t)x86_ld(cpu, x86_insn_lin(cpu, i, 4, ACC_READ), 4);
 }
 
 void x86_op_mov_load64(X86CPU *cpu, const X86Insn *i)
 {
-    cpu->s->regs[i->r1] = x86_ld(cpu, x86_insn_lin(cpu, i), 8);
+    cpu->s->regs[i->r1] = x86_ld(cpu, x86_insn_lin(cpu, i, 8, ACC_READ), 8);
 }
 
 void x86_op_mov_store32(X86CPU *cpu, const X86Insn *i)
 {
-    x86_st(cpu, x86_insn_lin(cpu, i), 4, cpu->s->regs[i->r2]);
+    x86_st(cpu, x86_insn_lin(cpu, i, 4, ACC_WRITE), 4, cpu->s->regs[i->r2]);
 }
 
 void x86_op_mov_store64(X86CPU *cpu, const X86Insn *i)
 {
-    x86_st(cpu, x86_insn_lin(cpu, i), 8, cpu->s->regs[i->r2]);
+    x86_st(cpu, x86_insn_lin(cpu, i, 8, ACC_WRITE), 8, cpu->s->regs[i->r2]);
 }

@@ -90,7 +90,7 @@ void x86_op_vextractf128(X86CPU *cpu, const X86Insn *i)
     memset(&r, 0, sizeof(r));
     memcpy(r.b, cpu->s->xmm[i->r2].b + 16 * (i->imm & 1), 16);
     if (i->k1 == K_MEM)
-        x86_sse_store(cpu, x86_insn_lin(cpu, i), &r, 16);
+        x86_sse_store(cpu, x86_insn_lin(cpu, i, 16, ACC_WRITE), &r, 16);
     else
         x86_sse_write_reg(cpu, i, i->r1, &r, 16);
 }
@@ -220,11 +220,13 @@ void x86_op_vmaskmov_ld(X86CPU *cpu, const X86Insn *i)
     x86_sse_check(cpu, i);
     unsigned w = avx_width(i), n = maskmov_esize(i);
     XmmReg m = cpu->s->xmm[i->vreg], r;
-    uint64_t lin = x86_insn_lin(cpu, i);
+    uint64_t ea = x86_ea(cpu, i), am = x86_size_mask(i->asz);
     memset(&r, 0, sizeof(r));
+    /* Only the selected elements are accessed, so only they are checked. */
     for (unsigned k = 0; k < w / n; k++)
         if (mask_elem(&m, k, n))
-            x86_sse_load(cpu, lin + k * n, r.b + k * n, n);
+            x86_sse_load(cpu, x86_lin(cpu, i->seg, (ea + k * n) & am, n, ACC_READ),
+                         r.b + k * n, n);
     x86_sse_write_reg(cpu, i, i->r1, &r, w);
 }
 
@@ -234,13 +236,13 @@ void x86_op_vmaskmov_st(X86CPU *cpu, const X86Insn *i)
     x86_sse_check(cpu, i);
     unsigned w = avx_width(i), n = maskmov_esize(i);
     XmmReg m = cpu->s->xmm[i->vreg], v = cpu->s->xmm[i->r2];
-    uint64_t lin = x86_insn_lin(cpu, i);
+    uint64_t ea = x86_ea(cpu, i), am = x86_size_mask(i->asz);
+    for (unsigned k = 0; k < w / n; k++)                /* fault before any write */
+        if (mask_elem(&m, k, n))
+            x86_sse_probe_write(cpu, x86_lin(cpu, i->seg, (ea + k * n) & am, n, ACC_WRITE), n);
     for (unsigned k = 0; k < w / n; k++)
         if (mask_elem(&m, k, n))
-            x86_sse_probe_write(cpu, lin + k * n, n);     /* fault before any write */
-    for (unsigned k = 0; k < w / n; k++)
-        if (mask_elem(&m, k, n))
-            x86_sse_store(cpu, lin + k * n, v.b + k * n, n);
+            x86_sse_store(cpu, x86_lin_nochk(cpu, i->seg, (ea + k * n) & am), v.b + k * n, n);
 }
 
 /* ---- gathers (VSIB: i->index names a vector register) ---- */
@@ -270,7 +272,7 @@ void x86_op_vgather(X86CPU *cpu, const X86Insn *i)
         int64_t off = qidx ? (int64_t)ix.q[k] : (int64_t)(int32_t)ix.d[k];
         uint64_t ea = (base + (uint64_t)i->disp + ((uint64_t)off << i->scale)) &
                       x86_size_mask(i->asz);
-        x86_sse_load(cpu, x86_lin(cpu, i->seg, ea), dst->b + k * esz, esz);
+        x86_sse_load(cpu, x86_lin(cpu, i->seg, ea, esz, ACC_READ), dst->b + k * esz, esz);
         memset(mask->b + k * esz, 0, esz);
     }
     /* done: the mask is all zero, and what was not gathered is zeroed */
@@ -434,7 +436,7 @@ void x86_op_vcvtps2ph(X86CPU *cpu, const X86Insn *i)
     XmmReg src = cpu->s->xmm[i->r2], r;
     uint64_t lin = 0;
     if (i->k1 == K_MEM) {
-        lin = x86_insn_lin(cpu, i);
+        lin = x86_insn_lin(cpu, i, w / 2, ACC_WRITE);
         x86_sse_probe_write(cpu, lin, w / 2);
     }
     f16c_run(cpu, lane_vcvtps2ph, src.b, 16, &r, 8, w / 16, (unsigned)i->imm & 0xff);
@@ -461,7 +463,7 @@ void x86_op_vcvtps2ph(X86CPU *cpu, const X86Insn *i)
 void x86_op_vldmxcsr(X86CPU *cpu, const X86Insn *i)
 {
     x86_sse_check(cpu, i);
-    uint32_t v = (uint32_t)x86_ld(cpu, x86_insn_lin(cpu, i), 4);
+    uint32_t v = (uint32_t)x86_ld(cpu, x86_insn_lin(cpu, i, 4, ACC_READ), 4);
     if (v & 0xffff0000u)            /* MXCSR_MASK: DAZ supported, bits 31:16 reserved */
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     cpu->s->mxcsr = v;
@@ -470,5 +472,5 @@ void x86_op_vldmxcsr(X86CPU *cpu, const X86Insn *i)
 void x86_op_vstmxcsr(X86CPU *cpu, const X86Insn *i)
 {
     x86_sse_check(cpu, i);
-    x86_st(cpu, x86_insn_lin(cpu, i), 4, cpu->s->mxcsr);
+    x86_st(cpu, x86_insn_lin(cpu, i, 4, ACC_WRITE), 4, cpu->s->mxcsr);
 }

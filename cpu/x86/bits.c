@@ -23,12 +23,12 @@ static void bt_op(X86CPU *cpu, const X86Insn *i, unsigned kind)
     uint64_t lin = 0, a;
     if (i->k1 == K_REG || i->k2 == K_IMM) {
         off &= bits - 1;
-        a = x86_op1_read(cpu, i, &lin);
+        a = x86_op1_read(cpu, i, &lin, kind ? ACC_WRITE : ACC_READ);
     } else {
         int64_t soff = (int64_t)x86_sext(off, sz);
         int64_t word = soff >> (__builtin_ctz(bits));
         uint64_t ea = (x86_ea(cpu, i) + (uint64_t)(word * (int64_t)sz)) & x86_size_mask(i->asz);
-        lin = x86_lin(cpu, i->seg, ea);
+        lin = x86_lin(cpu, i->seg, ea, sz, kind ? ACC_WRITE : ACC_READ);
         a = x86_ld(cpu, lin, sz);
         off = (uint64_t)soff & (bits - 1);
     }

@@ -42,7 +42,7 @@ void x86_op_call(X86CPU *cpu, const X86Insn *i)
 void x86_op_call_ind(X86CPU *cpu, const X86Insn *i)
 {
     uint64_t lin;
-    uint64_t target = x86_op1_read(cpu, i, &lin);
+    uint64_t target = x86_op1_read(cpu, i, &lin, ACC_READ);
     if (cpu->code_size != 8 && target > cpu->s->segs[SEG_CS].limit)
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     x86_push(cpu, i->osz, cpu->next_rip);
@@ -52,7 +52,7 @@ void x86_op_call_ind(X86CPU *cpu, const X86Insn *i)
 void x86_op_jmp_ind(X86CPU *cpu, const X86Insn *i)
 {
     uint64_t lin;
-    branch_to(cpu, x86_op1_read(cpu, i, &lin), i->osz);
+    branch_to(cpu, x86_op1_read(cpu, i, &lin, ACC_READ), i->osz);
 }
 
 void x86_op_ret(X86CPU *cpu, const X86Insn *i)
@@ -60,7 +60,7 @@ void x86_op_ret(X86CPU *cpu, const X86Insn *i)
     X86CPUState *s = cpu->s;
     uint64_t sp = s->regs[R_ESP] & x86_stack_mask(cpu);
     unsigned seg = cpu->code_size == 8 ? X86_SEG_NONE : SEG_SS;
-    uint64_t target = x86_ld(cpu, x86_lin(cpu, seg, sp), i->osz);
+    uint64_t target = x86_ld(cpu, x86_lin(cpu, seg, sp, i->osz, ACC_READ), i->osz);
     branch_to(cpu, target, i->osz);
     x86_set_sp(cpu, sp + i->osz + (i->k2 == K_IMM ? i->imm : 0));
 }
@@ -125,9 +125,10 @@ void x86_op_hlt(X86CPU *cpu, const X86Insn *i)
 void x86_op_bound(X86CPU *cpu, const X86Insn *i)
 {
     unsigned sz = i->osz;
-    uint64_t lin = x86_insn_lin(cpu, i);
+    uint64_t lin = x86_insn_lin(cpu, i, 2 * sz, ACC_READ);     /* both bounds */
     int64_t lo = (int64_t)x86_sext(x86_ld(cpu, lin, sz), sz);
-    int64_t hi = (int64_t)x86_sext(x86_ld(cpu, x86_lin(cpu, i->seg, x86_ea(cpu, i) + sz), sz), sz);
+    int64_t hi = (int64_t)x86_sext(x86_ld(cpu, x86_lin_nochk(cpu, i->seg, x86_ea(cpu, i) + sz), sz),
+                                   sz);
     int64_t v = (int64_t)x86_sext(x86_reg_read(cpu, i->r1, sz), sz);
     if (v < lo || v > hi)
         x86_raise_exception(cpu, EXCP_BR);

@@ -102,18 +102,7 @@ void x86_hflags_update(X86CPU *cpu)
         cpu->mmu_idx = X86_MMU_SUPER_AC;
     else
         cpu->mmu_idx = X86_MMU_SUPER;
-    /* Segments whose limit must be checked: all but flat expand-up ones,
-     * and none in 64-bit mode (FS/GS included: no limits there). */
-    cpu->seg_chk = 0;
-    if (cpu->code_size != 8) {
-        for (int i = 0; i < SEG_COUNT; i++) {
-            const SegmentCache *sc = &s->segs[i];
-            bool down = (sc->attrib & SEG_ATTR_S) && !(sc->attrib & 8) && (sc->attrib & 4);
-            bool unusable = cpu->pe && !cpu->vm86 && !(sc->attrib & SEG_ATTR_P);
-            if (sc->limit != 0xffffffffu || down || unusable)
-                cpu->seg_chk |= (uint8_t)(1u << i);
-        }
-    }
+    x86_seg_chk_update(cpu);
     cpu->a20_mask = s->a20_enabled ? ~0ull : ~(1ull << 20);
 }
 

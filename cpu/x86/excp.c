@@ -311,10 +311,10 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
         if (cpu->vm86 && iopl != 3)
             x86_raise_exception_err(cpu, EXCP_GP, 0);
         uint64_t sp = s->regs[R_ESP] & x86_stack_mask(cpu);
-        uint64_t ssb = s->segs[SEG_SS].base, m = x86_stack_mask(cpu);
-        uint64_t ip = x86_ld(cpu, (uint32_t)(ssb + sp), osz);
-        uint16_t cs = (uint16_t)x86_ld(cpu, (uint32_t)(ssb + ((sp + osz) & m)), 2);
-        uint64_t nf = x86_ld(cpu, (uint32_t)(ssb + ((sp + 2 * osz) & m)), osz);
+        uint64_t m = x86_stack_mask(cpu);
+        uint64_t ip = x86_ld(cpu, x86_lin(cpu, SEG_SS, sp, osz, ACC_READ), osz);
+        uint16_t cs = (uint16_t)x86_ld(cpu, x86_lin(cpu, SEG_SS, (sp + osz) & m, osz, ACC_READ), 2);
+        uint64_t nf = x86_ld(cpu, x86_lin(cpu, SEG_SS, (sp + 2 * osz) & m, osz, ACC_READ), osz);
         uint64_t mask = FLAG_CF | FLAG_PF | FLAG_AF | FLAG_ZF | FLAG_SF | FLAG_TF | FLAG_IF |
                         FLAG_DF | FLAG_OF | FLAG_NT | FLAG_AC | FLAG_ID | FLAG_RF;
         if (!cpu->vm86)
@@ -335,9 +335,9 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
     }
     unsigned ssi = cpu->code_size == 8 ? X86_SEG_NONE : SEG_SS;
     uint64_t m = x86_stack_mask(cpu), sp = s->regs[R_ESP] & m;
-    uint64_t ip = x86_ld(cpu, x86_lin(cpu, ssi, sp), osz);
-    uint16_t cs = (uint16_t)x86_ld(cpu, x86_lin(cpu, ssi, (sp + osz) & m), 2);
-    uint64_t nf = x86_ld(cpu, x86_lin(cpu, ssi, (sp + 2 * osz) & m), osz);
+    uint64_t ip = x86_ld(cpu, x86_lin(cpu, ssi, sp, osz, ACC_READ), osz);
+    uint16_t cs = (uint16_t)x86_ld(cpu, x86_lin(cpu, ssi, (sp + osz) & m, osz, ACC_READ), 2);
+    uint64_t nf = x86_ld(cpu, x86_lin(cpu, ssi, (sp + 2 * osz) & m, osz, ACC_READ), osz);
     uint64_t mask = FLAG_CF | FLAG_PF | FLAG_AF | FLAG_ZF | FLAG_SF | FLAG_TF | FLAG_DF |
                     FLAG_OF | FLAG_NT | FLAG_AC | FLAG_ID | FLAG_RF;
     if (cpu->cpl == 0)
@@ -351,7 +351,7 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
         /* Return to virtual-8086 mode. */
         uint64_t v[6];
         for (unsigned k = 0; k < 6; k++)
-            v[k] = x86_ld(cpu, x86_lin(cpu, SEG_SS, (sp + 12 + 4 * k) & m), 4);
+            v[k] = x86_ld(cpu, x86_lin(cpu, SEG_SS, (sp + 12 + 4 * k) & m, 4, ACC_READ), 4);
         x86_set_rflags(cpu, nf | FLAG_VM, mask | FLAG_VM | FLAG_IOPL | FLAG_IF);
         static const int order[] = { SEG_ES, SEG_DS, SEG_FS, SEG_GS };
         x86_load_seg_real(cpu, SEG_SS, (uint16_t)v[1]);
@@ -366,8 +366,8 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
     /* Same as a far return, then the flags; 64-bit mode always pops SS:RSP. */
     unsigned rpl = cs & 3;
     if (cpu->code_size == 8) {
-        uint64_t nrsp = x86_ld(cpu, x86_lin(cpu, ssi, (sp + 3 * osz) & m), osz);
-        uint16_t nss = (uint16_t)x86_ld(cpu, x86_lin(cpu, ssi, (sp + 4 * osz) & m), 2);
+        uint64_t nrsp = x86_ld(cpu, x86_lin(cpu, ssi, (sp + 3 * osz) & m, osz, ACC_READ), osz);
+        uint16_t nss = (uint16_t)x86_ld(cpu, x86_lin(cpu, ssi, (sp + 4 * osz) & m, osz, ACC_READ), 2);
         uint64_t d;
         bool ok;
         d = x86_desc_read(cpu, cs, &ok);
@@ -398,8 +398,8 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
         x86_set_sp(cpu, sp + 3 * osz);
     } else {
         /* Lay the frame as RET far expects: IP, CS, then (flags) SP, SS. */
-        uint64_t nrsp = x86_ld(cpu, x86_lin(cpu, ssi, (sp + 3 * osz) & m), osz);
-        uint16_t nss = (uint16_t)x86_ld(cpu, x86_lin(cpu, ssi, (sp + 4 * osz) & m), 2);
+        uint64_t nrsp = x86_ld(cpu, x86_lin(cpu, ssi, (sp + 3 * osz) & m, osz, ACC_READ), osz);
+        uint16_t nss = (uint16_t)x86_ld(cpu, x86_lin(cpu, ssi, (sp + 4 * osz) & m, osz, ACC_READ), 2);
         bool ok;
         uint64_t d = x86_desc_read(cpu, cs, &ok);
         unsigned type = (d >> 40) & 0xf, dpl = (d >> 45) & 3;

@@ -134,7 +134,7 @@ void x86_op_fldcw(X86CPU *cpu, const X86Insn *i)
 {
     x86_fpu_check_nm(cpu);
     x86_fpu_check_pending(cpu);
-    uint16_t cw = (uint16_t)x86_ld(cpu, x86_insn_lin(cpu, i), 2);
+    uint16_t cw = (uint16_t)x86_ld(cpu, x86_insn_lin(cpu, i, 2, ACC_READ), 2);
     cpu->s->fpu.fcw = FCW_LOAD(cw);
     x86_fpu_update_es(cpu);
 }
@@ -142,14 +142,14 @@ void x86_op_fldcw(X86CPU *cpu, const X86Insn *i)
 void x86_op_fnstcw(X86CPU *cpu, const X86Insn *i)
 {
     x86_fpu_check_nm(cpu);
-    x86_st(cpu, x86_insn_lin(cpu, i), 2, cpu->s->fpu.fcw);
+    x86_st(cpu, x86_insn_lin(cpu, i, 2, ACC_WRITE), 2, cpu->s->fpu.fcw);
 }
 
 void x86_op_fnstsw(X86CPU *cpu, const X86Insn *i)
 {
     x86_fpu_check_nm(cpu);
     if (i->k1 == K_MEM)
-        x86_st(cpu, x86_insn_lin(cpu, i), 2, cpu->s->fpu.fsw);
+        x86_st(cpu, x86_insn_lin(cpu, i, 2, ACC_WRITE), 2, cpu->s->fpu.fsw);
     else
         x86_reg_write(cpu, R_EAX, 2, cpu->s->fpu.fsw);
 }
@@ -272,7 +272,7 @@ void x86_op_fnstenv(X86CPU *cpu, const X86Insn *i)
     uint8_t e[28];
     x86_fpu_check_nm(cpu);
     env_store(cpu, i, e);
-    x86_fpu_mem_write(cpu, x86_insn_lin(cpu, i), e, env_size(i));
+    x86_fpu_mem_write(cpu, x86_insn_lin(cpu, i, env_size(i), ACC_WRITE), e, env_size(i));
     /* FNSTENV masks every exception after saving (SDM FSTENV) */
     cpu->s->fpu.fcw |= FCW_EXC_MASKS;
     x86_fpu_update_es(cpu);
@@ -283,7 +283,7 @@ void x86_op_fldenv(X86CPU *cpu, const X86Insn *i)
     uint8_t e[28];
     x86_fpu_check_nm(cpu);
     x86_fpu_check_pending(cpu);
-    x86_fpu_mem_read(cpu, x86_insn_lin(cpu, i), e, env_size(i));
+    x86_fpu_mem_read(cpu, x86_insn_lin(cpu, i, env_size(i), ACC_READ), e, env_size(i));
     env_load(cpu, i, e);
 }
 
@@ -299,7 +299,7 @@ void x86_op_fnsave(X86CPU *cpu, const X86Insn *i)
         memcpy(b + n + 10 * k, &r->mant, 8);
         memcpy(b + n + 10 * k + 8, &r->sign_exp, 2);
     }
-    x86_fpu_mem_write(cpu, x86_insn_lin(cpu, i), b, n + 80);
+    x86_fpu_mem_write(cpu, x86_insn_lin(cpu, i, n + 80, ACC_WRITE), b, n + 80);
     x86_fpu_reset(&cpu->s->fpu);
     x86_fpu_update_es(cpu);
 }
@@ -310,7 +310,7 @@ void x86_op_frstor(X86CPU *cpu, const X86Insn *i)
     unsigned n = env_size(i);
     x86_fpu_check_nm(cpu);
     x86_fpu_check_pending(cpu);
-    x86_fpu_mem_read(cpu, x86_insn_lin(cpu, i), b, n + 80);
+    x86_fpu_mem_read(cpu, x86_insn_lin(cpu, i, n + 80, ACC_READ), b, n + 80);
     X87State *f = &cpu->s->fpu;
     /* registers first: env_load retags them with the new TOP */
     uint16_t fsw;

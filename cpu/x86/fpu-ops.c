@@ -84,7 +84,8 @@ static void x87_run(X86CPU *cpu, const X86Insn *i)
     if (i->k1 == K_MEM) {
         m = &mem_ops[esc][reg];
         ea = x86_ea(cpu, i);
-        lin = x86_lin(cpu, i->seg, ea);
+        lin = x86_lin(cpu, i->seg, ea, m->size ? m->size : 1u,
+                      m->dir == M_STORE ? ACC_WRITE : ACC_READ);
         if (m->dir == M_LOAD)
             x86_fpu_mem_read(cpu, lin, buf, m->size);
         slot = X87_SLOT_MEM + esc * 8 + reg;

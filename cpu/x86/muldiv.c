@@ -27,7 +27,7 @@ static inline uint32_t low_flags(uint64_t r, unsigned sz)
 static uint64_t rm_read(X86CPU *cpu, const X86Insn *i)
 {
     uint64_t lin;
-    return x86_op1_read(cpu, i, &lin);
+    return x86_op1_read(cpu, i, &lin, ACC_READ);
 }
 
 void x86_op_mul(X86CPU *cpu, const X86Insn *i)

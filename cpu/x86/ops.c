@@ -45,7 +45,7 @@ void x86_op_fence(X86CPU *cpu, const X86Insn *i)
 /* CLFLUSH: nothing to write back; faults like a byte read of the line. */
 void x86_op_clflush(X86CPU *cpu, const X86Insn *i)
 {
-    x86_ld(cpu, x86_insn_lin(cpu, i), 1);
+    x86_ld(cpu, x86_insn_lin(cpu, i, 1, ACC_READ), 1);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 

@@ -65,19 +65,54 @@ static void desc_set_accessed(X86CPU *cpu, uint16_t sel, uint64_t d)
         x86_st_kernel(cpu, a + 5, 1, ((d >> 40) & 0xff) | 1);
 }
 
-void x86_seg_check(const X86CPU *ccpu, unsigned seg, uint64_t ea)
+/* Expand-down data segment: valid offsets are limit+1 .. 0xffff or 4 GiB-1. */
+static bool seg_expand_down(uint16_t attrib)
 {
-    X86CPU *cpu = (X86CPU *)ccpu;
+    return (attrib & SEG_ATTR_S) && (attrib & 0xc) == 4;
+}
+
+void x86_seg_chk_update(X86CPU *cpu)
+{
+    const X86CPUState *s = cpu->s;
+    uint8_t rd = 0, wr = 0;
+    /* No segment checks at all in 64-bit mode (FS/GS included). */
+    if (cpu->code_size != 8) {
+        /* Rights (and the null selector) count in protected mode only. */
+        bool rights = cpu->pe && !cpu->vm86;
+        for (int k = 0; k < SEG_COUNT; k++) {
+            uint16_t a = s->segs[k].attrib;
+            bool code = (a & SEG_ATTR_S) && (a & 8);
+            bool r = s->segs[k].limit != 0xffffffffu || seg_expand_down(a) ||
+                     (rights && (!(a & SEG_ATTR_P) || !(a & SEG_ATTR_S) ||
+                                 (code && !(a & 2))));
+            bool w = r || (rights && (code || !(a & 2)));
+            rd |= (uint8_t)(r << k);
+            wr |= (uint8_t)(w << k);
+        }
+    }
+    cpu->seg_chk = rd;
+    cpu->seg_chk_w = wr;
+}
+
+void x86_seg_check(X86CPU *cpu, unsigned seg, uint64_t ea, unsigned size, int acc)
+{
     const SegmentCache *sc = &cpu->s->segs[seg];
     int vec = seg == SEG_SS ? EXCP_SS : EXCP_GP;
-    if (cpu->pe && !cpu->vm86 && !(sc->attrib & SEG_ATTR_P))
-        x86_raise_exception_err(cpu, vec, 0);              /* null / unusable */
-    bool down = (sc->attrib & SEG_ATTR_S) && !(sc->attrib & 8) && (sc->attrib & 4);
-    if (down) {
-        uint64_t upper = (sc->attrib & SEG_ATTR_DB) ? 0xffffffffull : 0xffff;
-        if (ea <= sc->limit || ea > upper)
+    uint16_t a = sc->attrib;
+    if (cpu->pe && !cpu->vm86) {
+        if (!(a & SEG_ATTR_P) || !(a & SEG_ATTR_S))
+            x86_raise_exception_err(cpu, vec, 0);          /* null / unusable */
+        bool writable = !(a & 8) && (a & 2), readable = !(a & 8) || (a & 2);
+        if (acc == ACC_WRITE ? !writable : !readable)
             x86_raise_exception_err(cpu, vec, 0);
-    } else if (ea > sc->limit) {
+    }
+    uint64_t last = ea + size - 1;
+    if (seg_expand_down(a)) {
+        uint64_t upper = (a & SEG_ATTR_DB) ? 0xffffffffull : 0xffff;
+        if (ea <= sc->limit || last > upper)
+            x86_raise_exception_err(cpu, vec, 0);
+    } else if (last > sc->limit && sc->limit != 0xffffffffu) {
+        /* A 4 GiB segment wraps (like the unchecked flat ones). */
         x86_raise_exception_err(cpu, vec, 0);
     }
 }
@@ -415,8 +450,9 @@ void x86_far_return(X86CPU *cpu, unsigned osz, unsigned pop_bytes, bool is_iret)
     uint64_t smask = x86_stack_mask(cpu);
     unsigned ss_seg = cpu->code_size == 8 ? X86_SEG_NONE : SEG_SS;
     uint64_t sp = s->regs[R_ESP] & smask;
-    uint64_t off = x86_ld(cpu, x86_lin(cpu, ss_seg, sp), osz);
-    uint16_t sel = (uint16_t)x86_ld(cpu, x86_lin(cpu, ss_seg, (sp + osz) & smask), 2);
+    uint64_t off = x86_ld(cpu, x86_lin(cpu, ss_seg, sp, osz, ACC_READ), osz);
+    uint16_t sel = (uint16_t)x86_ld(cpu, x86_lin(cpu, ss_seg, (sp + osz) & smask, osz, ACC_READ),
+                                    2);
     if (!cpu->pe || cpu->vm86) {
         x86_load_seg_real(cpu, SEG_CS, sel);
         x86_set_sp(cpu, sp + 2 * osz + pop_bytes);
@@ -444,8 +480,9 @@ void x86_far_return(X86CPU *cpu, unsigned osz, unsigned pop_bytes, bool is_iret)
         x86_set_sp(cpu, nsp);
     } else {
         /* Return to an outer level: SS:RSP follow on the stack. */
-        uint64_t new_rsp = x86_ld(cpu, x86_lin(cpu, ss_seg, nsp & smask), osz);
-        uint16_t new_ss = (uint16_t)x86_ld(cpu, x86_lin(cpu, ss_seg, (nsp + osz) & smask), 2);
+        uint64_t new_rsp = x86_ld(cpu, x86_lin(cpu, ss_seg, nsp & smask, osz, ACC_READ), osz);
+        uint16_t new_ss = (uint16_t)x86_ld(
+            cpu, x86_lin(cpu, ss_seg, (nsp + osz) & smask, osz, ACC_READ), 2);
         SegmentCache ss;
         x86_check_ss(cpu, new_ss, rpl, &ss);
         load_cs(cpu, sel, d, rpl);
@@ -475,8 +512,10 @@ static void far_ptr(X86CPU *cpu, const X86Insn *i, uint16_t *sel, uint64_t *off)
 {
     unsigned osz = i->osz;
     uint64_t ea = x86_ea(cpu, i);
-    *off = x86_ld(cpu, x86_lin(cpu, i->seg, ea), osz);
-    *sel = (uint16_t)x86_ld(cpu, x86_lin(cpu, i->seg, (ea + osz) & x86_size_mask(i->asz)), 2);
+    /* One segment check for the whole pointer, as on hardware. */
+    *off = x86_ld(cpu, x86_lin(cpu, i->seg, ea, osz + 2, ACC_READ), osz);
+    *sel = (uint16_t)x86_ld(cpu, x86_lin_nochk(cpu, i->seg, (ea + osz) & x86_size_mask(i->asz)),
+                            2);
 }
 
 void x86_op_jmpf_ind(X86CPU *cpu, const X86Insn *i)
@@ -520,7 +559,7 @@ void x86_op_mov_from_sreg(X86CPU *cpu, const X86Insn *i)
     if (i->k1 == K_REG)
         x86_reg_write(cpu, i->r1, i->osz == 2 ? 2 : 4, sel);
     else
-        x86_st(cpu, x86_insn_lin(cpu, i), 2, sel);
+        x86_st(cpu, x86_insn_lin(cpu, i, 2, ACC_WRITE), 2, sel);
 }
 
 void x86_op_lfp(X86CPU *cpu, const X86Insn *i)
@@ -547,7 +586,7 @@ void x86_op_arpl(X86CPU *cpu, const X86Insn *i)
     if (!cpu->pe || cpu->vm86)
         x86_raise_exception(cpu, EXCP_UD);
     uint64_t lin = 0;
-    uint64_t dst = x86_op1_read(cpu, i, &lin);
+    uint64_t dst = x86_op1_read(cpu, i, &lin, ACC_WRITE);
     uint64_t src = x86_reg_read(cpu, i->r2, 2);
     uint64_t fl = x86_get_rflags(cpu) & ~(uint64_t)FLAG_ZF;
     if ((dst & 3) < (src & 3)) {

@@ -39,7 +39,7 @@ static inline __attribute__((always_inline)) void shift_sz(X86CPU *cpu, const X8
     unsigned bits = sz * 8;
     uint64_t mask = x86_size_mask(sz), lin = 0;
     unsigned c = shift_count(cpu, i);
-    uint64_t a = x86_op1_read(cpu, i, &lin), r = 0;
+    uint64_t a = x86_op1_read(cpu, i, &lin, ACC_WRITE), r = 0;
     uint64_t fl;
     bool cf, of = false;
 
@@ -180,7 +180,7 @@ static void shiftd_op(X86CPU *cpu, const X86Insn *i, bool left)
     uint64_t mask = x86_size_mask(sz), lin = 0;
     unsigned c = ((i->opc & 1) ? (unsigned)cpu->s->regs[R_ECX] : (unsigned)i->imm)
                  & (sz == 8 ? 0x3f : 0x1f);
-    uint64_t a = x86_op1_read(cpu, i, &lin);
+    uint64_t a = x86_op1_read(cpu, i, &lin, ACC_WRITE);
     uint64_t b = x86_reg_read(cpu, i->r2, sz), r;
     bool cf;
     if (c == 0) {

@@ -98,7 +98,7 @@ void x86_sse_read_rm(X86CPU *cpu, const X86Insn *i, XmmReg *b, unsigned n, bool 
             memcpy(b, &cpu->s->xmm[i->r2], n);
         return;
     }
-    uint64_t lin = x86_insn_lin(cpu, i);
+    uint64_t lin = x86_insn_lin(cpu, i, n, ACC_READ);
     if (aligned)
         x86_sse_align(cpu, lin, n);
     x86_sse_load(cpu, lin, b, n);

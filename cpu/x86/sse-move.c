@@ -19,7 +19,7 @@
 
 static void sse_store_rm(X86CPU *cpu, const X86Insn *i, const void *src, unsigned n, bool aligned)
 {
-    uint64_t lin = x86_insn_lin(cpu, i);
+    uint64_t lin = x86_insn_lin(cpu, i, n, ACC_WRITE);
     if (aligned)
         x86_sse_align(cpu, lin, n);
     x86_sse_store(cpu, lin, src, n);
@@ -60,7 +60,7 @@ void x86_op_movq_mm_st(X86CPU *cpu, const X86Insn *i)
     x86_mmx_enter(cpu);
     uint64_t v = x86_mm_read(cpu, i->r2);
     if (i->k1 == K_MEM)
-        x86_st(cpu, x86_insn_lin(cpu, i), 8, v);
+        x86_st(cpu, x86_insn_lin(cpu, i, 8, ACC_WRITE), 8, v);
     else
         x86_mm_write(cpu, i->r1, v);
 }
@@ -142,7 +142,7 @@ void x86_op_movd_st(X86CPU *cpu, const X86Insn *i)
     uint64_t v = mmx ? x86_mm_read(cpu, i->r2) : cpu->s->xmm[i->r2].q[0];
     uint64_t lin = 0;
     if (i->k1 == K_MEM)
-        lin = x86_insn_lin(cpu, i);
+        lin = x86_insn_lin(cpu, i, i->osz, ACC_WRITE);
     x86_op1_write(cpu, i, lin, v);
 }
 
@@ -189,7 +189,7 @@ void x86_op_movdq2q(X86CPU *cpu, const X86Insn *i)
 /* MOVNTI m32/64, r32/64 */
 void x86_op_movnti(X86CPU *cpu, const X86Insn *i)
 {
-    uint64_t lin = x86_insn_lin(cpu, i);
+    uint64_t lin = x86_insn_lin(cpu, i, i->osz, ACC_WRITE);
     x86_st(cpu, lin, i->osz, x86_reg_read(cpu, i->r2, i->osz));
 }
 
@@ -267,10 +267,10 @@ void x86_op_maskmov(X86CPU *cpu, const X86Insn *i)
     /* Fault on the first selected byte before writing any (the common case). */
     for (unsigned k = 0; k < n; k++)
         if (m.b[k] & 0x80)
-            x86_ld(cpu, x86_lin(cpu, seg, (ea + k) & x86_size_mask(i->asz)), 1);
+            x86_ld(cpu, x86_lin(cpu, seg, (ea + k) & x86_size_mask(i->asz), 1, ACC_WRITE), 1);
     for (unsigned k = 0; k < n; k++)
         if (m.b[k] & 0x80)
-            x86_st(cpu, x86_lin(cpu, seg, (ea + k) & x86_size_mask(i->asz)), 1, v.b[k]);
+            x86_st(cpu, x86_lin_nochk(cpu, seg, (ea + k) & x86_size_mask(i->asz)), 1, v.b[k]);
 }
 
 /* ---- element insert / extract ---- */
@@ -327,7 +327,7 @@ void x86_op_pextr(X86CPU *cpu, const X86Insn *i)
     default: sz = 4; v = x->d[i->imm & 3]; break;
     }
     if (i->k1 == K_MEM)
-        x86_st(cpu, x86_insn_lin(cpu, i), sz, v);
+        x86_st(cpu, x86_insn_lin(cpu, i, sz, ACC_WRITE), sz, v);
     else
         x86_reg_write(cpu, i->r1, sz == 8 ? 8 : 4, v);
 }

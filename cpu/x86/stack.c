@@ -25,14 +25,14 @@ static uint64_t stack_slot(const X86CPU *cpu, uint64_t depth)
 void x86_push(X86CPU *cpu, unsigned size, uint64_t v)
 {
     uint64_t sp = stack_slot(cpu, size);
-    x86_st(cpu, x86_lin(cpu, ss_seg(cpu), sp), size, v);
+    x86_st(cpu, x86_lin(cpu, ss_seg(cpu), sp, size, ACC_WRITE), size, v);
     x86_set_sp(cpu, sp);
 }
 
 uint64_t x86_pop(X86CPU *cpu, unsigned size)
 {
     uint64_t sp = cpu->s->regs[R_ESP] & x86_stack_mask(cpu);
-    uint64_t v = x86_ld(cpu, x86_lin(cpu, ss_seg(cpu), sp), size);
+    uint64_t v = x86_ld(cpu, x86_lin(cpu, ss_seg(cpu), sp, size, ACC_READ), size);
     x86_set_sp(cpu, sp + size);
     return v;
 }
@@ -43,7 +43,7 @@ void x86_op_push(X86CPU *cpu, const X86Insn *i)
     if (i->k2 == K_IMM)
         v = i->imm;
     else
-        v = x86_op1_read(cpu, i, &lin);
+        v = x86_op1_read(cpu, i, &lin, ACC_READ);
     x86_push(cpu, i->osz, v);
 }
 
@@ -52,12 +52,12 @@ void x86_op_pop(X86CPU *cpu, const X86Insn *i)
     X86CPUState *s = cpu->s;
     unsigned sz = i->osz;
     uint64_t sp = s->regs[R_ESP] & x86_stack_mask(cpu);
-    uint64_t v = x86_ld(cpu, x86_lin(cpu, ss_seg(cpu), sp), sz);
+    uint64_t v = x86_ld(cpu, x86_lin(cpu, ss_seg(cpu), sp, sz, ACC_READ), sz);
     uint64_t old = s->regs[R_ESP];
     if (i->k1 == K_MEM) {
         /* The address is computed with the incremented stack pointer. */
         x86_set_sp(cpu, sp + sz);
-        uint64_t lin = x86_insn_lin(cpu, i);
+        uint64_t lin = x86_insn_lin(cpu, i, sz, ACC_WRITE);
         s->regs[R_ESP] = old;
         x86_st(cpu, lin, sz, v);
         x86_set_sp(cpu, sp + sz);
@@ -78,7 +78,8 @@ void x86_op_push_sreg(X86CPU *cpu, const X86Insn *i)
 {
     uint64_t sp = stack_slot(cpu, i->osz);
     /* Recent processors write only the 16-bit selector into the slot. */
-    x86_st(cpu, x86_lin(cpu, ss_seg(cpu), sp), 2, cpu->s->segs[sreg_of(i)].selector);
+    x86_st(cpu, x86_lin(cpu, ss_seg(cpu), sp, i->osz, ACC_WRITE), 2,
+           cpu->s->segs[sreg_of(i)].selector);
     x86_set_sp(cpu, sp);
 }
 
@@ -86,7 +87,7 @@ void x86_op_pop_sreg(X86CPU *cpu, const X86Insn *i)
 {
     int seg = sreg_of(i);
     uint64_t sp = cpu->s->regs[R_ESP] & x86_stack_mask(cpu);
-    uint16_t sel = (uint16_t)x86_ld(cpu, x86_lin(cpu, ss_seg(cpu), sp), 2);
+    uint16_t sel = (uint16_t)x86_ld(cpu, x86_lin(cpu, ss_seg(cpu), sp, i->osz, ACC_READ), 2);
     x86_load_seg(cpu, seg, sel);
     x86_set_sp(cpu, sp + i->osz);
     if (seg == SEG_SS)
@@ -100,7 +101,7 @@ void x86_op_pusha(X86CPU *cpu, const X86Insn *i)
     for (unsigned r = 0; r < 8; r++) {
         uint64_t sp = stack_slot(cpu, (r + 1) * sz);
         uint64_t v = r == R_ESP ? orig_sp : cpu->s->regs[r];
-        x86_st(cpu, x86_lin(cpu, SEG_SS, sp), sz, v);
+        x86_st(cpu, x86_lin(cpu, SEG_SS, sp, sz, ACC_WRITE), sz, v);
     }
     x86_set_sp(cpu, stack_slot(cpu, 8 * sz));
 }
@@ -110,7 +111,8 @@ void x86_op_popa(X86CPU *cpu, const X86Insn *i)
     unsigned sz = i->osz;
     uint64_t sp = cpu->s->regs[R_ESP] & x86_stack_mask(cpu), v[8];
     for (unsigned r = 0; r < 8; r++)
-        v[7 - r] = x86_ld(cpu, x86_lin(cpu, SEG_SS, (sp + r * sz) & x86_stack_mask(cpu)), sz);
+        v[7 - r] = x86_ld(cpu, x86_lin(cpu, SEG_SS, (sp + r * sz) & x86_stack_mask(cpu), sz,
+                                          ACC_READ), sz);
     for (unsigned r = 0; r < 8; r++)
         if (r != R_ESP)
             x86_reg_write(cpu, r, sz, v[r]);
@@ -152,17 +154,17 @@ void x86_op_enter(X86CPU *cpu, const X86Insn *i)
     unsigned seg = ss_seg(cpu);
     uint64_t sp = (s->regs[R_ESP] - sz) & smask;
     uint64_t bp = s->regs[R_EBP];
-    x86_st(cpu, x86_lin(cpu, seg, sp), sz, bp);
+    x86_st(cpu, x86_lin(cpu, seg, sp, sz, ACC_WRITE), sz, bp);
     uint64_t frame = sp;
     if (level) {
         for (unsigned n = 1; n < level; n++) {
             bp = (bp - sz) & smask;
-            uint64_t v = x86_ld(cpu, x86_lin(cpu, seg, bp & smask), sz);
+            uint64_t v = x86_ld(cpu, x86_lin(cpu, seg, bp & smask, sz, ACC_READ), sz);
             sp = (sp - sz) & smask;
-            x86_st(cpu, x86_lin(cpu, seg, sp), sz, v);
+            x86_st(cpu, x86_lin(cpu, seg, sp, sz, ACC_WRITE), sz, v);
         }
         sp = (sp - sz) & smask;
-        x86_st(cpu, x86_lin(cpu, seg, sp), sz, frame);
+        x86_st(cpu, x86_lin(cpu, seg, sp, sz, ACC_WRITE), sz, frame);
     }
     sp = (sp - i->imm) & smask;
     /* The new stack top must be writable too (hardware probes it). */
@@ -174,7 +176,7 @@ void x86_op_leave(X86CPU *cpu, const X86Insn *i)
 {
     X86CPUState *s = cpu->s;
     uint64_t sp = s->regs[R_EBP] & x86_stack_mask(cpu);
-    uint64_t v = x86_ld(cpu, x86_lin(cpu, ss_seg(cpu), sp), i->osz);
+    uint64_t v = x86_ld(cpu, x86_lin(cpu, ss_seg(cpu), sp, i->osz, ACC_READ), i->osz);
     x86_set_sp(cpu, sp + i->osz);
     x86_reg_write(cpu, R_EBP, i->osz, v);
 }

@@ -62,8 +62,8 @@ static bool movs_one(X86CPU *cpu, const X86Insn *i)
 {
     unsigned sz = i->osz, asz = i->asz;
     uint64_t si = x86_reg_read(cpu, R_ESI, asz), di = x86_reg_read(cpu, R_EDI, asz);
-    uint64_t v = x86_ld(cpu, x86_lin(cpu, i->seg, si), sz);
-    x86_st(cpu, x86_lin(cpu, dst_seg(cpu), di), sz, v);
+    uint64_t v = x86_ld(cpu, x86_lin(cpu, i->seg, si, sz, ACC_READ), sz);
+    x86_st(cpu, x86_lin(cpu, dst_seg(cpu), di, sz, ACC_WRITE), sz, v);
     int64_t d = str_step(cpu, sz);
     idx_add(cpu, R_ESI, asz, d);
     idx_add(cpu, R_EDI, asz, d);
@@ -88,10 +88,11 @@ static uint64_t rep_run_len(uint64_t addr, uint64_t count, unsigned sz)
 
 static bool rep_fast_ok(const X86CPU *cpu, const X86Insn *i)
 {
-    /* Segments with limits keep the per-element path (and its checks). */
-    unsigned segs = (1u << SEG_ES) | (i->seg < SEG_COUNT ? 1u << i->seg : 0);
+    /* Segments that need checks keep the per-element path (and its checks):
+     * the source is read (MOVS), ES is written. */
+    unsigned src = i->seg < SEG_COUNT ? 1u << i->seg : 0;
     return (i->pfx & (PFX_REP | PFX_REPNE)) && !(cpu->s->rflags & FLAG_DF) && i->asz != 2 &&
-           !(cpu->seg_chk & segs);
+           !(cpu->seg_chk & src) && !(cpu->seg_chk_w & (1u << SEG_ES));
 }
 
 static void rep_commit(X86CPU *cpu, const X86Insn *i, uint64_t n, bool si, uint64_t cx)
@@ -111,8 +112,8 @@ void x86_op_movs(X86CPU *cpu, const X86Insn *i)
             uint64_t cx = x86_reg_read(cpu, R_ECX, asz);
             if (!cx)
                 return;
-            uint64_t sl = x86_lin(cpu, i->seg, x86_reg_read(cpu, R_ESI, asz));
-            uint64_t dl = x86_lin(cpu, dst_seg(cpu), x86_reg_read(cpu, R_EDI, asz));
+            uint64_t sl = x86_lin(cpu, i->seg, x86_reg_read(cpu, R_ESI, asz), sz, ACC_READ);
+            uint64_t dl = x86_lin(cpu, dst_seg(cpu), x86_reg_read(cpu, R_EDI, asz), sz, ACC_WRITE);
             uint64_t n = rep_run_len(dl, rep_run_len(sl, cx, sz), sz);
             const uint8_t *src = n ? tlb_read_ptr(cpu, sl, sz) : NULL;
             uint8_t *dst = src ? tlb_rmw_ptr(cpu, dl, sz) : NULL;
@@ -138,7 +139,7 @@ static bool stos_one(X86CPU *cpu, const X86Insn *i)
 {
     unsigned sz = i->osz, asz = i->asz;
     uint64_t di = x86_reg_read(cpu, R_EDI, asz);
-    x86_st(cpu, x86_lin(cpu, dst_seg(cpu), di), sz, cpu->s->regs[R_EAX]);
+    x86_st(cpu, x86_lin(cpu, dst_seg(cpu), di, sz, ACC_WRITE), sz, cpu->s->regs[R_EAX]);
     idx_add(cpu, R_EDI, asz, str_step(cpu, sz));
     return false;
 }
@@ -152,7 +153,7 @@ void x86_op_stos(X86CPU *cpu, const X86Insn *i)
             uint64_t cx = x86_reg_read(cpu, R_ECX, asz);
             if (!cx)
                 return;
-            uint64_t dl = x86_lin(cpu, dst_seg(cpu), x86_reg_read(cpu, R_EDI, asz));
+            uint64_t dl = x86_lin(cpu, dst_seg(cpu), x86_reg_read(cpu, R_EDI, asz), sz, ACC_WRITE);
             uint64_t n = rep_run_len(dl, cx, sz);
             uint8_t *dst = n ? tlb_rmw_ptr(cpu, dl, sz) : NULL;
             if (!dst) {
@@ -180,7 +181,7 @@ static bool lods_one(X86CPU *cpu, const X86Insn *i)
 {
     unsigned sz = i->osz, asz = i->asz;
     uint64_t si = x86_reg_read(cpu, R_ESI, asz);
-    uint64_t v = x86_ld(cpu, x86_lin(cpu, i->seg, si), sz);
+    uint64_t v = x86_ld(cpu, x86_lin(cpu, i->seg, si, sz, ACC_READ), sz);
     x86_reg_write(cpu, R_EAX, sz, v);
     idx_add(cpu, R_ESI, asz, str_step(cpu, sz));
     return false;
@@ -195,8 +196,8 @@ static bool cmps_one(X86CPU *cpu, const X86Insn *i)
 {
     unsigned sz = i->osz, asz = i->asz;
     uint64_t si = x86_reg_read(cpu, R_ESI, asz), di = x86_reg_read(cpu, R_EDI, asz);
-    uint64_t a = x86_ld(cpu, x86_lin(cpu, i->seg, si), sz);
-    uint64_t b = x86_ld(cpu, x86_lin(cpu, dst_seg(cpu), di), sz);
+    uint64_t a = x86_ld(cpu, x86_lin(cpu, i->seg, si, sz, ACC_READ), sz);
+    uint64_t b = x86_ld(cpu, x86_lin(cpu, dst_seg(cpu), di, sz, ACC_READ), sz);
     int64_t d = str_step(cpu, sz);
     idx_add(cpu, R_ESI, asz, d);
     idx_add(cpu, R_EDI, asz, d);
@@ -214,7 +215,7 @@ static bool scas_one(X86CPU *cpu, const X86Insn *i)
     unsigned sz = i->osz, asz = i->asz;
     uint64_t di = x86_reg_read(cpu, R_EDI, asz);
     uint64_t a = x86_reg_read(cpu, R_EAX, sz);
-    uint64_t b = x86_ld(cpu, x86_lin(cpu, dst_seg(cpu), di), sz);
+    uint64_t b = x86_ld(cpu, x86_lin(cpu, dst_seg(cpu), di, sz, ACC_READ), sz);
     idx_add(cpu, R_EDI, asz, str_step(cpu, sz));
     x86_set_cc(cpu, CC_OP_SUB, sz, (a - b) & x86_size_mask(sz), a, b);
     return a == b;
@@ -230,7 +231,7 @@ static bool ins_one(X86CPU *cpu, const X86Insn *i)
     unsigned sz = i->osz, asz = i->asz;
     uint16_t port = (uint16_t)cpu->s->regs[R_EDX];
     uint64_t di = x86_reg_read(cpu, R_EDI, asz);
-    uint64_t lin = x86_lin(cpu, dst_seg(cpu), di);
+    uint64_t lin = x86_lin(cpu, dst_seg(cpu), di, sz, ACC_WRITE);
     /* Probe the destination first so a fault does not lose the port read. */
     x86_st(cpu, lin, sz, x86_ld(cpu, lin, sz));
     x86_st(cpu, lin, sz, x86_port_in(cpu, port, sz));
@@ -248,7 +249,7 @@ static bool outs_one(X86CPU *cpu, const X86Insn *i)
 {
     unsigned sz = i->osz, asz = i->asz;
     uint64_t si = x86_reg_read(cpu, R_ESI, asz);
-    uint64_t v = x86_ld(cpu, x86_lin(cpu, i->seg, si), sz);
+    uint64_t v = x86_ld(cpu, x86_lin(cpu, i->seg, si, sz, ACC_READ), sz);
     x86_port_out(cpu, (uint16_t)cpu->s->regs[R_EDX], sz, v);
     idx_add(cpu, R_ESI, asz, str_step(cpu, sz));
     return false;
@@ -263,5 +264,5 @@ void x86_op_outs(X86CPU *cpu, const X86Insn *i)
 void x86_op_xlat(X86CPU *cpu, const X86Insn *i)
 {
     uint64_t ea = (cpu->s->regs[R_EBX] + (cpu->s->regs[R_EAX] & 0xff)) & x86_size_mask(i->asz);
-    x86_reg_write(cpu, R_EAX, 1, x86_ld(cpu, x86_lin(cpu, i->seg, ea), 1));
+    x86_reg_write(cpu, R_EAX, 1, x86_ld(cpu, x86_lin(cpu, i->seg, ea, 1, ACC_READ), 1));
 }

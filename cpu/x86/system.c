@@ -154,7 +154,7 @@ void x86_op_lmsw(X86CPU *cpu, const X86Insn *i)
 {
     need_cpl0(cpu);
     uint64_t lin;
-    uint64_t v = x86_op1_read(cpu, i, &lin) & 0xf;
+    uint64_t v = x86_op1_read(cpu, i, &lin, ACC_READ) & 0xf;
     uint64_t cr0 = cpu->s->cr0;
     x86_write_cr0(cpu, (cr0 & ~0xeull) | v | (cr0 & CR0_PE));
 }
@@ -164,7 +164,7 @@ void x86_op_smsw(X86CPU *cpu, const X86Insn *i)
     if (i->k1 == K_REG)
         x86_reg_write(cpu, i->r1, i->osz, cpu->s->cr0);
     else
-        x86_st(cpu, x86_insn_lin(cpu, i), 2, cpu->s->cr0);
+        x86_st(cpu, x86_insn_lin(cpu, i, 2, ACC_WRITE), 2, cpu->s->cr0);
 }
 
 /* ---- descriptor tables ---- */
@@ -173,9 +173,11 @@ static void dt_load(X86CPU *cpu, const X86Insn *i, DescTable *dt)
 {
     need_cpl0(cpu);
     uint64_t ea = x86_ea(cpu, i);
-    uint16_t limit = (uint16_t)x86_ld(cpu, x86_lin(cpu, i->seg, ea), 2);
     unsigned bsz = cpu->code_size == 8 ? 8 : 4;
-    uint64_t base = x86_ld(cpu, x86_lin(cpu, i->seg, (ea + 2) & x86_size_mask(i->asz)), bsz);
+    /* The segment check covers the whole pseudo-descriptor. */
+    uint16_t limit = (uint16_t)x86_ld(cpu, x86_lin(cpu, i->seg, ea, 2 + bsz, ACC_READ), 2);
+    uint64_t base = x86_ld(cpu, x86_lin_nochk(cpu, i->seg, (ea + 2) & x86_size_mask(i->asz)),
+                           bsz);
     if (cpu->code_size != 8 && i->osz == 2)
         base &= 0xffffff;
     dt->limit = limit;
@@ -186,8 +188,8 @@ static void dt_store(X86CPU *cpu, const X86Insn *i, const DescTable *dt)
 {
     uint64_t ea = x86_ea(cpu, i);
     unsigned bsz = cpu->code_size == 8 ? 8 : 4;
-    x86_st(cpu, x86_lin(cpu, i->seg, ea), 2, dt->limit);
-    x86_st(cpu, x86_lin(cpu, i->seg, (ea + 2) & x86_size_mask(i->asz)), bsz, dt->base);
+    x86_st(cpu, x86_lin(cpu, i->seg, ea, 2 + bsz, ACC_WRITE), 2, dt->limit);
+    x86_st(cpu, x86_lin_nochk(cpu, i->seg, (ea + 2) & x86_size_mask(i->asz)), bsz, dt->base);
 }
 
 void x86_op_lgdt(X86CPU *cpu, const X86Insn *i) { dt_load(cpu, i, &cpu->s->gdt); }
@@ -208,7 +210,7 @@ static void load_sys_seg(X86CPU *cpu, const X86Insn *i, bool tr)
     need_prot(cpu);
     need_cpl0(cpu);
     uint64_t lin;
-    uint16_t sel = (uint16_t)x86_op1_read(cpu, i, &lin);
+    uint16_t sel = (uint16_t)x86_op1_read(cpu, i, &lin, ACC_READ);
     SegmentCache *sc = tr ? &s->tr : &s->ldt;
     if (!(sel & 0xfffc)) {
         if (tr)
@@ -249,7 +251,7 @@ static void store_sel(X86CPU *cpu, const X86Insn *i, uint16_t sel)
     if (i->k1 == K_REG)
         x86_reg_write(cpu, i->r1, i->osz == 2 ? 2 : 4, sel);
     else
-        x86_st(cpu, x86_insn_lin(cpu, i), 2, sel);
+        x86_st(cpu, x86_insn_lin(cpu, i, 2, ACC_WRITE), 2, sel);
 }
 
 void x86_op_sldt(X86CPU *cpu, const X86Insn *i) { store_sel(cpu, i, cpu->s->ldt.selector); }
@@ -316,7 +318,7 @@ static void verx(X86CPU *cpu, const X86Insn *i, bool write)
 {
     need_prot(cpu);
     uint64_t lin, d;
-    uint16_t sel = (uint16_t)x86_op1_read(cpu, i, &lin);
+    uint16_t sel = (uint16_t)x86_op1_read(cpu, i, &lin, ACC_READ);
     bool v = desc_visible(cpu, sel, &d, false) && ((d >> 44) & 1);
     if (v) {
         unsigned type = (d >> 40) & 0xf;
@@ -359,7 +361,7 @@ void x86_op_sti(X86CPU *cpu, const X86Insn *i)
 void x86_op_invlpg(X86CPU *cpu, const X86Insn *i)
 {
     need_cpl0(cpu);
-    tlb_flush_page(cpu, x86_insn_lin(cpu, i));
+    tlb_flush_page(cpu, x86_lin_nochk(cpu, i->seg, x86_ea(cpu, i)));
 }
 
 void x86_op_wbinvd(X86CPU *cpu, const X86Insn *i)

@@ -106,7 +106,8 @@ typedef struct X86CPU {
     uint8_t cpl;
     uint8_t mmu_idx;
     bool pe, vm86, lma, paging;
-    uint8_t seg_chk;                /* bit n: segment n needs limit checks */
+    uint8_t seg_chk;                /* bit n: reads through segment n need checks */
+    uint8_t seg_chk_w;              /* bit n: writes through segment n need checks */
     uint64_t a20_mask;
     bool a20_seen;                  /* s->a20_enabled the TLB was filled with */
 
@@ -315,21 +316,46 @@ static inline uint64_t x86_seg_base(const X86CPU *cpu, unsigned seg)
     return seg < SEG_COUNT ? cpu->s->segs[seg].base : 0;
 }
 
-/* #GP(0) / #SS(0) unless ea is inside the segment (seg.c). */
-void x86_seg_check(const X86CPU *cpu, unsigned seg, uint64_t ea);
-
 /*
- * Linear address of seg:ea (64-bit in long mode, else wrapped to 32 bits).
- * Outside 64-bit mode, segments that are not flat 4 GiB expand-up ones
- * have their limit checked here (the first byte of the access; accesses
- * straddling the limit are not caught yet).
+ * Segment checks on data accesses (seg.c). Outside 64-bit mode every access
+ * of 'size' bytes at offset ea must lie inside the segment (expand-down
+ * segments included) and, in protected mode, be allowed by its type: no
+ * access through a null (unusable) selector, no write to a read-only data
+ * or any code segment, no read of an execute-only code segment. Violations
+ * raise #GP(0), or #SS(0) for SS; real and virtual-8086 mode check limits
+ * only (a word at 0xffff faults there too).
+ *
+ * The fast path: x86_hflags_update() keeps two masks, bit n for segment n:
+ * seg_chk (reads must be checked: any segment that is not a present,
+ * readable, 4 GiB expand-up one) and seg_chk_w (writes must be checked:
+ * seg_chk plus the segments that are not writable). Flat writable segments
+ * are in neither, so the usual access costs one predictable branch; 'acc'
+ * is a constant at every call site, which folds the mask choice away.
  */
-static inline uint64_t x86_lin(const X86CPU *cpu, unsigned seg, uint64_t ea)
+void x86_seg_check(X86CPU *cpu, unsigned seg, uint64_t ea, unsigned size, int acc);
+/* Recompute seg_chk / seg_chk_w from the segment caches and the mode. */
+void x86_seg_chk_update(X86CPU *cpu);
+
+/* Linear address of seg:ea with no check (INVLPG, prefetches, LEA-likes). */
+static inline uint64_t x86_lin_nochk(const X86CPU *cpu, unsigned seg, uint64_t ea)
 {
-    if (unlikely((cpu->seg_chk >> seg) & 1))
-        x86_seg_check(cpu, seg, ea);
     uint64_t lin = x86_seg_base(cpu, seg) + ea;
     return cpu->lma ? lin : (uint32_t)lin;
+}
+
+/*
+ * Linear address of a 'size'-byte access of kind acc (ACC_READ, or
+ * ACC_WRITE for stores and read-modify-writes) at seg:ea, 64-bit in long
+ * mode, else wrapped to 32 bits; raises the segment fault first.
+ */
+static inline __attribute__((always_inline)) uint64_t x86_lin(X86CPU *cpu, unsigned seg,
+                                                              uint64_t ea, unsigned size,
+                                                              int acc)
+{
+    uint8_t chk = acc == ACC_WRITE ? cpu->seg_chk_w : cpu->seg_chk;
+    if (unlikely((chk >> seg) & 1))
+        x86_seg_check(cpu, seg, ea, size, acc);
+    return x86_lin_nochk(cpu, seg, ea);
 }
 
 /* Effective address (offset in the segment) of the memory operand. */
@@ -343,9 +369,11 @@ static inline uint64_t x86_ea(const X86CPU *cpu, const X86Insn *i)
     return ea & x86_size_mask(i->asz);
 }
 
-static inline uint64_t x86_insn_lin(const X86CPU *cpu, const X86Insn *i)
+static inline __attribute__((always_inline)) uint64_t x86_insn_lin(X86CPU *cpu,
+                                                                   const X86Insn *i,
+                                                                   unsigned size, int acc)
 {
-    return x86_lin(cpu, i->seg, x86_ea(cpu, i));
+    return x86_lin(cpu, i->seg, x86_ea(cpu, i), size, acc);
 }
 
 static inline uint64_t x86_host_ld(const void *p, unsigned size)
@@ -406,12 +434,17 @@ static inline void x86_st_kernel(X86CPU *cpu, uint64_t lin, unsigned size, uint6
     x86_st_idx(cpu, lin, size, v, 0);
 }
 
-/* Operand access for the normalised forms (see insn.h). */
-static inline __attribute__((always_inline)) uint64_t x86_op1_read(X86CPU *cpu, const X86Insn *i, uint64_t *lin)
+/*
+ * Operand access for the normalised forms (see insn.h). x86_op1_read's acc
+ * is ACC_WRITE when the operand is written back (the segment check of a
+ * read-modify-write is that of a write, done before the read), ACC_READ
+ * when it is only read (CMP, TEST, BT, PUSH, ...).
+ */
+static inline __attribute__((always_inline)) uint64_t x86_op1_read(X86CPU *cpu, const X86Insn *i, uint64_t *lin, int acc)
 {
     if (i->k1 == K_REG)
         return x86_reg_read(cpu, i->r1, i->osz);
-    *lin = x86_insn_lin(cpu, i);
+    *lin = x86_insn_lin(cpu, i, i->osz, acc);
     return x86_ld(cpu, *lin, i->osz);
 }
 
@@ -428,7 +461,7 @@ static inline __attribute__((always_inline)) uint64_t x86_op2_read(X86CPU *cpu, 
     switch (i->k2) {
     case K_REG: return x86_reg_read(cpu, i->r2, i->osz);
     case K_IMM: return i->imm & x86_size_mask(i->osz);
-    default:    return x86_ld(cpu, x86_insn_lin(cpu, i), i->osz);
+    default:    return x86_ld(cpu, x86_insn_lin(cpu, i, i->osz, ACC_READ), i->osz);
     }
 }
 
@@ -437,7 +470,7 @@ static inline uint64_t x86_op2_read_size(X86CPU *cpu, const X86Insn *i, unsigned
 {
     if (i->k2 == K_REG)
         return x86_reg_read(cpu, i->r2, size);
-    return x86_ld(cpu, x86_insn_lin(cpu, i), size);
+    return x86_ld(cpu, x86_insn_lin(cpu, i, size, ACC_READ), size);
 }
 
 /* ---- stack (stack.c) ---- */

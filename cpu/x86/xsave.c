@@ -136,13 +136,13 @@ static uint32_t mxcsr_at(const uint8_t *a)
 }
 
 /* FXSAVE/FXRSTOR: #UD with CR0.EM, #NM with CR0.TS, #GP unless 16-aligned. */
-static uint64_t fx_prologue(X86CPU *cpu, const X86Insn *i, unsigned align)
+static uint64_t fx_prologue(X86CPU *cpu, const X86Insn *i, unsigned align, int acc)
 {
     if (cpu->s->cr0 & CR0_EM)
         x86_raise_exception(cpu, EXCP_UD);
     if (cpu->s->cr0 & CR0_TS)
         x86_raise_exception(cpu, EXCP_NM);
-    uint64_t lin = x86_insn_lin(cpu, i);
+    uint64_t lin = x86_insn_lin(cpu, i, 512, acc);
     if (lin & (align - 1))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     return lin;
@@ -151,7 +151,7 @@ static uint64_t fx_prologue(X86CPU *cpu, const X86Insn *i, unsigned align)
 void x86_op_fxsave(X86CPU *cpu, const X86Insn *i)
 {
     uint8_t a[416];
-    uint64_t lin = fx_prologue(cpu, i, 16);
+    uint64_t lin = fx_prologue(cpu, i, 16, ACC_WRITE);
     bool w64 = i->pfx & PFX_REXW;
     x86_fxsave_x87(cpu, a, w64);
     mxcsr_save(cpu, a);
@@ -162,7 +162,7 @@ void x86_op_fxsave(X86CPU *cpu, const X86Insn *i)
 void x86_op_fxrstor(X86CPU *cpu, const X86Insn *i)
 {
     uint8_t a[416];
-    uint64_t lin = fx_prologue(cpu, i, 16);
+    uint64_t lin = fx_prologue(cpu, i, 16, ACC_READ);
     bool w64 = i->pfx & PFX_REXW;
     x86_fpu_mem_read(cpu, lin, a, 160 + 16 * x86_xmm_count(cpu));
     uint32_t mx = mxcsr_at(a);
@@ -186,7 +186,7 @@ static void mxcsr_checks(X86CPU *cpu)
 void x86_op_ldmxcsr(X86CPU *cpu, const X86Insn *i)
 {
     mxcsr_checks(cpu);
-    uint32_t v = (uint32_t)x86_ld(cpu, x86_insn_lin(cpu, i), 4);
+    uint32_t v = (uint32_t)x86_ld(cpu, x86_insn_lin(cpu, i, 4, ACC_READ), 4);
     if (v & ~X86_MXCSR_MASK)
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     cpu->s->mxcsr = v;
@@ -195,18 +195,20 @@ void x86_op_ldmxcsr(X86CPU *cpu, const X86Insn *i)
 void x86_op_stmxcsr(X86CPU *cpu, const X86Insn *i)
 {
     mxcsr_checks(cpu);
-    x86_st(cpu, x86_insn_lin(cpu, i), 4, cpu->s->mxcsr);
+    x86_st(cpu, x86_insn_lin(cpu, i, 4, ACC_WRITE), 4, cpu->s->mxcsr);
 }
 
 /* ---- XSAVE family ---- */
 
-static uint64_t xs_prologue(X86CPU *cpu, const X86Insn *i, uint64_t *rfbm)
+static uint64_t xs_prologue(X86CPU *cpu, const X86Insn *i, uint64_t *rfbm, int acc)
 {
     if (!(cpu->s->cr4 & CR4_OSXSAVE))
         x86_raise_exception(cpu, EXCP_UD);
     if (cpu->s->cr0 & CR0_TS)
         x86_raise_exception(cpu, EXCP_NM);
-    uint64_t lin = x86_insn_lin(cpu, i);
+    /* The segment check covers the legacy area and the header, which
+     * every form touches. */
+    uint64_t lin = x86_insn_lin(cpu, i, XSAVE_AVX, acc);
     if (lin & 63)
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t edx_eax = (cpu->s->regs[R_EDX] << 32) | (uint32_t)cpu->s->regs[R_EAX];
@@ -223,7 +225,7 @@ static unsigned xsave_size(uint64_t xcr0)
 void x86_op_xsave(X86CPU *cpu, const X86Insn *i)
 {
     uint64_t rfbm;
-    uint64_t lin = xs_prologue(cpu, i, &rfbm);
+    uint64_t lin = xs_prologue(cpu, i, &rfbm, ACC_WRITE);
     bool compact = i->op == X86_INSN_XSAVEC, w64 = i->pfx & PFX_REXW;
     uint8_t a[XSAVE_MAX];
     uint64_t hdr[8];
@@ -265,7 +267,7 @@ void x86_op_xsave(X86CPU *cpu, const X86Insn *i)
 void x86_op_xrstor(X86CPU *cpu, const X86Insn *i)
 {
     uint64_t rfbm;
-    uint64_t lin = xs_prologue(cpu, i, &rfbm);
+    uint64_t lin = xs_prologue(cpu, i, &rfbm, ACC_READ);
     bool w64 = i->pfx & PFX_REXW;
     uint8_t a[XSAVE_MAX];
     uint64_t hdr[8];
