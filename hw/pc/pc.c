@@ -30,6 +30,7 @@
 #include "hw/pc/e820.h"
 #include "hw/pc/image.h"
 #include "hw/pc/linux-boot.h"
+#include "hw/pc/mtrr.h"
 #include "hw/pc/multiboot.h"
 #include "hw/char/serial.h"
 #include "hw/core/device.h"
@@ -489,6 +490,9 @@ static int pc_boot_kernel(PcBoard *b, Machine *m, Error *err)
 
     if (b->boot != PC_BOOT_NONE && pc_install_direct_tables(b, m, err) < 0)
         return -1;
+    /* No firmware runs: leave the CPUs' cache set-up as SeaBIOS would. */
+    if (b->boot != PC_BOOT_NONE)
+        pc_mtrr_firmware_setup(m, b->below_4g);
 
     switch (b->boot) {
     case PC_BOOT_MULTIBOOT:

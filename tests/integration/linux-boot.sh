@@ -9,6 +9,10 @@
 #   - static C programs (tests/integration/linux-boot/prog.c, and simd.c
 #     built for x86-64-v3: x87 long double libm, AVX2/FMA loops, glibc's
 #     string routines) printing exactly what they print on the host;
+#   - the MTRRs left as firmware leaves them (tandem's direct boot sets
+#     them up as SeaBIOS would): Linux programs PAT with write-combining
+#     instead of "MTRRs disabled, skipping PAT initialization", and (under
+#     tandem) finds every CPU's MTRRs the same;
 #   - a clean poweroff: the emulator exits with status 0 by itself.
 #   tests/integration/linux-boot.sh BUILD
 # Exit 0 pass, 77 skipped (reason on the last line), anything else fail.
@@ -161,6 +165,15 @@ else
     check FAIL "static program output differs from the host's (status: '$(line prog-status)')"
     diff "$work/prog.host" "$work/prog.guest" | head -20 | sed 's/^/    /'
 fi
+
+pat=$(grep -a -m1 -o 'x86/PAT: .*' "$log" | tr -s ' ')
+mtrr_bad=$(grep -a -m1 -o 'x86/PAT: MTRRs disabled.*\|mtrr: your CPUs had inconsistent.*' "$log")
+# QEMU's tcg does not copy SeaBIOS's MTRRs to the other CPUs (INIT clears
+# them there), so only tandem is held to "consistent".
+[ "$emulator" = qemu ] && mtrr_bad=$(grep -a -m1 -o 'x86/PAT: MTRRs disabled.*' "$log")
+[ "$pat" = "x86/PAT: Configuration [0-7]: WB WC UC- UC WB WP UC- WT " ] && [ -z "$mtrr_bad" ] &&
+    check ok "MTRRs as firmware leaves them: $pat" ||
+    check FAIL "MTRR/PAT: '${pat:-no PAT line}'${mtrr_bad:+, '$mtrr_bad'}"
 
 [ -n "$(line done)" ] && [ "$rc" -eq 0 ] && check ok "clean poweroff: $emulator exited 0" ||
     check FAIL "no clean poweroff (status $rc$([ "$rc" = 124 ] && echo ', timed out'))"

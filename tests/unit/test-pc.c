@@ -15,6 +15,7 @@
 #include "tests/unit/unit-machine.h"
 #include "hw/core/irq.h"
 #include "hw/core/device.h"
+#include "hw/pc/mtrr.h"
 #include "hw/pc/multiboot.h"
 #include "hw/pc/pc.h"
 #include "softmmu/machine.h"
@@ -180,6 +181,41 @@ static void test_fw_cfg_files(void)
     machine_free();
 }
 
+/*
+ * A direct boot leaves the MTRRs as SeaBIOS would: enabled, write-back by
+ * default, the VGA window uncached, the ROM area write-protected and the
+ * PCI hole above RAM uncached; without this Linux finds them disabled and
+ * skips PAT set-up.
+ */
+static void test_direct_boot_mtrrs(void)
+{
+    Error err = { 0 };
+    config_default();                   /* 64 MiB: the PCI window from 2 GiB */
+    machine_new();
+    CU_ASSERT_EQUAL_FATAL(pc_machine_init(&mach, &err), 0);
+    const X86Msrs *msr = &cpu0.state.msr;
+    CU_ASSERT_EQUAL(msr->mtrr_def_type, 0xc06);
+    CU_ASSERT_EQUAL(msr->mtrr_fixed[0], 0x0606060606060606ull);
+    CU_ASSERT_EQUAL(msr->mtrr_fixed[1], 0x0606060606060606ull);
+    CU_ASSERT_EQUAL(msr->mtrr_fixed[2], 0);
+    CU_ASSERT_EQUAL(msr->mtrr_fixed[10], 0x0505050505050505ull);
+    CU_ASSERT_EQUAL(msr->mtrr_var[0], 0x80000000ull);
+    CU_ASSERT_EQUAL(msr->mtrr_var[1], 0xf80000800ull);     /* 2 GiB, 36 bits, valid */
+    CU_ASSERT_EQUAL(msr->mtrr_var[2] | msr->mtrr_var[3], 0);
+    machine_free();
+
+    X86Msrs big = { 0 };
+    pc_mtrr_firmware_values(&big, 0xe0000000ull, 40);
+    CU_ASSERT_EQUAL(big.mtrr_var[0], 0xe0000000ull);
+    CU_ASSERT_EQUAL(big.mtrr_var[1], 0xffe0000800ull);
+    pc_mtrr_firmware_values(&big, 0xa0000000ull, 40);
+    CU_ASSERT_EQUAL(big.mtrr_var[0], 0xc0000000ull);
+    /* 512 KiB of RAM: the fixed ranges past it stay uncached. */
+    pc_mtrr_firmware_values(&big, 0x80000, 36);
+    CU_ASSERT_EQUAL(big.mtrr_fixed[0], 0x0606060606060606ull);
+    CU_ASSERT_EQUAL(big.mtrr_fixed[1], 0);
+}
+
 /* FERR# from the FPU raises ISA IRQ 13; a write to port 0xf0 lowers it. */
 static void test_fpu_irq13(void)
 {
@@ -335,6 +371,7 @@ static void test_kernel_errors(void)
 static const UnitTest pc_tests[] = {
     { "RAM below 3.5 GiB and above 4 GiB", test_ram_layout },
     { "fw_cfg files for SeaBIOS", test_fw_cfg_files },
+    { "direct boot leaves the MTRRs as firmware does", test_direct_boot_mtrrs },
     { "FERR# to IRQ 13, cleared by port 0xf0", test_fpu_irq13 },
     { "COM ports from -serial", test_serial_ports },
     { "-device isa-serial", test_isa_serial_device },
