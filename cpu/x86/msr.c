@@ -177,6 +177,16 @@ void x86_op_rdtsc(X86CPU *cpu, const X86Insn *i)
     s->regs[R_EDX] = t >> 32;
 }
 
+/*
+ * RDPMC exists on every P6-class CPU whatever CPUID says; the model has no
+ * performance counters (leaf 0AH reads zero), so every ECX names a counter
+ * that does not exist and the answer is #GP(0) at any CPL and CR4.PCE.
+ */
+void x86_op_rdpmc(X86CPU *cpu, const X86Insn *i)
+{
+    x86_raise_exception_err(cpu, EXCP_GP, 0);
+}
+
 void x86_op_rdtscp(X86CPU *cpu, const X86Insn *i)
 {
     x86_op_rdtsc(cpu, i);

@@ -102,6 +102,18 @@ static void test_decode_operands(void)
     CU_ASSERT_EQUAL(DEC(4, &i, 0x0f, 0x0b), X86_DEC_OK);
     CU_ASSERT_EQUAL(i.op, X86_INSN_UD2);
 
+    /* RDPMC is in every P6-class CPU, CPUID or not: #GP at run time, not #UD */
+    CU_ASSERT_EQUAL(DEC(8, &i, 0x0f, 0x33), X86_DEC_OK);
+    CU_ASSERT_EQUAL(i.op, X86_INSN_RDPMC);
+    CU_ASSERT_EQUAL(i.len, 2);
+    /* UD1 has a ModRM byte (the kernel's static-call trampolines end in 0F B9 CC) */
+    CU_ASSERT_EQUAL(DEC(8, &i, 0x0f, 0xb9, 0xcc), X86_DEC_OK);
+    CU_ASSERT_EQUAL(i.op, X86_INSN_UD1);
+    CU_ASSERT_EQUAL(i.len, 3);
+    /* The fences ignore ModRM.rm */
+    CU_ASSERT_EQUAL(DEC(8, &i, 0x0f, 0xae, 0xf1), X86_DEC_OK);
+    CU_ASSERT_EQUAL(i.op, X86_INSN_MFENCE);
+
     /* More than 15 bytes of prefixes: #GP row */
     CU_ASSERT_EQUAL(DEC(4, &i, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
                         0x66, 0x66, 0x66, 0x66, 0x66, 0x90, 0x90), X86_DEC_OK);
@@ -155,7 +167,7 @@ static bool cs_unimplemented(csh h, const cs_insn *in)
     };
     static const char *const mnem[] = {
         "fxsave", "fxrstor", "xsave", "xrstor", "xsaveopt", "xgetbv", "xsetbv", "clflushopt", "clwb", "prefetch", "prefetchnta",
-        "prefetcht0", "prefetcht1", "prefetcht2", "monitor", "mwait", "rdpmc", "rsm",
+        "prefetcht0", "prefetcht1", "prefetcht2", "monitor", "mwait", "rsm",
         "rdseed", "femms", "ldmxcsr", "stmxcsr", "clflush",
         "getsec", "vmcall", "vmlaunch", "vmresume", "vmxoff", "vmrun", "vmmcall",
         "vmload", "vmsave", "stgi", "clgi", "skinit", "invlpga", "encls",
