@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Segment checks on data accesses, with the vector, error code and EIP of
+ * each fault:
+ *
+ *  1. limits in 32-bit protected mode: the whole access must fit (a dword
+ *     at limit-2 faults, a byte at the limit does not), for plain moves,
+ *     stores, PUSH m32, LODS, a far pointer (LGS: six bytes) and SGDT;
+ *     a 16-bit segment's word at 0xffff;
+ *  2. rights: writes (MOV, ADD, INC, BTS, XCHG, LOCK ADD, SGDT) to a
+ *     read-only data segment and to readable code (through FS and a CS
+ *     override) raise #GP(0) while reads, CMP and BT do not; a read
+ *     through an execute-only CS raises #GP(0);
+ *  3. expand-down segments: 16-bit (offsets limit+1..0xffff) and 32-bit
+ *     (limit+1..4 GiB-1);
+ *  4. SS: #SS(0) for accesses beyond or straddling its limit;
+ *  5. null selectors in DS, ES and GS: #GP(0) on use, none on load;
+ *  6. virtual-8086 mode (the limits of real mode): a word at DS:0xffff
+ *     raises #GP(0), a push with SP = 1 #SS(0), a byte at 0xffff nothing.
+ */
+#include "guest.h"
+#include "desc.h"
+
+#define SEL_SMALL  0x48         /* data RW, base SMALL_BASE, limit 0xfff */
+#define SEL_RO     0x50         /* data read-only, flat */
+#define SEL_XR     0x58         /* code execute/read, flat 32-bit */
+#define SEL_XO     0x60         /* code execute-only, flat 32-bit */
+#define SEL_ED16   0x68         /* data RW expand-down, B=0, limit 0xfff */
+#define SEL_ED32   0x70         /* data RW expand-down, B=1, limit 0xfff */
+#define SEL_SSLIM  0x78         /* data RW, base 0, limit 16 MiB - 1 */
+
+#define SMALL_BASE 0x200000u
+#define ED16_BASE  0x300000u
+
+#define check(vec, err) check_at(__LINE__, vec, err)
+#define none() check_at(__LINE__, 0xff, 0)
+
+/* One instruction that may fault; it addresses through EBX, uses EAX. */
+#define TRY(insn, addr)                                                      \
+    do {                                                                     \
+        uint32_t eax_ = 0x5a5a5a5a;                                          \
+        exc_clear();                                                         \
+        __asm__ volatile(EXPECT_FAULT(insn)                                  \
+                         : "+a"(eax_) : "b"(addr) : "memory", "cc");         \
+        exc_resume = 0;                                                      \
+    } while (0)
+
+static volatile uint32_t target = 0x11223344;
+static unsigned nchecks;
+
+/* vec 0xff: no exception expected. */
+static void check_at(int line, uint32_t vec, uint32_t err)
+{
+    nchecks++;
+    if (vec == 0xff) {
+        if (exc.count != 0)
+            printf("line %d: unexpected vector %u error 0x%x at 0x%x\n", line, exc.vector,
+                   exc.error, exc.eip);
+        GUEST_ASSERT(exc.count == 0);
+        return;
+    }
+    if (exc.count != 1 || exc.vector != vec || exc.error != err || exc.eip != exc_expect_eip)
+        printf("line %d: got %u x vector %u error 0x%x eip 0x%x; want %u 0x%x 0x%x\n", line,
+               exc.count, exc.vector, exc.error, exc.eip, vec, err, exc_expect_eip);
+    GUEST_ASSERT(exc.count == 1);
+    GUEST_ASSERT(exc.vector == vec);
+    GUEST_ASSERT(exc.error == err);
+    GUEST_ASSERT(exc.eip == exc_expect_eip);
+}
+
+static void load_fs(uint16_t sel)
+{
+    __asm__ volatile("movw %0, %%fs" : : "r"(sel) : "memory");
+}
+
+static void test_limits(void)
+{
+    uint32_t esp_before, esp_after;
+
+    load_fs(SEL_SMALL);
+    TRY("movl %%fs:0xffc, %%eax", 0);
+    none();
+    TRY("movl %%fs:(%%ebx), %%eax", 0xffd);
+    check(13, 0);
+    TRY("movb %%fs:(%%ebx), %%al", 0xfff);
+    none();
+    TRY("movb %%fs:(%%ebx), %%al", 0x1000);
+    check(13, 0);
+    TRY("movw %%ax, %%fs:(%%ebx)", 0xfff);
+    check(13, 0);
+    TRY("movl %%eax, %%fs:(%%ebx)", 0xffc);
+    none();
+    GUEST_ASSERT(*(volatile uint32_t *)(SMALL_BASE + 0xffc) == 0x5a5a5a5a);
+
+    __asm__ volatile("movl %%esp, %0" : "=r"(esp_before));
+    exc_clear();
+    __asm__ volatile(EXPECT_FAULT("pushl %%fs:(%%ebx)") "movl %%esp, %0"
+                     : "=r"(esp_after) : "b"(0xffd) : "memory");
+    check(13, 0);
+    GUEST_ASSERT(esp_after == esp_before);
+
+    exc_clear();
+    __asm__ volatile("movl %0, %%esi\n\t" EXPECT_FAULT("lodsl %%fs:(%%esi), %%eax")
+                     : : "r"(0xffeu) : "eax", "esi", "memory");
+    check(13, 0);
+    /* Far pointer: offset (4 bytes) fits, the selector does not. */
+    TRY("lgsl %%fs:(%%ebx), %%eax", 0xffc);
+    check(13, 0);
+    TRY("lgsl %%fs:(%%ebx), %%eax", 0xffa);
+    check(13, 0x5a58);  /* fits: loads selector 0x5a5a, beyond the GDT */
+    TRY("sgdt %%fs:(%%ebx)", 0xffc);
+    check(13, 0);
+    TRY("sgdt %%fs:(%%ebx)", 0xffa);
+    none();
+
+    /* A 16-bit data segment: limit 0xffff. */
+    __asm__ volatile("movw %0, %%fs" : : "r"((uint16_t)SEL_DS16));
+    TRY("movw %%fs:(%%ebx), %%ax", 0xffff);
+    check(13, 0);
+    TRY("movb %%fs:(%%ebx), %%al", 0xffff);
+    none();
+    puts("sys-segments: limits cover the whole access ok");
+}
+
+static void test_rights(void)
+{
+    uint32_t a = (uint32_t)&target;
+
+    load_fs(SEL_RO);
+    TRY("movl %%fs:(%%ebx), %%eax", a);
+    none();
+    TRY("cmpl $1, %%fs:(%%ebx)", a);
+    none();
+    TRY("btl $1, %%fs:(%%ebx)", a);
+    none();
+    TRY("movl %%eax, %%fs:(%%ebx)", a);
+    check(13, 0);
+    TRY("addl $1, %%fs:(%%ebx)", a);
+    check(13, 0);
+    TRY("incl %%fs:(%%ebx)", a);
+    check(13, 0);
+    TRY("btsl $1, %%fs:(%%ebx)", a);
+    check(13, 0);
+    TRY("xchgl %%eax, %%fs:(%%ebx)", a);
+    check(13, 0);
+    TRY("lock addl $1, %%fs:(%%ebx)", a);
+    check(13, 0);
+    TRY("sgdt %%fs:(%%ebx)", a);
+    check(13, 0);
+    GUEST_ASSERT(target == 0x11223344);
+
+    /* Readable code through FS and through a CS override. */
+    load_fs(SEL_XR);
+    TRY("movl %%fs:(%%ebx), %%eax", a);
+    none();
+    TRY("movl %%eax, %%fs:(%%ebx)", a);
+    check(13, 0);
+    TRY("movl %%cs:(%%ebx), %%eax", a);
+    none();
+    TRY("movl %%eax, %%cs:(%%ebx)", a);
+    check(13, 0);
+    GUEST_ASSERT(target == 0x11223344);
+
+    /* Execute-only code as CS: fetching works, reading does not. */
+    exc_clear();
+    __asm__ volatile("ljmp %[xo], $3f\n"
+                     "3:\n\t"
+                     "movl $1f, exc_resume\n\t"
+                     "movl $2f, exc_expect_eip\n"
+                     "2:\tmovl %%cs:(%%ebx), %%eax\n"
+                     "1:\tljmp $0x08, $4f\n"
+                     "4:"
+                     : : "b"(a), [xo] "i"(SEL_XO) : "eax", "memory");
+    exc_resume = 0;
+    check(13, 0);
+    GUEST_ASSERT(exc.cs == SEL_XO);
+    puts("sys-segments: read-only data and code segments ok");
+}
+
+static void test_expand_down(void)
+{
+    load_fs(SEL_ED16);
+    TRY("movb %%fs:(%%ebx), %%al", 0xfff);
+    check(13, 0);
+    TRY("movl %%fs:(%%ebx), %%eax", 0xffe);
+    check(13, 0);
+    TRY("movb %%fs:(%%ebx), %%al", 0x1000);
+    none();
+    TRY("movb %%fs:(%%ebx), %%al", 0xffff);
+    none();
+    TRY("movw %%fs:(%%ebx), %%ax", 0xffff);
+    check(13, 0);
+    TRY("movb %%fs:(%%ebx), %%al", 0x10000);
+    check(13, 0);
+    TRY("movl %%eax, %%fs:(%%ebx)", 0x2000);
+    none();
+    GUEST_ASSERT(*(volatile uint32_t *)(ED16_BASE + 0x2000) == 0x5a5a5a5a);
+
+    load_fs(SEL_ED32);
+    TRY("movl %%fs:(%%ebx), %%eax", 0xffc);
+    check(13, 0);
+    TRY("movl %%fs:(%%ebx), %%eax", 0xffe);
+    check(13, 0);
+    TRY("movl %%fs:(%%ebx), %%eax", 0x1000);
+    none();
+    TRY("movl %%fs:(%%ebx), %%eax", 0x100000);
+    none();
+    TRY("movl %%fs:(%%ebx), %%eax", 0);
+    check(13, 0);
+    puts("sys-segments: expand-down segments ok");
+}
+
+/* Run pre, then insn with SS = SEL_SSLIM (base 0, limit 16 MiB - 1). */
+#define TRY_SS(pre, insn, addr)                                              \
+    do {                                                                     \
+        uint32_t eax_ = 0, ebx_ = (addr);                                    \
+        exc_clear();                                                         \
+        __asm__ volatile("movw %[lim], %%dx\n\t"                             \
+                         "movw %%dx, %%ss\n\t"                               \
+                         pre EXPECT_FAULT(insn)                              \
+                         "movw %[flat], %%dx\n\t"                            \
+                         "movw %%dx, %%ss"                                   \
+                         : "+a"(eax_), "+b"(ebx_) : [lim] "i"(SEL_SSLIM),    \
+                           [flat] "i"(SEL_DS0) : "edx", "memory", "cc");     \
+        exc_resume = 0;                                                      \
+    } while (0)
+
+static void test_stack_segment(void)
+{
+    uint32_t esp;
+
+    __asm__ volatile("movl %%esp, %0" : "=r"(esp));
+    GUEST_ASSERT(esp < 0x1000000);
+    TRY_SS("", "movl %%ss:(%%ebx), %%eax", 0xfffffc);
+    none();
+    TRY_SS("", "movl %%ss:(%%ebx), %%eax", 0xfffffe);
+    check(12, 0);
+    TRY_SS("", "movl %%ss:(%%ebx), %%eax", 0x1000000);
+    check(12, 0);
+    TRY_SS("", "movl %%eax, %%ss:(%%ebx)", 0x1000000);
+    check(12, 0);
+    /* ESP-based addresses use SS too: ESP + EBX = 16 MiB. */
+    TRY_SS("subl %%esp, %%ebx\n\t", "movl (%%esp, %%ebx), %%eax", 0x1000000);
+    check(12, 0);
+    puts("sys-segments: SS limit raises #SS(0) ok");
+}
+
+static void test_null(void)
+{
+    uint32_t a = (uint32_t)&target;
+
+    /* Loading null is allowed; using it is not. */
+    __asm__ volatile("movw %0, %%gs" : : "r"((uint16_t)0));
+    TRY("movl %%gs:(%%ebx), %%eax", a);
+    check(13, 0);
+    TRY("movl %%eax, %%gs:(%%ebx)", a);
+    check(13, 0);
+
+    exc_clear();
+    __asm__ volatile("pushl %%es\n\t"
+                     "movw %w1, %%es\n\t"
+                     "movl %0, %%edi\n\t"
+                     EXPECT_FAULT("stosb")
+                     "popl %%es"
+                     : : "r"(a), "r"(0) : "eax", "edi", "memory");
+    exc_resume = 0;
+    check(13, 0);
+
+    exc_clear();
+    __asm__ volatile("movl $1f, exc_resume\n\t"
+                     "movl $2f, exc_expect_eip\n\t"
+                     "pushl %%ds\n\t"
+                     "movw %w1, %%ds\n"
+                     "2:\tmovl (%0), %%eax\n"
+                     "1:\tpopl %%ds"
+                     : : "b"(a), "r"(0) : "eax", "memory");
+    exc_resume = 0;
+    check(13, 0);
+    puts("sys-segments: null selectors fault on use ok");
+}
+
+/* ---- 6. virtual-8086 mode: real-mode limits ---- */
+
+#define V86_CS 0x0700
+#define V86_SS 0x0800
+#define V86_DS 0x0900
+
+extern const uint8_t v86s_start[], v86s_end[], v86s_word[], v86s_word_end[], v86s_push[],
+    v86s_push_end[], v86s_hlt[];
+__asm__(".section .rodata\n"
+        ".code16\n"
+        "v86s_start:\n"
+        "movb 0xffff, %al\n"                    /* fits */
+        "v86s_word: movw 0xffff, %ax\n"         /* straddles 0xffff */
+        "v86s_word_end:\n"
+        "movw $1, %sp\n"
+        "v86s_push: pushw %ax\n"                /* word at SS:0xffff */
+        "v86s_push_end:\n"
+        "movw $0x1000, %sp\n"
+        "v86s_hlt: hlt\n"
+        "v86s_end:\n"
+        ".code32\n"
+        ".text\n"
+        "v86s_enter:\n"
+        "pushl %ebp\n pushl %ebx\n pushl %esi\n pushl %edi\n"
+        "movl %esp, user_saved_esp\n"
+        "pushl $0\n pushl $0\n"                 /* GS, FS */
+        "pushl $0x0900\n pushl $0x0900\n"       /* DS, ES */
+        "pushl $0x0800\n pushl $0x1000\n"       /* SS, SP */
+        "pushl $0x20002\n"                      /* VM, IOPL 0 */
+        "pushl $0x0700\n pushl $0\n"            /* CS, IP */
+        "iret\n");
+void v86s_enter(void);
+
+static struct { uint32_t vector, error, ip, sp; } v86_faults[4];
+static volatile unsigned v86_nfaults;
+
+static uint32_t v86_off(const uint8_t *p)
+{
+    return (uint32_t)(p - v86s_start);
+}
+
+static int v86_monitor(struct exc_frame *f)
+{
+    if (!(f->eflags & (1u << 17)))
+        return 0;
+    unsigned n = v86_nfaults++;
+    if (n < 4) {
+        v86_faults[n].vector = f->vector;
+        v86_faults[n].error = f->error;
+        v86_faults[n].ip = f->eip & 0xffff;
+        v86_faults[n].sp = f->esp & 0xffff;
+    }
+    uint32_t ip = f->eip & 0xffff;
+    if (ip == v86_off(v86s_word))
+        f->eip = v86_off(v86s_word_end);
+    else if (ip == v86_off(v86s_push))
+        f->eip = v86_off(v86s_push_end);
+    else
+        user_return();                          /* HLT or anything else: stop */
+    return 1;
+}
+
+static void test_v86(void)
+{
+    memcpy((void *)(V86_CS * 16), v86s_start, (size_t)(v86s_end - v86s_start));
+    v86_nfaults = 0;
+    exc_hook = v86_monitor;
+    v86s_enter();
+    exc_hook = 0;
+    for (unsigned k = 0; k < v86_nfaults && k < 4; k++)
+        printf("v8086 fault %u: vector %u error 0x%x ip 0x%x sp 0x%x\n", k,
+               v86_faults[k].vector, v86_faults[k].error, v86_faults[k].ip, v86_faults[k].sp);
+    GUEST_ASSERT(v86_nfaults == 3);
+    GUEST_ASSERT(v86_faults[0].vector == 13 && v86_faults[0].error == 0);
+    GUEST_ASSERT(v86_faults[0].ip == v86_off(v86s_word));
+    GUEST_ASSERT(v86_faults[1].vector == 12 && v86_faults[1].error == 0);
+    GUEST_ASSERT(v86_faults[1].ip == v86_off(v86s_push));
+    GUEST_ASSERT(v86_faults[1].sp == 1);       /* SP unchanged by the failed push */
+    GUEST_ASSERT(v86_faults[2].vector == 13);  /* HLT at IOPL 0 */
+    GUEST_ASSERT(v86_faults[2].ip == v86_off(v86s_hlt));
+    puts("sys-segments: virtual-8086 limits (word at 0xffff, push at SP 1) ok");
+}
+
+int guest_main(void)
+{
+    desc_init();
+    gdt[SEL_SMALL >> 3] = seg_desc(SMALL_BASE, 0xfff, 0x93, 0x4);
+    gdt[SEL_RO >> 3] = seg_desc(0, 0xfffff, 0x91, 0xc);
+    gdt[SEL_XR >> 3] = seg_desc(0, 0xfffff, 0x9b, 0xc);
+    gdt[SEL_XO >> 3] = seg_desc(0, 0xfffff, 0x99, 0xc);
+    gdt[SEL_ED16 >> 3] = seg_desc(ED16_BASE, 0xfff, 0x97, 0x0);
+    gdt[SEL_ED32 >> 3] = seg_desc(0, 0xfff, 0x97, 0x4);
+    gdt[SEL_SSLIM >> 3] = seg_desc(0, 0xfff, 0x93, 0xc);
+
+    test_limits();
+    test_rights();
+    test_expand_down();
+    test_stack_segment();
+    test_null();
+    test_v86();
+    __asm__ volatile("movw %0, %%fs\n\tmovw %0, %%gs" : : "r"((uint16_t)SEL_DS0));
+    printf("sys-segments: %u checks\n", nchecks);
+    return 0;
+}
