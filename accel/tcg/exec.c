@@ -53,13 +53,12 @@ static void log_block(X86CPU *cpu, const TB *tb)
 }
 
 /*
- * Run one TB; returns the number of instructions completed. Only the last
- * instruction of a block may move next_rip (the translator ends blocks
- * after every block-class row and REP string instruction), so the others
- * just advance RIP; exit_tb (code of this block was overwritten) leaves
- * after the writing instruction.
+ * Run one TB. Only the last instruction of a block may move next_rip (the
+ * translator ends blocks after every block-class row and REP string
+ * instruction), so the others just advance RIP; exit_tb (code of this
+ * block was overwritten) leaves after the writing instruction.
  */
-static inline unsigned tb_run(X86CPU *cpu, const TB *tb)
+static inline void tb_run(X86CPU *cpu, const TB *tb)
 {
     X86CPUState *s = cpu->s;
     const TBInsn *e = tb->insn, *last = tb->insn + tb->n - 1;
@@ -70,12 +69,11 @@ static inline unsigned tb_run(X86CPU *cpu, const TB *tb)
         e->fn(cpu, &e->i);
         s->rip = rip;
         if (unlikely(cpu->exit_tb))
-            return (unsigned)(e - tb->insn) + 1;
+            return;
     }
     cpu->next_rip = rip + e->i.len;
     e->fn(cpu, &e->i);
     s->rip = cpu->next_rip;
-    return tb->n;
 }
 
 static void handle_init_sipi(TcgVcpu *t, uint32_t req)
@@ -172,7 +170,7 @@ static void debug_step(TcgVcpu *t, uint64_t pc)
         log_block(cpu, tb);
     cpu->watch_hits = 0;
     bool rf = s->rflags & FLAG_RF;
-    t->insns_executed += tb_run(cpu, tb);
+    tb_run(cpu, tb);
     /* Completing an instruction clears RF, unless the instruction set it
      * (IRET from a breakpoint handler, popping RF = 1: the instruction it
      * returns to must not hit the breakpoint again). */
@@ -193,6 +191,68 @@ static void debug_step(TcgVcpu *t, uint64_t pc)
 }
 
 static VcpuExit tcg_exec_loop(TcgVcpu *t);
+
+/*
+ * The successor of tb at pc when no link matched: look it up (or translate
+ * it) and link tb to it, if both are on the same page (a write that drops
+ * a page's blocks then drops the links with them).
+ */
+static TB *tb_find_link(TcgVcpu *t, TB *tb, uint64_t pc, uint32_t flags)
+{
+    uint64_t flushes = t->tbc.flush_count;
+    TB *next = tb_find(t, pc, flags);
+    /* A full flush while translating reused tb's memory: no link. */
+    if (flushes == t->tbc.flush_count && !tb->invalid && ((tb->pc ^ pc) & ~0xfffull) == 0) {
+        unsigned k = pc == tb->pc + tb->size ? 1 : 0;
+        tb->jmp[k] = next;
+        tb->jmp_pc[k] = pc;
+    }
+    return next;
+}
+
+/*
+ * The chained inner loop: run tb, then stay here while each block ends in
+ * a successor already linked to it and nothing asks for attention. Kept
+ * out of tcg_exec_loop so that its sigsetjmp does not pin this loop's
+ * variables to the stack (a fault unwinds through here, which is fine:
+ * nothing here needs cleaning up).
+ */
+static __attribute__((noinline)) void tcg_run_chain(TcgVcpu *t, TB *tb)
+{
+    X86CPU *cpu = &t->cpu;
+    X86CPUState *s = cpu->s;
+    Vcpu *v = t->vcpu;
+    _Atomic unsigned *view_gen = &t->tm->view_gen;
+    for (;;) {
+        if (unlikely(log_enabled(LOG_EXEC | LOG_CPU)))
+            log_block(cpu, tb);
+        tb_run(cpu, tb);
+        if (unlikely(cpu->exit_tb | cpu->irq_inhibit_next | cpu->halt_request |
+                     ((s->rflags & FLAG_TF) != 0) | ((s->dr[7] & 0xff) != 0)))
+            return;
+        /*
+         * A new memory map (PAM shadowing, a BAR moved) must be seen
+         * by the next instruction: the TLB may still map the old one.
+         */
+        if (unlikely(atomic_load_explicit(&v->exit_request, memory_order_relaxed) |
+                     (atomic_load_explicit(&v->interrupt_request, memory_order_relaxed) != 0) |
+                     atomic_load_explicit(&t->flush_tlb, memory_order_relaxed) |
+                     (atomic_load_explicit(view_gen, memory_order_relaxed) != t->view_gen)))
+            return;
+        uint64_t pc = s->segs[SEG_CS].base + s->rip;
+        if (!cpu->lma)
+            pc = (uint32_t)pc;
+        uint32_t flags = cpu->code_size;
+        TB *next = tb->jmp[0];
+        if (!(next && tb->jmp_pc[0] == pc && next->flags == flags && !next->invalid)) {
+            next = tb->jmp[1];
+            if (!(next && tb->jmp_pc[1] == pc && next->flags == flags && !next->invalid))
+                next = tb_find_link(t, tb, pc, flags);
+        }
+        tb = next;
+    }
+}
+
 
 VcpuExit tcg_exec(TcgVcpu *t)
 {
@@ -282,52 +342,7 @@ static VcpuExit tcg_exec_loop(TcgVcpu *t)
         }
         TB *tb = tb_find(t, pc, flags);
 
-        /*
-         * The chained inner loop: stay here while each block ends in a
-         * successor already linked to it and nothing asks for attention.
-         */
-        for (;;) {
-            if (unlikely(log_enabled(LOG_EXEC | LOG_CPU)))
-                log_block(cpu, tb);
-            t->insns_executed += tb_run(cpu, tb);
-            if (unlikely(cpu->exit_tb | cpu->irq_inhibit_next | cpu->halt_request |
-                         ((s->rflags & FLAG_TF) != 0) | ((s->dr[7] & 0xff) != 0)))
-                break;
-            /*
-             * A new memory map (PAM shadowing, a BAR moved) must be seen
-             * by the next instruction: the TLB may still map the old one.
-             */
-            if (unlikely(atomic_load_explicit(&v->exit_request, memory_order_relaxed) |
-                         (atomic_load_explicit(&v->interrupt_request, memory_order_relaxed) != 0) |
-                         atomic_load_explicit(&t->flush_tlb, memory_order_relaxed) |
-                         (atomic_load_explicit(&t->tm->view_gen, memory_order_relaxed) !=
-                          t->view_gen)))
-                break;
-            pc = s->segs[SEG_CS].base + s->rip;
-            if (!cpu->lma)
-                pc = (uint32_t)pc;
-            flags = cpu->code_size;
-            TB *next = NULL;
-            for (unsigned k = 0; k < 2; k++) {
-                TB *n = tb->jmp[k];
-                if (n && tb->jmp_pc[k] == pc && n->flags == flags && !n->invalid) {
-                    next = n;
-                    break;
-                }
-            }
-            if (!next) {
-                uint64_t flushes = t->tbc.flush_count;
-                next = tb_find(t, pc, flags);
-                /* A full flush while translating reused tb's memory: no link. */
-                if (flushes == t->tbc.flush_count && !tb->invalid &&
-                    ((tb->pc ^ pc) & ~0xfffull) == 0) {
-                    unsigned k = pc == tb->pc + tb->size ? 1 : 0;
-                    tb->jmp[k] = next;
-                    tb->jmp_pc[k] = pc;
-                }
-            }
-            tb = next;
-        }
+        tcg_run_chain(t, tb);
         cpu->exit_tb = false;
         if (cpu->irq_inhibit_next) {
             cpu->irq_inhibit_next = false;

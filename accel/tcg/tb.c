@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "accel/tcg/tcg.h"
+#include "cpu/x86/fast.h"
 #include "softmmu/log.h"
 
 static void tb_log_in_asm(const TB *tb, const uint8_t *bytes, unsigned code_size)
@@ -38,6 +39,22 @@ static void tb_log_in_asm(const TB *tb, const uint8_t *bytes, unsigned code_size
 static uint64_t wrap_pc(const X86CPU *cpu, uint64_t pc)
 {
     return cpu->lma ? pc : (uint32_t)pc;
+}
+
+/*
+ * Handlers, chosen last to first with the arithmetic flags live after each
+ * instruction (all of them after the last one): see cpu/x86/fast.h.
+ */
+static void tb_select_handlers(TB *tb)
+{
+    uint32_t live = FLAGS_ARITH;
+    for (unsigned k = tb->n; k-- > 0;) {
+        const X86Insn *i = &tb->insn[k].i;
+        uint32_t use, def;
+        tb->insn[k].fn = x86_insn_select(i, live);
+        x86_insn_flags(i, &use, &def);
+        live = (live & ~def) | use;
+    }
 }
 
 TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
@@ -85,14 +102,12 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
             }
             x86_decode(&mode, bounce, 15, insn);
             memcpy(logbuf, bounce, insn->len);
-            tb->insn[tb->n].fn = x86_insn_handler(insn);
             off += insn->len;
             tb->n++;
             break;
         }
         if (log_enabled(LOG_IN_ASM))
             memcpy(logbuf + off, src, insn->len);
-        tb->insn[tb->n].fn = x86_insn_handler(insn);
         off += insn->len;
         tb->n++;
         /* REP string instructions may re-execute themselves (next_rip = RIP):
@@ -103,6 +118,7 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
             break;
     }
     tb->size = (uint16_t)off;
+    tb_select_handlers(tb);
     if (tb->phys2 == (phys & ~0xfffull))
         tb->phys2 = ~0ull;
     tb_commit(t, tb);

@@ -89,7 +89,6 @@ typedef struct TcgVcpu {
     bool large_pages;           /* a large page is in the TLB: INVLPG flushes all */
     bool reload;                /* state changed from outside */
     _Atomic bool flush_tlb;     /* another vCPU found code on a page we may write */
-    uint64_t insns_executed;
     struct TcgVcpu *next;       /* in TcgMachine.vcpus */
 } TcgVcpu;
 

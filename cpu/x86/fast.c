@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Handler selection with block context: specialised copies of the hottest
+ * instruction forms, and the flag liveness facts that let a translator drop
+ * flag computations nobody can observe.
+ *
+ * Specialisation: a generic handler (alu.c, shift.c, control.c ...) serves
+ * every form of its rows and decides at run time between register and
+ * memory operands, operand sizes, condition codes. The copies here are the
+ * same semantics compiled for one operand size and operand shape (register,
+ * immediate, a constant shift count or condition), chosen once when the
+ * block is translated, so the handler that runs does no dispatch of its own.
+ *
+ * Flag liveness: x86_insn_flags() says which of the six arithmetic flags an
+ * instruction reads and always writes. Only pure instructions (register and
+ * immediate operands, no way to fault) are described exactly; every other
+ * one reads all six, so all flags are live wherever a block can be left (an
+ * exception, the block's end, an exit after a store to code). Between those
+ * points an instruction whose written flags are all overwritten before any
+ * reader gets a "no flags" copy that leaves the lazy state (x86.h) alone: it
+ * still describes the flags of an older instruction, and liveness
+ * guarantees that every flag read later comes from an instruction that did
+ * compute it.
+ *
+ * Every handler here must equal its generic twin on registers, memory and
+ * the flags it computes; tests/unit/test-x86-select.c runs both.
+ */
+#include "cpu/x86/fast.h"
+
+/* ---- ALU: ADD OR ADC SBB AND SUB XOR CMP TEST with register/immediate ---- */
+
+static inline __attribute__((always_inline)) void fast_alu(X86CPU *cpu, const X86Insn *i,
+                                                           unsigned op, unsigned sz,
+                                                           bool imm, bool flags)
+{
+    static const uint8_t ccop[] = {
+        CC_OP_ADD, CC_OP_LOGIC, CC_OP_ADC, CC_OP_SBB, CC_OP_LOGIC, CC_OP_SUB,
+        CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC,
+    };
+    uint64_t mask = x86_size_mask(sz);
+    uint64_t *regs = cpu->s->regs;
+    uint64_t a = regs[i->r1] & mask;
+    uint64_t b = (imm ? i->imm : regs[i->r2]) & mask;
+    unsigned cin = (op == X86_ALU_ADC || op == X86_ALU_SBB) ? x86_get_cf(cpu) : 0;
+    uint64_t r = x86_alu_calc(op, a, b, cin) & mask;
+    if (op != X86_ALU_CMP && op != X86_ALU_TEST)
+        regs[i->r1] = r;
+    if (flags) {
+        x86_set_cc(cpu, ccop[op], sz, r, a, b);
+        if (op == X86_ALU_ADC || op == X86_ALU_SBB)
+            cpu->cc_aux = (uint8_t)cin;
+    }
+}
+
+#define FAST_ALU_SZ(name, op, sz)                                                            \
+    static void fast_##name##_rr##sz(X86CPU *c, const X86Insn *i)                           \
+    { fast_alu(c, i, op, sz / 8, false, true); }                                             \
+    static void fast_##name##_ri##sz(X86CPU *c, const X86Insn *i)                           \
+    { fast_alu(c, i, op, sz / 8, true, true); }                                              \
+    static void fast_##name##_rr##sz##_nf(X86CPU *c, const X86Insn *i)                      \
+    { fast_alu(c, i, op, sz / 8, false, false); }                                            \
+    static void fast_##name##_ri##sz##_nf(X86CPU *c, const X86Insn *i)                      \
+    { fast_alu(c, i, op, sz / 8, true, false); }
+#define FAST_ALU(name, op) FAST_ALU_SZ(name, op, 32) FAST_ALU_SZ(name, op, 64)
+FAST_ALU(add, X86_ALU_ADD)
+FAST_ALU(or, X86_ALU_OR)
+FAST_ALU(adc, X86_ALU_ADC)
+FAST_ALU(sbb, X86_ALU_SBB)
+FAST_ALU(and, X86_ALU_AND)
+FAST_ALU(sub, X86_ALU_SUB)
+FAST_ALU(xor, X86_ALU_XOR)
+/* CMP and TEST only write flags: their no-flags copy is x86_op_nop. */
+#undef FAST_ALU_SZ
+#define FAST_ALU_SZ(name, op, sz)                                                            \
+    static void fast_##name##_rr##sz(X86CPU *c, const X86Insn *i)                           \
+    { fast_alu(c, i, op, sz / 8, false, true); }                                             \
+    static void fast_##name##_ri##sz(X86CPU *c, const X86Insn *i)                           \
+    { fast_alu(c, i, op, sz / 8, true, true); }
+FAST_ALU(cmp, X86_ALU_CMP)
+FAST_ALU(test, X86_ALU_TEST)
+
+/* [op][size 32/64][imm][nf]; CMP/TEST have no nf entries (x86_op_nop). */
+#define ALU_ROW(n) { { { fast_##n##_rr32, fast_##n##_rr32_nf }, { fast_##n##_ri32, fast_##n##_ri32_nf } }, \
+                     { { fast_##n##_rr64, fast_##n##_rr64_nf }, { fast_##n##_ri64, fast_##n##_ri64_nf } } }
+#define ALU_ROW_F(n) { { { fast_##n##_rr32, x86_op_nop }, { fast_##n##_ri32, x86_op_nop } }, \
+                       { { fast_##n##_rr64, x86_op_nop }, { fast_##n##_ri64, x86_op_nop } } }
+static const X86Handler fast_alu_tab[9][2][2][2] = {
+    ALU_ROW(add), ALU_ROW(or), ALU_ROW(adc), ALU_ROW(sbb), ALU_ROW(and), ALU_ROW(sub),
+    ALU_ROW(xor), ALU_ROW_F(cmp), ALU_ROW_F(test),
+};
+
+/* ---- INC/DEC register ---- */
+
+static inline __attribute__((always_inline)) void fast_incdec(X86CPU *cpu, const X86Insn *i,
+                                                              bool dec, unsigned sz, bool flags)
+{
+    uint64_t mask = x86_size_mask(sz);
+    uint64_t a = cpu->s->regs[i->r1] & mask;
+    uint64_t r = (dec ? a - 1 : a + 1) & mask;
+    if (flags) {
+        bool cf = x86_get_cf(cpu);
+        x86_set_cc(cpu, dec ? CC_OP_DEC : CC_OP_INC, sz, r, a, 1);
+        cpu->cc_aux = cf;
+    }
+    cpu->s->regs[i->r1] = r;
+}
+
+#define FAST_INCDEC(name, dec, sz)                                                           \
+    static void fast_##name##_r##sz(X86CPU *c, const X86Insn *i)                            \
+    { fast_incdec(c, i, dec, sz / 8, true); }                                                \
+    static void fast_##name##_r##sz##_nf(X86CPU *c, const X86Insn *i)                       \
+    { fast_incdec(c, i, dec, sz / 8, false); }
+FAST_INCDEC(inc, false, 32)
+FAST_INCDEC(inc, false, 64)
+FAST_INCDEC(dec, true, 32)
+FAST_INCDEC(dec, true, 64)
+
+/* [dec][size 32/64][nf] */
+static const X86Handler fast_incdec_tab[2][2][2] = {
+    { { fast_inc_r32, fast_inc_r32_nf }, { fast_inc_r64, fast_inc_r64_nf } },
+    { { fast_dec_r32, fast_dec_r32_nf }, { fast_dec_r64, fast_dec_r64_nf } },
+};
+
+/* ---- shifts and rotates of a register by a non-zero constant ---- */
+
+enum { SH_SHL, SH_SHR, SH_SAR, SH_ROL, SH_ROR, SH_KINDS };
+
+static inline uint32_t fast_pzs(uint64_t r, unsigned bits)
+{
+    uint32_t f = __builtin_parity((unsigned)(r & 0xff)) ? 0 : FLAG_PF;
+    if (r == 0)
+        f |= FLAG_ZF;
+    if ((r >> (bits - 1)) & 1)
+        f |= FLAG_SF;
+    return f;
+}
+
+/*
+ * The count is the masked immediate, known non-zero (a zero count leaves
+ * the flags alone and is left to the generic handler). Flags as shift.c:
+ * shifts set all six (AF = 0), rotates only CF and OF.
+ */
+static inline __attribute__((always_inline)) void fast_shift(X86CPU *cpu, const X86Insn *i,
+                                                             unsigned kind, unsigned sz,
+                                                             bool flags)
+{
+    unsigned bits = sz * 8, c = (unsigned)i->imm & (bits - 1);
+    uint64_t mask = x86_size_mask(sz), msb = 1ull << (bits - 1);
+    uint64_t *reg = &cpu->s->regs[i->r1];
+    uint64_t a = *reg & mask, r;
+    bool cf, of;
+    switch (kind) {
+    case SH_SHL:
+        r = (a << c) & mask;
+        cf = (a >> (bits - c)) & 1;
+        of = ((r & msb) != 0) ^ cf;
+        break;
+    case SH_SHR:
+        r = a >> c;
+        cf = (a >> (c - 1)) & 1;
+        of = (a & msb) != 0;
+        break;
+    case SH_SAR: {
+        int64_t sa = (int64_t)x86_sext(a, sz);
+        r = (uint64_t)(sa >> c) & mask;
+        cf = (uint64_t)(sa >> (c - 1)) & 1;
+        of = false;
+        break;
+    }
+    case SH_ROL:
+        r = ((a << c) | (a >> (bits - c))) & mask;
+        cf = r & 1;
+        of = ((r & msb) != 0) ^ cf;
+        break;
+    default:
+        r = ((a >> c) | (a << (bits - c))) & mask;
+        cf = (r & msb) != 0;
+        of = cf ^ ((r >> (bits - 2)) & 1);
+        break;
+    }
+    *reg = r;
+    if (!flags)
+        return;
+    uint32_t f = (cf ? FLAG_CF : 0) | (of ? FLAG_OF : 0);
+    if (kind == SH_ROL || kind == SH_ROR)
+        x86_set_arith(cpu, (uint32_t)(x86_get_rflags(cpu) & ~(uint64_t)(FLAG_CF | FLAG_OF)) | f);
+    else
+        x86_set_arith(cpu, fast_pzs(r, bits) | f);
+}
+
+#define FAST_SHIFT(name, kind, sz)                                                           \
+    static void fast_##name##_ri##sz(X86CPU *c, const X86Insn *i)                           \
+    { fast_shift(c, i, kind, sz / 8, true); }                                                \
+    static void fast_##name##_ri##sz##_nf(X86CPU *c, const X86Insn *i)                      \
+    { fast_shift(c, i, kind, sz / 8, false); }
+#define FAST_SHIFT2(name, kind) FAST_SHIFT(name, kind, 32) FAST_SHIFT(name, kind, 64)
+FAST_SHIFT2(shl, SH_SHL)
+FAST_SHIFT2(shr, SH_SHR)
+FAST_SHIFT2(sar, SH_SAR)
+FAST_SHIFT2(rol, SH_ROL)
+FAST_SHIFT2(ror, SH_ROR)
+
+/* [kind][size 32/64][nf] */
+#define SH_ROW(n) { { fast_##n##_ri32, fast_##n##_ri32_nf }, { fast_##n##_ri64, fast_##n##_ri64_nf } }
+static const X86Handler fast_shift_tab[SH_KINDS][2][2] = {
+    SH_ROW(shl), SH_ROW(shr), SH_ROW(sar), SH_ROW(rol), SH_ROW(ror),
+};
+
+/* ---- LEA without RIP ---- */
+
+static inline __attribute__((always_inline)) void fast_lea(X86CPU *cpu, const X86Insn *i,
+                                                           bool base, bool index, bool wide)
+{
+    uint64_t *regs = cpu->s->regs;
+    uint64_t ea = (uint64_t)i->disp;
+    if (base)
+        ea += regs[i->base];
+    if (index)
+        ea += regs[i->index] << i->scale;
+    regs[i->r1] = wide ? ea : (uint32_t)ea;
+}
+
+#define FAST_LEA(name, b, x)                                                                 \
+    static void fast_lea_##name##32(X86CPU *c, const X86Insn *i) { fast_lea(c, i, b, x, false); } \
+    static void fast_lea_##name##64(X86CPU *c, const X86Insn *i) { fast_lea(c, i, b, x, true); }
+FAST_LEA(d, false, false)
+FAST_LEA(b, true, false)
+FAST_LEA(i, false, true)
+FAST_LEA(bi, true, true)
+
+/* [base][index][wide] */
+static const X86Handler fast_lea_tab[2][2][2] = {
+    { { fast_lea_d32, fast_lea_d64 }, { fast_lea_i32, fast_lea_i64 } },
+    { { fast_lea_b32, fast_lea_b64 }, { fast_lea_bi32, fast_lea_bi64 } },
+};
+
+/* ---- Jcc / JMP rel with a constant condition ---- */
+
+/*
+ * wide: 64-bit operand size (64-bit mode, no CS limit); else a 32-bit one
+ * outside 64-bit mode, which wraps at 4 GiB and checks the CS limit, as
+ * control.c's branch_to does.
+ */
+static inline __attribute__((always_inline)) void fast_branch(X86CPU *cpu, const X86Insn *i,
+                                                              bool wide)
+{
+    uint64_t t = cpu->next_rip + i->imm;
+    if (!wide) {
+        t = (uint32_t)t;
+        if (unlikely(t > cpu->s->segs[SEG_CS].limit))
+            x86_raise_exception_err(cpu, EXCP_GP, 0);
+    }
+    cpu->next_rip = t;
+}
+
+#define FAST_JCC(cc)                                                                         \
+    static void fast_jcc##cc##_32(X86CPU *c, const X86Insn *i)                              \
+    { if (x86_cond(c, cc)) fast_branch(c, i, false); }                                       \
+    static void fast_jcc##cc##_64(X86CPU *c, const X86Insn *i)                              \
+    { if (x86_cond(c, cc)) fast_branch(c, i, true); }
+FAST_JCC(0) FAST_JCC(1) FAST_JCC(2) FAST_JCC(3) FAST_JCC(4) FAST_JCC(5) FAST_JCC(6) FAST_JCC(7)
+FAST_JCC(8) FAST_JCC(9) FAST_JCC(10) FAST_JCC(11) FAST_JCC(12) FAST_JCC(13) FAST_JCC(14)
+FAST_JCC(15)
+
+#define JCC_ROW(cc) { fast_jcc##cc##_32, fast_jcc##cc##_64 }
+static const X86Handler fast_jcc_tab[16][2] = {
+    JCC_ROW(0), JCC_ROW(1), JCC_ROW(2), JCC_ROW(3), JCC_ROW(4), JCC_ROW(5), JCC_ROW(6),
+    JCC_ROW(7), JCC_ROW(8), JCC_ROW(9), JCC_ROW(10), JCC_ROW(11), JCC_ROW(12), JCC_ROW(13),
+    JCC_ROW(14), JCC_ROW(15),
+};
+
+static void fast_jmp_32(X86CPU *c, const X86Insn *i) { fast_branch(c, i, false); }
+static void fast_jmp_64(X86CPU *c, const X86Insn *i) { fast_branch(c, i, true); }
+
+/* ---- flag facts ---- */
+
+/* The flags condition code cc (Jcc's low nibble) reads. */
+static uint32_t cond_flags(unsigned cc)
+{
+    static const uint32_t f[8] = {
+        FLAG_OF, FLAG_CF, FLAG_ZF, FLAG_CF | FLAG_ZF, FLAG_SF, FLAG_PF,
+        FLAG_SF | FLAG_OF, FLAG_ZF | FLAG_SF | FLAG_OF,
+    };
+    return f[(cc >> 1) & 7];
+}
+
+/* ALU operation of a generic handler (X86_ALU_*), or -1. */
+static int alu_kind(X86Handler h)
+{
+    static const X86Handler alu[9] = {
+        x86_op_add, x86_op_or, x86_op_adc, x86_op_sbb, x86_op_and, x86_op_sub, x86_op_xor,
+        x86_op_cmp, x86_op_test,
+    };
+    for (int k = 0; k < 9; k++)
+        if (h == alu[k])
+            return k;
+    return -1;
+}
+
+/* Shift kind (SH_*) of a generic handler, or -1. */
+static int shift_kind(X86Handler h)
+{
+    static const X86Handler sh[SH_KINDS] = { x86_op_shl, x86_op_shr, x86_op_sar, x86_op_rol,
+                                             x86_op_ror };
+    for (int k = 0; k < SH_KINDS; k++)
+        if (h == sh[k])
+            return k;
+    return -1;
+}
+
+/* A general register (not AH..BH) as operand 1 and, if present, operand 2. */
+static bool regs_only(const X86Insn *i)
+{
+    if (i->k1 != K_REG || i->r1 >= 16 || (i->pfx & PFX_LOCK))
+        return false;
+    return i->k2 == K_NONE || i->k2 == K_IMM || (i->k2 == K_REG && i->r2 < 16);
+}
+
+/* The count of a shift by an immediate, after the architectural mask. */
+static unsigned shift_imm_count(const X86Insn *i)
+{
+    return (unsigned)i->imm & (i->osz == 8 ? 0x3f : 0x1f);
+}
+
+void x86_insn_flags(const X86Insn *i, uint32_t *use, uint32_t *def)
+{
+    X86Handler h = x86_handlers[i->op];
+    *use = FLAGS_ARITH;
+    *def = 0;
+    if (h == x86_op_nop || h == x86_op_lea) {
+        *use = 0;                       /* no memory access: cannot fault */
+        return;
+    }
+    if (!regs_only(i))
+        return;
+    int alu = alu_kind(h), sh = shift_kind(h);
+    if (alu >= 0 && i->k2 != K_NONE) {
+        *use = (alu == X86_ALU_ADC || alu == X86_ALU_SBB) ? FLAG_CF : 0;
+        *def = FLAGS_ARITH;
+    } else if ((h == x86_op_inc || h == x86_op_dec) && i->k2 == K_NONE) {
+        *use = 0;
+        *def = FLAGS_ARITH & ~(uint32_t)FLAG_CF;
+    } else if (h == x86_op_mov || h == x86_op_movzx || h == x86_op_movsx ||
+               h == x86_op_bswap) {
+        *use = 0;
+    } else if (h == x86_op_cmov || h == x86_op_setcc) {
+        *use = cond_flags(i->opc);
+    } else if (sh >= 0 && i->k2 == K_IMM) {
+        /* A zero count writes no flag; rotates write only CF and OF. */
+        unsigned c = shift_imm_count(i);
+        *use = 0;
+        if (c)
+            *def = (sh == SH_ROL || sh == SH_ROR) ? FLAG_CF | FLAG_OF : FLAGS_ARITH;
+    }
+}
+
+X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out)
+{
+    X86Handler h = x86_handlers[i->op];
+    uint32_t use, def;
+    x86_insn_flags(i, &use, &def);
+    bool nf = !(def & live_out), q = i->osz == 8, wide = i->osz == 4 || q;
+
+    if (h == x86_op_jcc && wide)
+        return fast_jcc_tab[i->opc & 15][q];
+    if (h == x86_op_jmp && wide)
+        return q ? fast_jmp_64 : fast_jmp_32;
+    if (h == x86_op_lea && wide && i->base != X86_BASE_RIP && (i->asz == 4 || i->asz == 8))
+        return fast_lea_tab[i->base != X86_BASE_NONE][i->index != X86_BASE_NONE]
+                           [q && i->asz == 8];
+    if (!wide || !regs_only(i))
+        return x86_insn_handler(i);
+
+    int alu = alu_kind(h), sh = shift_kind(h);
+    if (alu >= 0 && i->k2 != K_NONE)
+        return fast_alu_tab[alu][q][i->k2 == K_IMM][nf];
+    if ((h == x86_op_inc || h == x86_op_dec) && i->k2 == K_NONE)
+        return fast_incdec_tab[h == x86_op_dec][q][nf];
+    if (sh >= 0 && i->k2 == K_IMM && shift_imm_count(i))
+        return fast_shift_tab[sh][q][nf];
+    return x86_insn_handler(i);
+}

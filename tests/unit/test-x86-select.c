@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Handler selection with block context (cpu/x86/fast.c) against the
+ * generic handlers, and the flag liveness that drives it.
+ *
+ * Forms: each encoding is decoded, then run from the same random state by
+ * its generic handler (x86_handlers[op]), by x86_insn_select() with every
+ * flag live, and with none live. The first two must agree on registers,
+ * next RIP and all six flags; the no-flags copy on registers and next RIP,
+ * and on every flag the instruction does not declare as written (those
+ * must pass through untouched). x86_insn_flags() is checked too: the flags
+ * it says an instruction writes must not depend on the flags before it.
+ *
+ * Blocks: a guest loop made of such instructions, most of whose flags are
+ * dead, must end with the registers and flags the host CPU computes; and a
+ * fault after an instruction whose flags a later one would overwrite must
+ * see that instruction's flags (a faulting instruction reads them all).
+ */
+#include "tests/unit/test-x86-harness.h"
+#include "cpu/x86/fast.h"
+
+#define ARITH FLAGS_ARITH
+
+typedef struct Form {
+    const char *name;
+    uint8_t bytes[12], len;
+    bool mode64;
+    bool specialised;           /* x86_insn_select() must not return the generic handler */
+} Form;
+
+static const Form forms[] = {
+    { "add eax,ebx", {0x01, 0xd8}, 2, true, true },
+    { "add rax,rbx", {0x48, 0x01, 0xd8}, 3, true, true },
+    { "add r8,r9", {0x4d, 0x01, 0xc8}, 3, true, true },
+    { "or ecx,edx", {0x09, 0xd1}, 2, true, true },
+    { "adc rcx,rdx", {0x48, 0x11, 0xd1}, 3, true, true },
+    { "sbb esi,edi", {0x19, 0xfe}, 2, true, true },
+    { "and rsi,rdi", {0x48, 0x21, 0xfe}, 3, true, true },
+    { "sub ebx,eax", {0x29, 0xc3}, 2, true, true },
+    { "xor rbx,rax", {0x48, 0x31, 0xc3}, 3, true, true },
+    { "cmp eax,ebx", {0x39, 0xd8}, 2, true, true },
+    { "test rax,rbx", {0x48, 0x85, 0xd8}, 3, true, true },
+    { "add eax,-5", {0x83, 0xc0, 0xfb}, 3, true, true },
+    { "or rcx,-128", {0x48, 0x83, 0xc9, 0x80}, 4, true, true },
+    { "adc edx,0x12345678", {0x81, 0xd2, 0x78, 0x56, 0x34, 0x12}, 6, true, true },
+    { "sbb rdx,-2", {0x48, 0x83, 0xda, 0xfe}, 4, true, true },
+    { "and ebx,0x7fffffff", {0x81, 0xe3, 0xff, 0xff, 0xff, 0x7f}, 6, true, true },
+    { "sub rsp,8", {0x48, 0x83, 0xec, 0x08}, 4, true, true },
+    { "xor esi,1", {0x83, 0xf6, 0x01}, 3, true, true },
+    { "cmp rdi,-1", {0x48, 0x83, 0xff, 0xff}, 4, true, true },
+    { "test eax,imm", {0xa9, 0x00, 0x00, 0x00, 0x80}, 5, true, true },
+    { "add eax,imm (05)", {0x05, 0x01, 0x00, 0x00, 0x80}, 5, true, true },
+    { "inc eax", {0xff, 0xc0}, 2, true, true },
+    { "dec rcx", {0x48, 0xff, 0xc9}, 3, true, true },
+    { "shl eax,5", {0xc1, 0xe0, 0x05}, 3, true, true },
+    { "shr rax,63", {0x48, 0xc1, 0xe8, 0x3f}, 4, true, true },
+    { "sar edx,31", {0xc1, 0xfa, 0x1f}, 3, true, true },
+    { "sar rdx,1", {0x48, 0xd1, 0xfa}, 3, true, true },
+    { "rol eax,3", {0xc1, 0xc0, 0x03}, 3, true, true },
+    { "ror rbx,17", {0x48, 0xc1, 0xcb, 0x11}, 4, true, true },
+    { "rol ecx,1", {0xd1, 0xc1}, 2, true, true },
+    { "shl ecx,33 (count 1)", {0xc1, 0xe1, 0x21}, 3, true, true },
+    { "shl ecx,32 (count 0)", {0xc1, 0xe1, 0x20}, 3, true, false },
+    { "lea eax,[rax+rbx*2]", {0x8d, 0x04, 0x58}, 3, true, true },
+    { "lea rax,[rax+rbx*2+8]", {0x48, 0x8d, 0x44, 0x58, 0x08}, 5, true, true },
+    { "lea rax,[rbx*4+0x100]", {0x48, 0x8d, 0x04, 0x9d, 0x00, 0x01, 0x00, 0x00}, 8, true, true },
+    { "lea eax,[disp32]", {0x8d, 0x04, 0x25, 0xf0, 0xff, 0xff, 0xff}, 7, true, true },
+    { "lea rdx,[rcx-1]", {0x48, 0x8d, 0x51, 0xff}, 4, true, true },
+    { "lea eax,[eax+ebx*2] (67)", {0x67, 0x8d, 0x04, 0x58}, 4, true, true },
+    { "lea rax,[eax+ebx] (67)", {0x67, 0x48, 0x8d, 0x04, 0x18}, 5, true, true },
+    { "jz +16", {0x74, 0x10}, 2, true, true },
+    { "jnz -2", {0x75, 0xfe}, 2, true, true },
+    { "jb rel32", {0x0f, 0x82, 0x00, 0x10, 0x00, 0x00}, 6, true, true },
+    { "jbe", {0x76, 0x10}, 2, true, true },
+    { "js", {0x78, 0x10}, 2, true, true },
+    { "jp", {0x7a, 0x10}, 2, true, true },
+    { "jl", {0x7c, 0x10}, 2, true, true },
+    { "jle", {0x7e, 0x10}, 2, true, true },
+    { "jo", {0x70, 0x10}, 2, true, true },
+    { "jnle", {0x7f, 0x10}, 2, true, true },
+    { "jmp +5", {0xeb, 0x05}, 2, true, true },
+    { "jmp rel32", {0xe9, 0x00, 0x00, 0x00, 0x80}, 5, true, true },
+    { "mov eax,ebx", {0x89, 0xd8}, 2, true, true },
+    /* 32-bit code */
+    { "add eax,ebx (32)", {0x01, 0xd8}, 2, false, true },
+    { "dec esi (32, 4e)", {0x4e}, 1, false, true },
+    { "inc edi (32, 47)", {0x47}, 1, false, true },
+    { "sub ecx,7 (32)", {0x83, 0xe9, 0x07}, 3, false, true },
+    { "rol eax,3 (32)", {0xc1, 0xc0, 0x03}, 3, false, true },
+    { "lea edx,[eax+ebx*2] (32)", {0x8d, 0x14, 0x58}, 3, false, true },
+    { "lea edx,[ebx+4] (32)", {0x8d, 0x53, 0x04}, 3, false, true },
+    { "jnz -2 (32)", {0x75, 0xfe}, 2, false, true },
+    { "jge rel32 (32)", {0x0f, 0x8d, 0x00, 0x01, 0x00, 0x00}, 6, false, true },
+    { "jmp -2 (32)", {0xeb, 0xfe}, 2, false, true },
+    /* forms left to the generic handlers: selection must still be exact */
+    { "add ax,bx", {0x66, 0x01, 0xd8}, 3, true, false },
+    { "add al,bl", {0x00, 0xd8}, 2, true, false },
+    { "add ah,bl (32)", {0x00, 0xdc}, 2, false, false },
+    { "rcl eax,3", {0xc1, 0xd0, 0x03}, 3, true, false },
+    { "shl eax,cl", {0xd3, 0xe0}, 2, true, false },
+    { "neg rax", {0x48, 0xf7, 0xd8}, 3, true, false },
+    { "cmovz eax,ebx", {0x0f, 0x44, 0xc3}, 3, true, false },
+    { "setb al", {0x0f, 0x92, 0xc0}, 3, true, false },
+    { "movzx eax,bl", {0x0f, 0xb6, 0xc3}, 3, true, false },
+};
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static uint64_t rnd_value(void)
+{
+    static const uint64_t edge[] = { 0, 1, 2, ~0ull, 0x7fffffff, 0x80000000, 0xffffffff,
+                                     0x7fffffffffffffffull, 0x8000000000000000ull, 0xff, 0x80 };
+    uint64_t r = rnd();
+    if ((r & 3) == 0)
+        return edge[(r >> 8) % (sizeof(edge) / sizeof(edge[0]))];
+    return rnd();
+}
+
+static X86CPU fcpu;
+static X86CPUState fstate;
+
+/* A random register file and a random flag state, eager or lazy. */
+static void random_state(X86CPUState *s, X86CPU *c)
+{
+    for (unsigned r = 0; r < 16; r++)
+        s->regs[r] = rnd_value();
+    s->rflags = 0x202 | (rnd() & ARITH);
+    s->segs[SEG_CS].limit = (rnd() & 1) ? 0xffffffff : 0x1080;
+    c->cc_op = CC_OP_EFLAGS;
+    switch (rnd() % 4) {
+    case 1:
+        x86_set_cc(c, CC_OP_SUB, 4, (uint32_t)(s->regs[1] - s->regs[2]), (uint32_t)s->regs[1],
+                   (uint32_t)s->regs[2]);
+        break;
+    case 2:
+        x86_set_cc(c, CC_OP_ADD, 8, s->regs[1] + s->regs[2], s->regs[1], s->regs[2]);
+        break;
+    case 3:
+        x86_set_cc(c, CC_OP_LOGIC, 4, (uint32_t)rnd(), 0, 0);
+        break;
+    }
+}
+
+typedef struct Result {
+    uint64_t regs[16], next_rip;
+    uint32_t flags;
+    int fault;                  /* vector raised, or -1 */
+} Result;
+
+static void run_handler(X86Handler h, const X86Insn *i, const X86CPU *c0, const X86CPUState *s0,
+                        Result *out)
+{
+    fstate = *s0;
+    fcpu = *c0;
+    fcpu.s = &fstate;
+    fcpu.next_rip = 0x1000 + i->len;
+    fcpu.excp_vector = -1;
+    if (!sigsetjmp(fcpu.jmpbuf, 0))
+        h(&fcpu, i);
+    out->fault = fcpu.excp_vector;
+    memcpy(out->regs, fstate.regs, sizeof(out->regs));
+    out->next_rip = fcpu.next_rip;
+    out->flags = (uint32_t)x86_get_rflags(&fcpu) & ARITH;
+}
+
+static void test_forms(void)
+{
+    static uint8_t features[FEAT_COUNT];
+    unsigned total_faults = 0;
+    memset(features, 1, sizeof(features));
+    for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+        const Form *fm = &forms[f];
+        X86DecodeMode mode = { fm->mode64 ? 8 : 4, features };
+        X86Insn i;
+        CU_ASSERT_EQUAL_FATAL(x86_decode(&mode, fm->bytes, fm->len, &i), X86_DEC_OK);
+        CU_ASSERT_EQUAL_FATAL(i.len, fm->len);
+        X86Handler generic = x86_handlers[i.op];
+        X86Handler all = x86_insn_select(&i, ARITH), none = x86_insn_select(&i, 0);
+        uint32_t use, def;
+        x86_insn_flags(&i, &use, &def);
+        if (fm->specialised && all == generic) {
+            printf("\n  %s: not specialised\n", fm->name);
+            CU_FAIL("form not specialised");
+        }
+        unsigned bad = 0, faults = 0;
+        for (unsigned n = 0; n < 3000 && bad < 3; n++) {
+            X86CPU c0;
+            X86CPUState s0;
+            memset(&c0, 0, offsetof(X86CPU, tlb));
+            memset(&s0, 0, sizeof(s0));
+            c0.code_size = fm->mode64 ? 8 : 4;
+            c0.lma = fm->mode64;
+            c0.s = &s0;
+            random_state(&s0, &c0);
+            Result ref, a, b, other;
+            run_handler(generic, &i, &c0, &s0, &ref);
+            run_handler(all, &i, &c0, &s0, &a);
+            run_handler(none, &i, &c0, &s0, &b);
+            bool ok = !memcmp(ref.regs, a.regs, sizeof(ref.regs)) && ref.next_rip == a.next_rip &&
+                      ref.flags == a.flags && ref.fault == a.fault && ref.fault == b.fault;
+            ok = ok && !memcmp(ref.regs, b.regs, sizeof(ref.regs)) && ref.next_rip == b.next_rip;
+            /* With no flag live, the flags it does not always write pass through. */
+            ok = ok && ((ref.flags ^ b.flags) & ~def) == 0;
+            /* What it declares written does not depend on the flags before. */
+            X86CPU c1 = c0;
+            X86CPUState s1 = s0;
+            c1.cc_op = CC_OP_EFLAGS;
+            s1.rflags = (s1.rflags & ~(uint64_t)ARITH) | (~x86_cc_compute(&c0) & ARITH);
+            if (!use) {
+                run_handler(generic, &i, &c1, &s1, &other);
+                ok = ok && ((ref.flags ^ other.flags) & def) == 0;
+            }
+            faults += ref.fault >= 0;
+            if (!ok) {
+                printf("\n  %s: mismatch (flags ref %03x all %03x none %03x def %03x)\n",
+                       fm->name, ref.flags, a.flags, b.flags, def);
+                bad++;
+            }
+        }
+        CU_ASSERT_EQUAL(bad, 0);
+        total_faults += faults;
+    }
+    CU_ASSERT(total_faults > 0);        /* the CS limit check was exercised */
+}
+
+/* An instruction that can fault or that the table does not know reads all flags. */
+static void test_flags_barriers(void)
+{
+    static uint8_t features[FEAT_COUNT];
+    static const uint8_t div[] = { 0xf7, 0xf1 }, load[] = { 0x8b, 0x03 }, push[] = { 0x50 };
+    static const uint8_t *const code[] = { div, load, push };
+    static const uint8_t len[] = { 2, 2, 1 };
+    memset(features, 1, sizeof(features));
+    for (unsigned k = 0; k < 3; k++) {
+        X86DecodeMode mode = { 8, features };
+        X86Insn i;
+        uint32_t use, def;
+        CU_ASSERT_EQUAL_FATAL(x86_decode(&mode, code[k], len[k], &i), X86_DEC_OK);
+        x86_insn_flags(&i, &use, &def);
+        CU_ASSERT_EQUAL(use, ARITH);
+        CU_ASSERT_EQUAL(def, 0);
+    }
+}
+
+/*
+ * The benchmark's loop (bench/guests/intloop.c), 1000 times, then PUSHFD:
+ * ADD, XOR, ROL and SUB run without flags (overwritten later in the block),
+ * AND keeps its CF for DEC, and the registers and final flags must be the
+ * host's.
+ */
+static void test_block_loop(void)
+{
+    static const uint8_t code[] = {
+        0xbc, 0x00, 0x90, 0x00, 0x00,       /* mov esp, 0x9000 */
+        0xb8, 0x01, 0x00, 0x00, 0x00,       /* mov eax, 1 */
+        0xbb, 0x02, 0x00, 0x00, 0x00,       /* mov ebx, 2 */
+        0xb9, 0x03, 0x00, 0x00, 0x00,       /* mov ecx, 3 */
+        0xbe, 0xe8, 0x03, 0x00, 0x00,       /* mov esi, 1000 */
+        0x01, 0xd8,                         /* 1: add eax, ebx */
+        0x31, 0xcb,                         /* xor ebx, ecx */
+        0xc1, 0xc0, 0x03,                   /* rol eax, 3 */
+        0x83, 0xe9, 0x07,                   /* sub ecx, 7 */
+        0x8d, 0x14, 0x58,                   /* lea edx, [eax+ebx*2] */
+        0x81, 0xe3, 0xff, 0xff, 0xff, 0x7f, /* and ebx, 0x7fffffff */
+        0x4e,                               /* dec esi */
+        0x75, 0xea,                         /* jnz 1b */
+        0x01, 0xd8,                         /* add eax, ebx */
+        0x9c,                               /* pushfd */
+        0x8f, 0x05, 0x00, 0x70, 0x00, 0x00, /* pop dword [0x7000] */
+        0xa3, 0x04, 0x70, 0x00, 0x00,       /* mov [0x7004], eax */
+        0x89, 0x1d, 0x08, 0x70, 0x00, 0x00, /* mov [0x7008], ebx */
+        0x89, 0x0d, 0x0c, 0x70, 0x00, 0x00, /* mov [0x700c], ecx */
+        0x89, 0x15, 0x10, 0x70, 0x00, 0x00, /* mov [0x7010], edx */
+        0xb0, 0x00, 0xe6, 0xf4,             /* mov al, 0; out 0xf4, al */
+    };
+    uint32_t a = 1, b = 2, c = 3, d = 0, n = 1000;
+    uint64_t fl;
+    __asm__ volatile("1:\n\t"
+                     "addl %%ebx, %%eax\n\t"
+                     "xorl %%ecx, %%ebx\n\t"
+                     "roll $3, %%eax\n\t"
+                     "subl $7, %%ecx\n\t"
+                     "leal (%%eax,%%ebx,2), %%edx\n\t"
+                     "andl $0x7fffffff, %%ebx\n\t"
+                     "decl %%esi\n\t"
+                     "jnz 1b\n\t"
+                     "addl %%ebx, %%eax\n\t"
+                     "pushfq\n\t"
+                     "popq %5\n\t"
+                     : "+a"(a), "+b"(b), "+c"(c), "+d"(d), "+S"(n), "=r"(fl));
+    machine_up();
+    setup_pm32();
+    load(0x1000, code, sizeof(code));
+    run();
+    CU_ASSERT_EQUAL(exit_code, 0);
+    CU_ASSERT_EQUAL(rd32(0x7000) & ARITH, fl & ARITH);
+    CU_ASSERT_EQUAL(rd32(0x7004), a);
+    CU_ASSERT_EQUAL(rd32(0x7008), b);
+    CU_ASSERT_EQUAL(rd32(0x700c), c);
+    CU_ASSERT_EQUAL(rd32(0x7010), d);
+    machine_down();
+}
+
+/*
+ * ADD's flags are overwritten by the XOR after the DIV, but the DIV faults
+ * first (#DE): the handler must see ADD's flags in the pushed EFLAGS.
+ */
+static void test_block_fault_sees_flags(void)
+{
+    static const uint8_t code[] = {
+        0xbc, 0x00, 0x90, 0x00, 0x00,       /* mov esp, 0x9000 */
+        0xb8, 0xff, 0xff, 0xff, 0xff,       /* mov eax, -1 */
+        0xb9, 0x00, 0x00, 0x00, 0x00,       /* mov ecx, 0 */
+        0x83, 0xc0, 0x01,                   /* add eax, 1: CF ZF PF AF */
+        0xf7, 0xf1,                         /* div ecx: #DE */
+        0x31, 0xc0,                         /* xor eax, eax */
+        0xb0, 0x00, 0xe6, 0xf4,             /* mov al, 0; out 0xf4, al */
+    };
+    machine_up();
+    setup_pm32();
+    load(0x1000, code, sizeof(code));
+    run();
+    CU_ASSERT_EQUAL(exit_code, 1);
+    CU_ASSERT_EQUAL(rd32(0x7f00), 0);                   /* #DE */
+    CU_ASSERT_EQUAL(rd32(0x7f04), 0x1012);              /* at the DIV */
+    CU_ASSERT_EQUAL(rd32(0x7f0c) & ARITH, FLAG_CF | FLAG_ZF | FLAG_PF | FLAG_AF);
+    machine_down();
+}
+
+void unit_register(void)
+{
+    static const UnitTest tests[] = {
+        { "forms", test_forms },
+        { "flags_barriers", test_flags_barriers },
+        { "block_loop", test_block_loop },
+        { "block_fault_sees_flags", test_block_fault_sees_flags },
+        { NULL, NULL }
+    };
+    unit_add_suite("x86-select", NULL, NULL, tests);
+}
