@@ -202,9 +202,10 @@ static void ascii_adjust(X86CPU *cpu, bool sub)
     uint64_t fl = x86_get_rflags(cpu);
     unsigned ax = (unsigned)(cpu->s->regs[R_EAX] & 0xffff);
     bool adj = (ax & 0xf) > 9 || (fl & FLAG_AF);
+    /* AAS is AX - 6 then AH - 1 (SDM): AL's borrow reaches AH too, as on
+     * the host CPU (AX 0000 with AF=1 gives FE0A). */
     if (adj)
-        ax = sub ? ((ax - 6) & 0xff) | (((ax >> 8) - 1) << 8)
-                 : (ax + 0x106);
+        ax = sub ? ((ax - 6) & 0xffff) - 0x100 : ax + 0x106;
     ax &= 0xff0f;
     x86_reg_write(cpu, R_EAX, 2, ax);
     x86_set_arith(cpu, low_flags(ax & 0xff, 1) | (adj ? FLAG_CF | FLAG_AF : 0));

@@ -19,7 +19,6 @@
  * would fault natively (#DE) are adjusted first. TESTS_X86_DIFF_ITERS sets
  * the iterations per form and size for a long run.
  */
-#include <cpuid.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,25 +32,9 @@
 #include "softmmu/memory.h"
 #include "softmmu/vcpu.h"
 
-#define ARITH (FLAG_CF | FLAG_PF | FLAG_AF | FLAG_ZF | FLAG_SF | FLAG_OF)
+#define ARITH X86_DIFF_ARITH
 
 /* ---- forms ---- */
-
-enum {
-    FL_ALL,         /* all six defined */
-    FL_LOGIC,       /* AF undefined */
-    FL_MUL,         /* only CF and OF defined */
-    FL_NONE,        /* none defined (DIV) */
-    FL_SHIFT,       /* SHL/SHR/SAR rules by count */
-    FL_ROT,         /* ROL/ROR: CF (+OF at count 1), others preserved */
-    FL_RC,          /* RCL/RCR */
-    FL_SHD,         /* SHLD/SHRD */
-    FL_CF,          /* only CF defined, others undefined (BT*) */
-    FL_ZF,          /* only ZF defined (BSF/BSR) */
-    FL_CFZF,        /* CF and ZF (LZCNT, TZCNT) */
-    FL_SZCO,        /* SF, ZF, CF, OF (ANDN, BLS*, BZHI) */
-    FL_ZCO,         /* ZF, CF, OF (BEXTR) */
-};
 
 enum { SP_NONE, SP_DIV, SP_IDIV, SP_BSX, SP_CL, SP_IMM8CNT, SP_SHD_CL, SP_NO16, SP_LEA, SP_STR, SP_CMPX, SP_VEX };
 
@@ -362,63 +345,7 @@ static bool guest_run(const DiffState *in, DiffState *out)
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void) { return x86_diff_xorshift(&rng); }
 
-static uint64_t rnd_value(void)
-{
-    static const uint64_t edge[] = {
-        0, 1, 2, ~0ull, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000,
-        0xffffffff, 0x7fffffffffffffffull, 0x8000000000000000ull, 0x100, 0x10000, 0x100000000ull,
-    };
-    switch (rnd() % 4) {
-    case 0: return edge[rnd() % (sizeof(edge) / sizeof(edge[0]))];
-    case 1: return rnd() & 0xff;
-    default: return rnd();
-    }
-}
-
-static bool host_has(const char *feat)
-{
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (!feat)
-        return true;
-    if (!strcmp(feat, "popcnt")) { __get_cpuid(1, &a, &b, &c, &d); return c & (1u << 23); }
-    if (!strcmp(feat, "movbe"))  { __get_cpuid(1, &a, &b, &c, &d); return c & (1u << 22); }
-    if (!strcmp(feat, "abm"))    { __get_cpuid(0x80000001, &a, &b, &c, &d); return c & (1u << 5); }
-    if (!strcmp(feat, "adx"))    { __get_cpuid_count(7, 0, &a, &b, &c, &d); return b & (1u << 19); }
-    if (!strcmp(feat, "bmi1"))   { __get_cpuid_count(7, 0, &a, &b, &c, &d); return b & (1u << 3); }
-    if (!strcmp(feat, "bmi2"))   { __get_cpuid_count(7, 0, &a, &b, &c, &d); return b & (1u << 8); }
-    return false;
-}
-
-/* The flags to compare for this form, size and input. */
-static uint64_t defined_flags(const DiffForm *f, unsigned bits, unsigned count, uint64_t src)
-{
-    unsigned cmask = bits == 64 ? 63 : 31;
-    unsigned c = count & cmask;
-    switch (f->fl) {
-    case FL_ALL: return ARITH;
-    case FL_LOGIC: return ARITH & ~FLAG_AF;
-    case FL_MUL: return FLAG_CF | FLAG_OF;
-    case FL_NONE: return 0;
-    case FL_CF: return FLAG_CF;
-    case FL_ZF: return FLAG_ZF;
-    case FL_CFZF: return FLAG_CF | FLAG_ZF;
-    case FL_SZCO: return FLAG_SF | FLAG_ZF | FLAG_CF | FLAG_OF;
-    case FL_ZCO: return FLAG_ZF | FLAG_CF | FLAG_OF;
-    case FL_SHIFT:
-        if (c == 0) return ARITH;
-        if (c == 1) return FLAG_CF | FLAG_OF | FLAG_SF | FLAG_ZF | FLAG_PF;
-        return (c <= bits ? FLAG_CF : 0) | FLAG_SF | FLAG_ZF | FLAG_PF;
-    case FL_ROT: case FL_RC:
-        if (c == 0) return ARITH;
-        return (ARITH & ~FLAG_OF) | (c == 1 ? FLAG_OF : 0);
-    case FL_SHD:
-        if (c == 0) return ARITH;
-        if (c > bits) return 0;
-        return FLAG_CF | FLAG_SF | FLAG_ZF | FLAG_PF | (c == 1 ? FLAG_OF : 0);
-    }
-    (void)src;
-    return ARITH;
-}
+static uint64_t rnd_value(void) { return x86_diff_value(&rng); }
 
 static unsigned failures_printed;
 
@@ -600,7 +527,7 @@ generated:;
             bool ok = guest_run(&in, &g);
             (*ran)++;
 
-            uint64_t fmask = defined_flags(f, bits, count, 0);
+            uint64_t fmask = x86_diff_defined_flags(f->fl, bits, count);
             bool regs_ok = true;
             for (unsigned r = 0; r < 16; r++)
                 if (h.regs[r] != g.regs[r])
@@ -647,7 +574,7 @@ static void test_diff_integer(void)
     if (env)
         iters = (unsigned)strtoul(env, NULL, 0);
     for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
-        if (!host_has(forms[k].need)) {
+        if (!x86_diff_host_has(forms[k].need)) {
             skipped++;
             continue;
         }

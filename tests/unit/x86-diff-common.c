@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared tandem side of the x86 differential tests: see x86-diff-common.h. */
+#include <cpuid.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -23,8 +24,8 @@ void x86_diff_wr64(uint8_t *ram, uint64_t a, uint64_t v)
     memcpy(ram + a, &v, 8);
 }
 
-int x86_diff_init(Machine *dm, MachineConfig *cfg, Vcpu *dv, uint8_t **dram,
-                  uint8_t **hpage, uint64_t gpage)
+static int x86_diff_init_flags(Machine *dm, MachineConfig *cfg, Vcpu *dv, uint8_t **dram,
+                               uint8_t **hpage, uint64_t gpage, int mmap_flags)
 {
     Error err = { 0 };
     dm->cfg = cfg;
@@ -47,7 +48,7 @@ int x86_diff_init(Machine *dm, MachineConfig *cfg, Vcpu *dv, uint8_t **dram,
     x86_diff_wr64(ram, 0x21000, 0x22000 | 7);
     x86_diff_wr64(ram, 0x22000, 0x87);
     uint8_t *hp = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                       MAP_PRIVATE | MAP_ANONYMOUS | mmap_flags, -1, 0);
     *hpage = hp;
     if (hp == MAP_FAILED)
         return -1;
@@ -61,6 +62,18 @@ int x86_diff_init(Machine *dm, MachineConfig *cfg, Vcpu *dv, uint8_t **dram,
     return 0;
 }
 
+int x86_diff_init(Machine *dm, MachineConfig *cfg, Vcpu *dv, uint8_t **dram,
+                  uint8_t **hpage, uint64_t gpage)
+{
+    return x86_diff_init_flags(dm, cfg, dv, dram, hpage, gpage, 0);
+}
+
+int x86_diff_init_low(Machine *dm, MachineConfig *cfg, Vcpu *dv, uint8_t **dram,
+                      uint8_t **hpage, uint64_t gpage)
+{
+    return x86_diff_init_flags(dm, cfg, dv, dram, hpage, gpage, MAP_32BIT);
+}
+
 void x86_diff_clean(Machine *dm, Vcpu *dv, uint8_t *hpage)
 {
     accel_tcg_ops.vcpu_cleanup(dv);
@@ -71,4 +84,63 @@ void x86_diff_clean(Machine *dm, Vcpu *dv, uint8_t *hpage)
     mr_destroy(&dm->ram);
     mr_destroy(&dm->sysmem);
     munmap(hpage, 4096);
+}
+
+uint64_t x86_diff_value(uint64_t *state)
+{
+    static const uint64_t edge[] = {
+        0, 1, 2, ~0ull, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000,
+        0xffffffff, 0x7fffffffffffffffull, 0x8000000000000000ull, 0x100, 0x10000, 0x100000000ull,
+    };
+    switch (x86_diff_xorshift(state) % 4) {
+    case 0: return edge[x86_diff_xorshift(state) % (sizeof(edge) / sizeof(edge[0]))];
+    case 1: return x86_diff_xorshift(state) & 0xff;
+    default: return x86_diff_xorshift(state);
+    }
+}
+
+bool x86_diff_host_has(const char *feat)
+{
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!feat)
+        return true;
+    if (!strcmp(feat, "popcnt")) { __get_cpuid(1, &a, &b, &c, &d); return c & (1u << 23); }
+    if (!strcmp(feat, "movbe"))  { __get_cpuid(1, &a, &b, &c, &d); return c & (1u << 22); }
+    if (!strcmp(feat, "abm"))    { __get_cpuid(0x80000001, &a, &b, &c, &d); return c & (1u << 5); }
+    if (!strcmp(feat, "adx"))    { __get_cpuid_count(7, 0, &a, &b, &c, &d); return b & (1u << 19); }
+    if (!strcmp(feat, "bmi1"))   { __get_cpuid_count(7, 0, &a, &b, &c, &d); return b & (1u << 3); }
+    if (!strcmp(feat, "bmi2"))   { __get_cpuid_count(7, 0, &a, &b, &c, &d); return b & (1u << 8); }
+    return false;
+}
+
+uint64_t x86_diff_defined_flags(unsigned fl, unsigned bits, unsigned count)
+{
+    const uint64_t arith = X86_DIFF_ARITH;
+    unsigned c = count & (bits == 64 ? 63 : 31);
+    switch (fl) {
+    case FL_ALL: return arith;
+    case FL_LOGIC: return arith & ~FLAG_AF;
+    case FL_MUL: return FLAG_CF | FLAG_OF;
+    case FL_NONE: return 0;
+    case FL_CF: return FLAG_CF;
+    case FL_ZF: return FLAG_ZF;
+    case FL_CFZF: return FLAG_CF | FLAG_ZF;
+    case FL_SZCO: return FLAG_SF | FLAG_ZF | FLAG_CF | FLAG_OF;
+    case FL_ZCO: return FLAG_ZF | FLAG_CF | FLAG_OF;
+    case FL_DAA: return arith & ~FLAG_OF;
+    case FL_AAA: return FLAG_AF | FLAG_CF;
+    case FL_SZP: return FLAG_SF | FLAG_ZF | FLAG_PF;
+    case FL_SHIFT:
+        if (c == 0) return arith;
+        if (c == 1) return FLAG_CF | FLAG_OF | FLAG_SF | FLAG_ZF | FLAG_PF;
+        return (c <= bits ? FLAG_CF : 0) | FLAG_SF | FLAG_ZF | FLAG_PF;
+    case FL_ROT: case FL_RC:
+        if (c == 0) return arith;
+        return (arith & ~FLAG_OF) | (c == 1 ? FLAG_OF : 0);
+    case FL_SHD:
+        if (c == 0) return arith;
+        if (c > bits) return 0;
+        return FLAG_CF | FLAG_SF | FLAG_ZF | FLAG_PF | (c == 1 ? FLAG_OF : 0);
+    }
+    return arith;
 }

@@ -6,12 +6,15 @@
  * identity page tables at 0x20000..0x22000 (PML4 -> PDPT -> one 2 MiB page)
  * and an mmap'd RWX host page that the guest sees at the same virtual
  * address, backed by guest-physical gpage (tables at 0x23000..0x25000).
- * Also the xorshift64 step their input generators share. Linked in
- * through libunit.a.
+ * Also what the integer testers (test-x86-diff.c, 64-bit, and
+ * test-x86-diff32.c, 32-bit) share: the xorshift64 step, input values with
+ * edge cases, host CPUID checks and the flags the manuals define per class
+ * of instruction. Linked in through libunit.a.
  */
 #ifndef TANDEM_X86_DIFF_COMMON_H
 #define TANDEM_X86_DIFF_COMMON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "softmmu/machine.h"
@@ -28,7 +31,40 @@ void x86_diff_wr64(uint8_t *ram, uint64_t a, uint64_t v);
  */
 int x86_diff_init(Machine *dm, MachineConfig *cfg, Vcpu *dv, uint8_t **dram,
                   uint8_t **hpage, uint64_t gpage);
+/* The same with the host page below 2 GiB (MAP_32BIT), for 32-bit code. */
+int x86_diff_init_low(Machine *dm, MachineConfig *cfg, Vcpu *dv, uint8_t **dram,
+                      uint8_t **hpage, uint64_t gpage);
 /* Undo x86_diff_init(): vCPU, accelerator, address spaces, regions, page. */
 void x86_diff_clean(Machine *dm, Vcpu *dv, uint8_t *hpage);
+
+/* A random input: edge cases (0, 1, all-ones, sign boundaries), bytes, any. */
+uint64_t x86_diff_value(uint64_t *state);
+/* Does the host CPU have feat ("popcnt", "movbe", "abm", "adx", "bmi1",
+ * "bmi2")? NULL: yes. */
+bool x86_diff_host_has(const char *feat);
+
+#define X86_DIFF_ARITH (FLAG_CF | FLAG_PF | FLAG_AF | FLAG_ZF | FLAG_SF | FLAG_OF)
+
+/* Which arithmetic flags an instruction defines. */
+enum {
+    FL_ALL,         /* all six defined */
+    FL_LOGIC,       /* AF undefined */
+    FL_MUL,         /* only CF and OF defined */
+    FL_NONE,        /* none defined (DIV) */
+    FL_SHIFT,       /* SHL/SHR/SAR rules by count */
+    FL_ROT,         /* ROL/ROR: CF (+OF at count 1), others preserved */
+    FL_RC,          /* RCL/RCR */
+    FL_SHD,         /* SHLD/SHRD */
+    FL_CF,          /* only CF defined, others undefined (BT*) */
+    FL_ZF,          /* only ZF defined (BSF/BSR) */
+    FL_CFZF,        /* CF and ZF (LZCNT, TZCNT) */
+    FL_SZCO,        /* SF, ZF, CF, OF (ANDN, BLS*, BZHI) */
+    FL_ZCO,         /* ZF, CF, OF (BEXTR) */
+    FL_DAA,         /* DAA/DAS: OF undefined */
+    FL_AAA,         /* AAA/AAS: only AF and CF defined */
+    FL_SZP,         /* AAM/AAD: SF, ZF, PF defined */
+};
+/* The flags to compare for class fl at operand width bits and shift count. */
+uint64_t x86_diff_defined_flags(unsigned fl, unsigned bits, unsigned count);
 
 #endif
