@@ -55,7 +55,8 @@
 enum {
     SP_NONE, SP_DIV, SP_IDIV, SP_CL, SP_CNT8, SP_BSX, SP_STR, SP_CMPX, SP_BOUND, SP_INTO,
     SP_XLAT, SP_ENTER, SP_LEAVE, SP_LEA, SP_LEA16, SP_LOOP, SP_LOOP16, SP_AAM, SP_MOFFS,
-    SP_NO16, SP_VEX, SP_CC,
+    SP_NO16, SP_VEX, SP_CC, SP_REL0, SP_RET, SP_BRIND, SP_POPSEG, SP_MOVSEG, SP_LOADSEG,
+    SP_FARPTR, SP_PUSHSEG,
 };
 
 /* ext: ModRM reg field, or one of these */
@@ -113,6 +114,26 @@ static const Form32 forms[] = {
     { "lea Gv,M (32)", {0x8d}, 1, E_REG, false, false, 0, FL_ALL, SP_LEA, NULL, false },
     { "lea Gv,M (16)", {0x67, 0x8d}, 2, E_REG, false, false, 0, FL_ALL, SP_LEA16, NULL, false },
     { "cmpxchg8b", {0x0f, 0xc7}, 2, 1, false, true, 0, FL_ALL, SP_CMPX, NULL, false },
+    /* near branches to the next instruction, with a 32-bit stack (no 66:
+     * a 16-bit IP would leave the page) */
+    { "call rel32", {0xe8}, 1, E_NONE, true, false, 4, FL_ALL, SP_REL0, NULL, false },
+    { "jmp rel8",  {0xeb}, 1, E_NONE, true, false, 1, FL_ALL, SP_REL0, NULL, false },
+    { "jcc rel32", {0x0f, 0x80}, 2, E_NONE, true, false, 4, FL_ALL, SP_REL0, NULL, false },
+    { "ret",       {0xc3}, 1, E_NONE, true, false, 0, FL_ALL, SP_RET, NULL, false },
+    { "ret Iw",    {0xc2}, 1, E_NONE, true, false, 2, FL_ALL, SP_RET, NULL, false },
+    { "call Ev",   {0xff}, 1, 2, true, false, 0, FL_ALL, SP_BRIND, NULL, false },
+    { "jmp Ev",    {0xff}, 1, 4, true, false, 0, FL_ALL, SP_BRIND, NULL, false },
+    /* segment registers (ES, DS: selector 0x2b, the host's __USER_DS, or null) */
+    { "push es",   {0x06}, 1, E_NONE, false, false, 0, FL_ALL, SP_PUSHSEG, NULL, false },
+    { "push ss",   {0x16}, 1, E_NONE, false, false, 0, FL_ALL, SP_PUSHSEG, NULL, false },
+    { "push ds",   {0x1e}, 1, E_NONE, false, false, 0, FL_ALL, SP_PUSHSEG, NULL, false },
+    { "pop es",    {0x07}, 1, E_NONE, false, false, 0, FL_ALL, SP_POPSEG, NULL, false },
+    { "pop ds",    {0x1f}, 1, E_NONE, false, false, 0, FL_ALL, SP_POPSEG, NULL, false },
+    { "mov Ev,Sw", {0x8c}, 1, E_REG, false, false, 0, FL_ALL, SP_MOVSEG, NULL, false },
+    { "mov Mw,Sw", {0x8c}, 1, E_REG, false, true, 0, FL_ALL, SP_MOVSEG, NULL, false },
+    { "mov Sw,Ew", {0x8e}, 1, E_REG, false, false, 0, FL_ALL, SP_LOADSEG, NULL, false },
+    { "les Gv,Mp", {0xc4}, 1, E_REG, false, true, 0, FL_ALL, SP_FARPTR, NULL, false },
+    { "lds Gv,Mp", {0xc5}, 1, E_REG, false, true, 0, FL_ALL, SP_FARPTR, NULL, false },
     /* exceptions: #BR, #OF, #DE */
     { "bound #BR", {0x62}, 1, E_REG, false, true, 0, FL_ALL, SP_BOUND, NULL, true },
     { "into #OF",  {0xce}, 1, E_NONE, true, false, 0, FL_ALL, SP_INTO, NULL, true },
@@ -220,13 +241,14 @@ static const Form32 forms[] = {
 #define PAGE_SAVE    0xf00      /* RSP, DS, ES of the C caller; the far pointer */
 /* guest page only (the host page has nothing there) */
 #define PAGE_VEC     0x200      /* HLT for each vector 0..31 */
-#define PAGE_GDT     0x400      /* null, code32 0x08, data 0x10, code64 0x18 */
+#define PAGE_GDT     0x400      /* null, code32 0x08, data 0x10, code64 0x18, -, data 0x2b */
 #define PAGE_IDT32   0x500      /* 32 eight-byte interrupt gates */
 #define PAGE_IDT64   0x600      /* 32 sixteen-byte interrupt gates */
 
 typedef struct DiffState {
     uint32_t regs[8];
     uint32_t flags;
+    uint16_t es, ds;            /* selectors after the instruction */
     uint8_t buf[DATA_LEN];      /* PAGE_DATA.. */
     int vector;                 /* exception raised, -1 for none */
     uint32_t eip, eflags;       /* of the exception frame */
@@ -314,6 +336,8 @@ static void host_place_insn(const uint8_t *insn, unsigned len)
     n += len;
     for (unsigned r = 0; r < 8; r++)
         n += emit_mov_abs(p + n, r, base + PAGE_OUT + 4 * r, true);
+    p[n++] = 0x8c; p[n++] = 0x05; n += put32(p + n, base + PAGE_OUT + 36);   /* mov [], es */
+    p[n++] = 0x8c; p[n++] = 0x1d; n += put32(p + n, base + PAGE_OUT + 38);   /* mov [], ds */
     p[n++] = 0xbc; n += put32(p + n, base + PAGE_SCRATCH);      /* mov esp, scratch */
     p[n++] = 0x9c; p[n++] = 0x58;                               /* pushfd; pop eax */
     p[n++] = 0xa3; n += put32(p + n, base + PAGE_OUT + 32);     /* mov [flags], eax */
@@ -366,11 +390,15 @@ static void host_run(const DiffState *in, DiffState *out)
     memcpy(hpage + PAGE_DATA, in->buf, DATA_LEN);
     __builtin___clear_cache((char *)hpage, (char *)hpage + 4096);
     out->vector = -1;
+    out->es = out->ds = 0;
+    out->eip = out->eflags = 0;
     host_out = out;
     if (sigsetjmp(host_jmp, 1) == 0) {
         ((void (*)(void))(void *)(hpage + PAGE_ENTRY))();
         memcpy(out->regs, hpage + PAGE_OUT, 32);
         memcpy(&out->flags, hpage + PAGE_OUT + 32, 4);
+        memcpy(&out->es, hpage + PAGE_OUT + 36, 2);
+        memcpy(&out->ds, hpage + PAGE_OUT + 38, 2);
     } else {
         /* back from host_fault in 64-bit mode with DS/ES still 0x2b: harmless */
         out->flags = out->eflags;
@@ -400,8 +428,8 @@ static int diff_init(void)
     memcpy(dram + PT32 + ((hv >> 12) & 1023) * 4, &pte, 4);
     /* descriptor tables and one HLT per vector in the guest page */
     uint8_t *g = dram + GPAGE;
-    static const uint64_t gdt[4] = { 0, 0x00cf9b000000ffffull, 0x00cf93000000ffffull,
-                                     0x00af9b000000ffffull };
+    static const uint64_t gdt[6] = { 0, 0x00cf9b000000ffffull, 0x00cf93000000ffffull,
+                                     0x00af9b000000ffffull, 0, 0x00cff3000000ffffull };
     memcpy(g + PAGE_GDT, gdt, sizeof(gdt));
     for (unsigned v = 0; v < 32; v++) {
         uint64_t h = hv + PAGE_VEC + v;
@@ -448,10 +476,16 @@ static bool guest_run(const DiffState *in, DiffState *out, bool legacy)
     }
     s->segs[SEG_CS] = (SegmentCache){ 0x08, SEG_ATTR_P | SEG_ATTR_S | 0xb | SEG_ATTR_DB | SEG_ATTR_G,
                                       0xffffffff, 0 };
-    SegmentCache data = { 0x10, SEG_ATTR_P | SEG_ATTR_S | 0x3 | SEG_ATTR_DB | SEG_ATTR_G, 0xffffffff, 0 };
-    s->segs[SEG_SS] = s->segs[SEG_DS] = s->segs[SEG_ES] = data;
+    /* The data segments are the host's: selector 0x2b, a DPL 3 flat segment.
+     * SS keeps DPL 0 in its cache (CPL is SS.DPL; the handlers run at CPL 0
+     * without a TSS), but shows the host's selector to PUSH SS. */
+    SegmentCache data = { 0x2b, SEG_ATTR_P | SEG_ATTR_S | 0x3 | (3 << SEG_ATTR_DPL_SHIFT) |
+                                SEG_ATTR_DB | SEG_ATTR_G, 0xffffffff, 0 };
+    s->segs[SEG_DS] = s->segs[SEG_ES] = data;
+    data.attrib &= (uint16_t)~(3 << SEG_ATTR_DPL_SHIFT);
+    s->segs[SEG_SS] = data;
     uint32_t hv = (uint32_t)(uintptr_t)hpage;
-    s->gdt = (DescTable){ hv + PAGE_GDT, 0x1f };
+    s->gdt = (DescTable){ hv + PAGE_GDT, 0x2f };
     s->idt = legacy ? (DescTable){ hv + PAGE_IDT32, 32 * 8 - 1 }
                     : (DescTable){ hv + PAGE_IDT64, 32 * 16 - 1 };
     for (unsigned r = 0; r < 8; r++)
@@ -465,6 +499,8 @@ static bool guest_run(const DiffState *in, DiffState *out, bool legacy)
     for (unsigned r = 0; r < 8; r++)
         out->regs[r] = (uint32_t)s->regs[r];
     out->flags = (uint32_t)s->rflags;
+    out->es = s->segs[SEG_ES].selector;
+    out->ds = s->segs[SEG_DS].selector;
     memcpy(out->buf, dram + GPAGE + PAGE_DATA, DATA_LEN);
     out->vector = -1;
     if (e != VCPU_EXIT_HALT)
@@ -538,8 +574,15 @@ static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *i
     *rm_out = rm;
     for (; opi < f->oplen; opi++)
         insn[n++] = f->op[opi];
-    if (f->sp == SP_CC)
+    if (f->sp == SP_CC || (f->sp == SP_REL0 && f->oplen == 2))
         insn[n - 1] += (uint8_t)(rnd() % 16);
+    if (f->sp == SP_MOVSEG || f->sp == SP_LOADSEG) {
+        /* 8C: ES, SS or DS; 8E: ES or DS (SS and CS would need CPL 3) */
+        static const uint8_t rd[3] = { 0, 2, 3 };
+        reg = f->sp == SP_MOVSEG ? rd[rnd() % 3] : (rnd() & 1) * 3;
+    }
+    if (f->sp == SP_BRIND && rm == R_ESP)
+        rm = R_EAX;                             /* byte form: ESP was allowed */
     if (f->ext == E_OPREG)
         insn[n - 1] += (uint8_t)rm;
     if (f->ext >= 0 || f->ext == E_REG) {
@@ -574,6 +617,10 @@ static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *i
         uint32_t v = rnd_value();
         if (f->sp == SP_CNT8)
             v = it % 64;
+        if (f->sp == SP_REL0)
+            v = 0;                              /* the target is the next instruction */
+        if (f->sp == SP_RET)
+            v &= 0x3c;                          /* stay in the data area */
         if (f->sp == SP_AAM)
             v = f->fault ? 0 : (v & 0xff) ? v : 10;     /* AAM 0 is #DE */
         if (f->sp == SP_ENTER)
@@ -584,6 +631,25 @@ static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *i
     }
 
     /* inputs the form needs */
+    uint32_t next = base + PAGE_INSN + n;
+    if (f->sp == SP_RET)
+        memcpy(in->buf + (PAGE_STACK - PAGE_DATA), &next, 4);
+    if (f->sp == SP_BRIND)
+        in->regs[rm] = next;
+    /* a selector for ES (0x2b or null) or DS (0x2b), upper bits random */
+    uint32_t sel = (rnd() & 1) ? 0x2b : 0;
+    if (f->sp == SP_POPSEG) {
+        if (f->op[0] == 0x1f)
+            sel = 0x2b;
+        uint32_t v = (rnd() & 0xffff0000u) | sel;
+        memcpy(in->buf + (PAGE_STACK - PAGE_DATA), &v, 4);
+    }
+    if (f->sp == SP_LOADSEG)
+        in->regs[rm] = (rnd() & 0xffff0000u) | (reg == 3 ? 0x2b : sel);
+    if (f->sp == SP_FARPTR) {
+        uint16_t s16 = (uint16_t)(f->op[0] == 0xc5 ? 0x2b : sel);
+        memcpy(in->buf + (bits == 16 ? 2 : 4), &s16, 2);
+    }
     if (f->sp == SP_CL) {
         in->regs[R_ECX] = (in->regs[R_ECX] & ~0xffu) | (it % 64);
         *count = it % 64;
@@ -675,6 +741,9 @@ static void report(const Form32 *f, unsigned bits, bool legacy, bool ok, const u
     for (unsigned r = 0; r < 8; r++)
         if (h->regs[r] != g->regs[r] || in->regs[r] != h->regs[r])
             printf("\n  r%u in=%08x host=%08x tandem=%08x", r, in->regs[r], h->regs[r], g->regs[r]);
+    if (h->es != g->es || h->ds != g->ds)
+        printf("\n  es host=%04x tandem=%04x ds host=%04x tandem=%04x", h->es, g->es, h->ds,
+               g->ds);
     printf("\n  flags host=%03x tandem=%03x mask=%03x", h->flags & (uint32_t)ARITH,
            g->flags & (uint32_t)ARITH, fmask);
     for (unsigned k = 0; k < DATA_LEN; k++)
@@ -727,12 +796,19 @@ static void run_form(const Form32 *f, unsigned iters, unsigned *ran, unsigned *f
                     }
                     continue;
                 }
-                bool regs_ok = !memcmp(h.regs, g.regs, sizeof(h.regs));
+                bool regs_ok = !memcmp(h.regs, g.regs, sizeof(h.regs)) && h.es == g.es &&
+                               h.ds == g.ds;
                 uint32_t m = bits == 32 ? ~0u : (1u << bits) - 1;
                 if (f->sp == SP_BSX && (in.regs[rm] & m) == 0)
                     regs_ok = true;     /* destination undefined for a zero source */
                 if (f->fl == FL_SHD && (count & 31) > bits)
                     regs_ok = true;     /* result undefined */
+                if (f->sp == SP_PUSHSEG && bits == 32)
+                    /* SDM: a 32-bit push of a segment register writes the
+                     * selector zero-extended (AMD) or with a 16-bit move
+                     * (recent Intel, and tandem): the upper half is the CPU's */
+                    memcpy(g.buf + (PAGE_STACK - 4 - PAGE_DATA) + 2,
+                           h.buf + (PAGE_STACK - 4 - PAGE_DATA) + 2, 2);
                 bool mem_ok = !memcmp(h.buf, g.buf, DATA_LEN);
                 bool flags_ok = ((h.flags ^ g.flags) & (fmask | FLAG_DF)) == 0;
                 if (!ok || !regs_ok || !mem_ok || !flags_ok) {
