@@ -50,6 +50,10 @@ endif
 MAIN_SRC := softmmu/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+# Option ROMs (hw/pc/optionrom/NAME.S): 16-bit code assembled with the host
+# toolchain, linked flat at 0, embedded as the C array pc_optionrom_NAME.
+OPTIONROMS := $(basename $(notdir $(wildcard hw/pc/optionrom/*.S)))
+LIB_OBJS += $(OPTIONROMS:%=$(BUILD)/hw/pc/optionrom/%-rom.o)
 LIBTANDEM := $(BUILD)/libtandem.a
 TANDEM := $(BUILD)/tandem
 
@@ -67,6 +71,22 @@ all: $(TANDEM) unit guests
 
 $(BUILD)/%.o: %.c $(BUILD)/config.mak
 	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/hw/pc/optionrom/%.o: hw/pc/optionrom/%.S $(BUILD)/config.mak
+	@mkdir -p $(dir $@)
+	@echo "  ROMAS   $<"
+	$(Q)$(CC) -m32 -c $< -o $@
+
+$(BUILD)/hw/pc/optionrom/%.bin: $(BUILD)/hw/pc/optionrom/%.o
+	@echo "  ROMLD   $@"
+	$(Q)ld -m elf_i386 -Ttext 0 -e 0 --oformat binary -o $@ $<
+
+$(BUILD)/hw/pc/optionrom/%-rom.c: $(BUILD)/hw/pc/optionrom/%.bin scripts/bin2c.sh
+	$(Q)scripts/bin2c.sh $< pc_optionrom_$* hw/pc/optionrom.h > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/hw/pc/optionrom/%-rom.o: $(BUILD)/hw/pc/optionrom/%-rom.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 

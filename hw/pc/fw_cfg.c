@@ -43,7 +43,8 @@ int fw_cfg_add(FwCfg *fc, uint16_t key, const void *data, uint32_t len)
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy)
         return -1;
-    memcpy(copy, data, len);
+    if (len)
+        memcpy(copy, data, len);
     FwCfgItem *it = fw_cfg_find(fc, key);
     if (!it) {
         if (fc->nr_items == fc->cap_items) {

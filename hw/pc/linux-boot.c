@@ -74,24 +74,36 @@ static int write_guest(Machine *m, uint64_t addr, const void *buf, uint64_t len,
     return 0;
 }
 
+/*
+ * The initrd's address: page aligned, as high as allowed (below `top`, the
+ * header's initrd_addr_max and low RAM's end) and above the unpacked kernel.
+ */
+static int initrd_place(const LinuxBootConfig *cfg, const LinuxBootLayout *l, size_t len,
+                        uint64_t *addr, Error *err)
+{
+    uint64_t top = cfg->ram_below_4g - cfg->ram_reserved_top;
+    if (l->initrd_max && l->initrd_max + 1 < top)
+        top = l->initrd_max + 1;
+    if (len > top || ((top - len) & ~0xfffull) < l->kernel_end)
+        return error_setf(err, "-initrd %s (%zu bytes) does not fit in guest RAM; use a larger -m",
+                          cfg->initrd_path, len);
+    *addr = (top - len) & ~0xfffull;
+    return 0;
+}
+
 /* Place the initrd as high as allowed and record it in boot_params. */
-static int load_initrd(Machine *m, const LinuxBootConfig *cfg, uint8_t *bp,
-                       uint64_t kernel_end, Error *err)
+static int load_initrd(Machine *m, const LinuxBootConfig *cfg, const LinuxBootLayout *l,
+                       uint8_t *bp, Error *err)
 {
     uint8_t *data;
     size_t len;
+    uint64_t addr = 0;
     if (image_read_file("-initrd", cfg->initrd_path, 1ull << 32, &data, &len, err) < 0)
         return -1;
-    uint64_t top = cfg->ram_below_4g;
-    uint64_t max = rd32(bp + HDR_INITRD_ADDR_MAX);
-    if (max && max + 1 < top)
-        top = max + 1;
-    if (len > top || ((top - len) & ~0xfffull) < kernel_end) {
+    if (initrd_place(cfg, l, len, &addr, err) < 0) {
         free(data);
-        return error_setf(err, "-initrd %s (%zu bytes) does not fit in guest RAM; use a larger -m",
-                          cfg->initrd_path, len);
+        return -1;
     }
-    uint64_t addr = (top - len) & ~0xfffull;
     int rc = write_guest(m, addr, data, len, "-initrd", err);
     free(data);
     if (rc < 0)
@@ -149,7 +161,7 @@ static void set_entry_state(Machine *m, uint32_t entry)
     s->a20_enabled = true;
 }
 
-int linux_boot_load(Machine *m, const LinuxBootConfig *cfg, Error *err)
+int linux_boot_check(const LinuxBootConfig *cfg, LinuxBootLayout *l, Error *err)
 {
     const uint8_t *img = cfg->image;
     if (!linux_boot_probe(img, cfg->image_len))
@@ -162,16 +174,35 @@ int linux_boot_load(Machine *m, const LinuxBootConfig *cfg, Error *err)
         return error_setf(err, "-kernel: zImage kernels (loaded low) are not supported");
 
     size_t setup_sects = img[HDR_SETUP_SECTS] ? img[HDR_SETUP_SECTS] : 4;
-    size_t setup_len = (setup_sects + 1) * 512;
-    if (setup_len >= cfg->image_len)
+    l->setup_len = (setup_sects + 1) * 512;
+    if (l->setup_len >= cfg->image_len)
         return error_setf(err, "-kernel: image is truncated (%zu bytes, setup needs %zu)",
-                          cfg->image_len, setup_len);
-    size_t kernel_len = cfg->image_len - setup_len;
+                          cfg->image_len, l->setup_len);
+    l->kernel_len = cfg->image_len - l->setup_len;
     uint64_t init_size = rd32(img + HDR_INIT_SIZE);
-    uint64_t kernel_end = LINUX_BOOT_KERNEL + (init_size > kernel_len ? init_size : kernel_len);
-    if (kernel_end > cfg->ram_below_4g)
+    l->kernel_end = LINUX_BOOT_KERNEL + (init_size > l->kernel_len ? init_size : l->kernel_len);
+    if (l->kernel_end > cfg->ram_below_4g)
         return error_setf(err, "-kernel: the kernel needs %llu MiB of RAM to unpack; use a larger -m",
-                          (unsigned long long)(kernel_end >> 20) + 1);
+                          (unsigned long long)(l->kernel_end >> 20) + 1);
+    l->initrd_max = rd32(img + HDR_INITRD_ADDR_MAX);
+
+    const char *cmdline = cfg->cmdline ? cfg->cmdline : "";
+    l->cmdline_len = strlen(cmdline) + 1;
+    size_t cmd_max = rd32(img + HDR_CMDLINE_SIZE) + 1;
+    if (cmd_max > LINUX_BOOT_CMDLINE_MAX)
+        cmd_max = LINUX_BOOT_CMDLINE_MAX;
+    if (l->cmdline_len > cmd_max)
+        return error_setf(err, "-append: command line is %zu bytes; this kernel takes at most %zu",
+                          l->cmdline_len - 1, cmd_max - 1);
+    return 0;
+}
+
+int linux_boot_load(Machine *m, const LinuxBootConfig *cfg, Error *err)
+{
+    const uint8_t *img = cfg->image;
+    LinuxBootLayout l;
+    if (linux_boot_check(cfg, &l, err) < 0)
+        return -1;
 
     uint8_t *bp = calloc(1, BP_SIZE);
     if (!bp)
@@ -180,26 +211,16 @@ int linux_boot_load(Machine *m, const LinuxBootConfig *cfg, Error *err)
     bp[HDR_TYPE_OF_LOADER] = 0xff;          /* "undefined" boot loader */
     bp[HDR_LOADFLAGS] |= LOADFLAG_CAN_USE_HEAP;
     wr16(bp + HDR_HEAP_END_PTR, 0xfe00);
-
-    const char *cmdline = cfg->cmdline ? cfg->cmdline : "";
-    size_t cmd_len = strlen(cmdline) + 1;
-    size_t cmd_max = rd32(img + HDR_CMDLINE_SIZE) + 1;
-    if (cmd_max > LINUX_BOOT_CMDLINE_MAX)
-        cmd_max = LINUX_BOOT_CMDLINE_MAX;
-    int rc = -1;
-    if (cmd_len > cmd_max) {
-        error_setf(err, "-append: command line is %zu bytes; this kernel takes at most %zu",
-                   cmd_len - 1, cmd_max - 1);
-        goto out;
-    }
     wr32(bp + HDR_CMD_LINE_PTR, LINUX_BOOT_CMDLINE);
     wr32(bp + BP_EXT_CMD_LINE_PTR, 0);
     fill_e820(bp, cfg->e820);
 
-    if (cfg->initrd_path && load_initrd(m, cfg, bp, kernel_end, err) < 0)
+    int rc = -1;
+    if (cfg->initrd_path && load_initrd(m, cfg, &l, bp, err) < 0)
         goto out;
-    if (write_guest(m, LINUX_BOOT_KERNEL, img + setup_len, kernel_len, "-kernel", err) < 0 ||
-        write_guest(m, LINUX_BOOT_CMDLINE, cmdline, cmd_len, "-append", err) < 0 ||
+    if (write_guest(m, LINUX_BOOT_KERNEL, img + l.setup_len, l.kernel_len, "-kernel", err) < 0 ||
+        write_guest(m, LINUX_BOOT_CMDLINE, cfg->cmdline ? cfg->cmdline : "", l.cmdline_len,
+                    "-append", err) < 0 ||
         write_guest(m, LINUX_BOOT_PARAMS, bp, BP_SIZE, "boot_params", err) < 0 ||
         write_gdt(m, err) < 0)
         goto out;
@@ -208,4 +229,52 @@ int linux_boot_load(Machine *m, const LinuxBootConfig *cfg, Error *err)
 out:
     free(bp);
     return rc;
+}
+
+/*
+ * Through firmware: the pieces go to fw_cfg as they are in the image; the
+ * option ROM (optionrom/linuxboot.S) loads them at these addresses, fills
+ * in the loader's fields of the setup header and starts the real-mode
+ * setup code, which collects the memory map from the BIOS itself.
+ */
+int linux_boot_fw_cfg(FwCfg *fc, const LinuxBootConfig *cfg, Error *err)
+{
+    const uint8_t *img = cfg->image;
+    const char *cmdline = cfg->cmdline ? cfg->cmdline : "";
+    LinuxBootLayout l;
+    if (linux_boot_check(cfg, &l, err) < 0)
+        return -1;
+    /* The setup code, its heap and stack live below the command line. */
+    if (l.setup_len > LINUX_BOOT_CMDLINE - LINUX_BOOT_PARAMS - 0x1000)
+        return error_setf(err, "-kernel: the real-mode setup code (%zu bytes) is too large",
+                          l.setup_len);
+
+    uint8_t *initrd = NULL;
+    size_t initrd_len = 0;
+    uint64_t initrd_addr = 0;
+    if (cfg->initrd_path) {
+        if (image_read_file("-initrd", cfg->initrd_path, 1ull << 32, &initrd, &initrd_len,
+                            err) < 0)
+            return -1;
+        if (initrd_place(cfg, &l, initrd_len, &initrd_addr, err) < 0) {
+            free(initrd);
+            return -1;
+        }
+    }
+    int rc = fw_cfg_add_u32(fc, FW_CFG_SETUP_ADDR, LINUX_BOOT_PARAMS) < 0 ||
+             fw_cfg_add_u32(fc, FW_CFG_SETUP_SIZE, (uint32_t)l.setup_len) < 0 ||
+             fw_cfg_add(fc, FW_CFG_SETUP_DATA, img, (uint32_t)l.setup_len) < 0 ||
+             fw_cfg_add_u32(fc, FW_CFG_KERNEL_ADDR, LINUX_BOOT_KERNEL) < 0 ||
+             fw_cfg_add_u32(fc, FW_CFG_KERNEL_SIZE, (uint32_t)l.kernel_len) < 0 ||
+             fw_cfg_add(fc, FW_CFG_KERNEL_DATA, img + l.setup_len, (uint32_t)l.kernel_len) < 0 ||
+             fw_cfg_add_u32(fc, FW_CFG_CMDLINE_ADDR, LINUX_BOOT_CMDLINE) < 0 ||
+             fw_cfg_add_u32(fc, FW_CFG_CMDLINE_SIZE, (uint32_t)l.cmdline_len) < 0 ||
+             fw_cfg_add(fc, FW_CFG_CMDLINE_DATA, cmdline, (uint32_t)l.cmdline_len) < 0 ||
+             fw_cfg_add_u32(fc, FW_CFG_INITRD_ADDR, (uint32_t)initrd_addr) < 0 ||
+             fw_cfg_add_u32(fc, FW_CFG_INITRD_SIZE, (uint32_t)initrd_len) < 0 ||
+             fw_cfg_add(fc, FW_CFG_INITRD_DATA, initrd, (uint32_t)initrd_len) < 0 ? -1 : 0;
+    free(initrd);
+    if (rc < 0)
+        return error_setf(err, "fw_cfg: out of memory for the kernel");
+    return 0;
 }

@@ -14,6 +14,12 @@
  * Firmware interface: fw_cfg at 0x510 carries what SeaBIOS and test guests
  * read (RAM size, CPU count, the E820 map).
  *
+ * Booting: with -kernel alone the board loads the kernel itself and starts
+ * the CPU at its entry (direct boot, no firmware runs: the board sets up
+ * what firmware would, ACPI tables and MTRRs); with -kernel and -bios the
+ * firmware runs from the reset vector and boots the kernel through fw_cfg
+ * and tandem's loader option ROM, as QEMU always does.
+ *
  * COM ports follow QEMU: -serial N times gives COM1..COMN at the standard
  * ports; "-serial none" leaves that port out. With no -serial, COM1 goes to
  * stdio under -nographic and, until a display exists, to the null backend
@@ -32,6 +38,7 @@
 #include "hw/pc/linux-boot.h"
 #include "hw/pc/mtrr.h"
 #include "hw/pc/multiboot.h"
+#include "hw/pc/optionrom.h"
 #include "hw/char/serial.h"
 #include "hw/core/device.h"
 #include "hw/core/irq.h"
@@ -87,7 +94,7 @@ typedef struct PcBoard {
     RtcState *rtc;
     unsigned com_used;          /* bit i: COM slot i has a port */
 
-    /* -kernel, kept to load it again on every reset (there is no firmware) */
+    /* -kernel for a direct boot, kept to load it again on every reset */
     enum { PC_BOOT_NONE, PC_BOOT_MULTIBOOT, PC_BOOT_LINUX } boot;
     uint8_t *kernel;
     size_t kernel_len;
@@ -244,9 +251,6 @@ static int pc_init_firmware(PcBoard *b, Machine *m, Error *err)
     const char *path = cfg->bios;
     MemoryRegion *bios = NULL;
 
-    if (cfg->kernel && cfg->bios)
-        return error_setf(err, "-bios %s: booting -kernel through firmware is not supported "
-                          "yet; use -kernel alone (direct boot)", cfg->bios);
     if (!cfg->kernel && !path) {
         path = PC_DEFAULT_BIOS;
         if (access(path, R_OK) != 0)
@@ -515,6 +519,48 @@ static int pc_boot_kernel(PcBoard *b, Machine *m, Error *err)
     return 0;
 }
 
+/*
+ * -kernel with -bios: the firmware boots it. The kernel's pieces go to
+ * fw_cfg, and tandem's loader ROM to "genroms/", first in "bootorder" so
+ * SeaBIOS runs it before any disk. SeaBIOS keeps its tables at the top of
+ * low RAM (128 KiB on QEMU's pc), so the initrd stays below the last MiB.
+ */
+#define PC_FW_RESERVED_TOP (1u << 20)
+#define PC_LINUXBOOT_ROM "genroms/linuxboot.bin"
+
+static int pc_firmware_kernel(PcBoard *b, Machine *m, Error *err)
+{
+    const MachineConfig *cfg = m->cfg;
+    if (b->boot != PC_BOOT_LINUX)
+        return error_setf(err, "-kernel %s: only a Linux bzImage boots through -bios "
+                          "(drop -bios to boot a multiboot kernel directly)", cfg->kernel);
+    LinuxBootConfig lc = {
+        .image = b->kernel,
+        .image_len = b->kernel_len,
+        .initrd_path = cfg->initrd,
+        .cmdline = cfg->append,
+        .ram_below_4g = b->below_4g,
+        .ram_reserved_top = PC_FW_RESERVED_TOP,
+    };
+    if (linux_boot_fw_cfg(b->fw_cfg, &lc, err) < 0)
+        return -1;
+    b->boot = PC_BOOT_NONE;             /* firmware boots it again on reset */
+    free(b->kernel);
+    b->kernel = NULL;
+
+    uint8_t *rom;
+    size_t rom_len;
+    if (pc_optionrom_finish(pc_optionrom_linuxboot, pc_optionrom_linuxboot_len, &rom,
+                            &rom_len, err) < 0)
+        return -1;
+    static const char bootorder[] = "/rom@" PC_LINUXBOOT_ROM "\n";
+    int rc = fw_cfg_add_file(b->fw_cfg, PC_LINUXBOOT_ROM, rom, (uint32_t)rom_len);
+    free(rom);
+    if (rc < 0 || fw_cfg_add_file(b->fw_cfg, "bootorder", bootorder, sizeof(bootorder) - 1) < 0)
+        return error_setf(err, "fw_cfg: out of memory");
+    return 0;
+}
+
 static int pc_load_kernel(PcBoard *b, Machine *m, Error *err)
 {
     const MachineConfig *cfg = m->cfg;
@@ -532,6 +578,8 @@ static int pc_load_kernel(PcBoard *b, Machine *m, Error *err)
     else
         return error_setf(err, "-kernel %s: not a multiboot or Linux kernel image",
                           cfg->kernel);
+    if (b->have_bios)
+        return pc_firmware_kernel(b, m, err);
     return pc_boot_kernel(b, m, err);
 }
 

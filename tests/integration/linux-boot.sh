@@ -23,6 +23,10 @@
 #                         or the generic linux-image-amd64
 #   EMULATOR=tandem|qemu  qemu runs the same image under qemu-system-x86_64
 #                         with the same engine, which proves the checks right
+#   LINUX_BOOT_FIRMWARE=1 boot -kernel through SeaBIOS and tandem's loader
+#                         option ROM (-bios) instead of directly, and check
+#                         that the console says "Booting from ROM"; QEMU
+#                         always boots -kernel that way
 #   LINUX_BOOT_TCG=0      skip the run under tandem's tcg (it runs by default)
 #   LINUX_BOOT_SLOW_KVM=1 run under kvm even on a host whose KVM emulates
 #                         every guest kernel instruction (kvm-pvm): the boot
@@ -55,6 +59,12 @@ tandem)
     fi ;;
 *) fail "EMULATOR=$emulator: tandem or qemu" ;;
 esac
+firmware=${LINUX_BOOT_FIRMWARE:-0}
+bios=/usr/share/seabios/bios-256k.bin
+if [ "$firmware" = 1 ]; then
+    [ -r "$bios" ] || skip "no $bios (Debian package seabios)"
+    [ "$emulator" = tandem ] && emu_cmd+=(-bios "$bios")
+fi
 
 timeout=${LINUX_BOOT_TIMEOUT:-300}
 extra_append=""
@@ -121,7 +131,7 @@ stamp_lines() {     # each line of stdin as "EPOCH.FRACTION LINE", carriage retu
         printf '%s %s\n' "$EPOCHREALTIME" "${l//$'\r'/}"
     done
 }
-echo "linux-boot: $emulator -accel $engine -smp 2: $(basename "$kernel"), timeout ${timeout}s"
+echo "linux-boot: $emulator -accel $engine -smp 2$([ "$firmware" = 1 ] && echo ' through SeaBIOS'): $(basename "$kernel"), timeout ${timeout}s"
 t_boot=$SECONDS
 timeout -k 10 "$timeout" "${emu_cmd[@]}" -m 512 -smp 2 -nographic -no-reboot \
     -kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 panic=-1${extra_append:+ $extra_append}" </dev/null 2>&1 |
@@ -137,6 +147,12 @@ check() {   # check OK|FAIL WHAT
     [ "$1" = ok ] || bad=$((bad + 1))
 }
 line() { grep -a -m1 " linux-boot: $1" "$log" | sed 's/^[0-9.]* //'; }
+
+if [ "$firmware" = 1 ]; then
+    grep -a -q 'Booting from ROM' "$log" &&
+        check ok "SeaBIOS booted the kernel from the loader ROM" ||
+        check FAIL "no 'Booting from ROM' from SeaBIOS on the console"
+fi
 
 cpus=$(line "cpus online")
 [[ "$cpus" == "linux-boot: cpus online 0-1 count 2" ]] &&

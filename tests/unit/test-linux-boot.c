@@ -73,7 +73,7 @@ static void test_good_image(void)
     CU_ASSERT_FATAL(write(fd, blob, sizeof(blob)) == (ssize_t)sizeof(blob));
     close(fd);
 
-    LinuxBootConfig cfg = { img, len, initrd_path, "console=ttyS0 quiet", &e820, RAM_SIZE };
+    LinuxBootConfig cfg = { img, len, initrd_path, "console=ttyS0 quiet", &e820, RAM_SIZE, 0 };
     Error err = { 0 };
     CU_ASSERT_EQUAL_FATAL(linux_boot_load(&machine, &cfg, &err), 0);
 
@@ -112,7 +112,7 @@ static void test_good_image(void)
 static void expect_error(const uint8_t *img, size_t len, const char *initrd,
                          const char *cmdline, uint64_t ram, const char *word)
 {
-    LinuxBootConfig cfg = { img, len, initrd, cmdline, &e820, ram };
+    LinuxBootConfig cfg = { img, len, initrd, cmdline, &e820, ram, 0 };
     Error err = { 0 };
     CU_ASSERT_EQUAL(linux_boot_load(&machine, &cfg, &err), -1);
     CU_ASSERT_TRUE(err.set);

@@ -4,7 +4,8 @@
  * with the rest above 4 GiB, the COM ports -serial asks for (and none for
  * "none"), port 0x80, -device isa-serial and isa-debug-exit through the
  * device table, the (V<<1)|1 exit status, and the one-line errors for a
- * missing or unsupported -kernel and for -bios.
+ * missing or unsupported -kernel and for -bios, what -kernel with -bios
+ * puts in fw_cfg for the loader option ROM, and the MTRRs of a direct boot.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "hw/core/device.h"
 #include "hw/pc/mtrr.h"
 #include "hw/pc/multiboot.h"
+#include "hw/pc/optionrom.h"
 #include "hw/pc/pc.h"
 #include "softmmu/machine.h"
 #include "softmmu/main-loop.h"
@@ -216,6 +218,182 @@ static void test_direct_boot_mtrrs(void)
     CU_ASSERT_EQUAL(big.mtrr_fixed[1], 0);
 }
 
+/* fw_cfg item `key` through the ports: the first `len` bytes. */
+static void fw_cfg_item(uint16_t key, uint8_t *buf, size_t len)
+{
+    unit_out(&mach, 0x510, 2, key);
+    for (size_t k = 0; k < len; k++)
+        buf[k] = inb(0x511);
+}
+
+static uint32_t fw_cfg_u32(uint16_t key)
+{
+    uint8_t b[4];
+    fw_cfg_item(key, b, 4);
+    return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* A new temporary file at path (a mkstemp template) holding data. */
+static int temp_file(char *path, const uint8_t *data, size_t len)
+{
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, data, len);
+    close(fd);
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+#define FW_SETUP_SECTS 3
+#define FW_KERNEL_LEN 0x3000
+
+/* A bzImage (protocol 2.15) with 3 setup sectors and 12 KiB of "kernel". */
+static uint8_t *bzimage(size_t *len)
+{
+    size_t setup = (FW_SETUP_SECTS + 1) * 512;
+    uint8_t *img = calloc(1, setup + FW_KERNEL_LEN);
+    img[0x1f1] = FW_SETUP_SECTS;
+    img[0x1fe] = 0x55;
+    img[0x1ff] = 0xaa;
+    memcpy(img + 0x202, "HdrS", 4);
+    img[0x206] = 0x0f;
+    img[0x207] = 0x02;
+    img[0x211] = 0x01;                          /* LOADED_HIGH */
+    memset(img + 0x22c, 0xff, 3);               /* initrd_addr_max 0x7fffffff */
+    img[0x22f] = 0x7f;
+    img[0x239] = 0x08;                          /* cmdline_size 2048 */
+    img[0x262] = 0x40;                          /* init_size 4 MiB */
+    for (size_t i = 0; i < setup + FW_KERNEL_LEN; i++)
+        if (i < 0x1f1 || i >= 0x270)
+            img[i] = (uint8_t)(i * 13 + 1);
+    *len = setup + FW_KERNEL_LEN;
+    return img;
+}
+
+static uint8_t rom_sum(const uint8_t *p, size_t len)
+{
+    uint8_t sum = 0;
+    for (size_t i = 0; i < len; i++)
+        sum += p[i];
+    return sum;
+}
+
+/*
+ * -kernel with -bios: nothing is loaded into RAM and the CPU stays at the
+ * reset vector; fw_cfg carries the setup code, kernel, command line and
+ * initrd with the addresses the loader ROM uses, the ROM itself (signed)
+ * and a boot order that puts it first.
+ */
+static void test_kernel_through_firmware(void)
+{
+    static uint8_t bios[64 * 1024], initrd[5000], buf[64 * 1024];
+    char kpath[] = "/tmp/tandem-pc-bz-XXXXXX", ipath[] = "/tmp/tandem-pc-rd-XXXXXX";
+    char bpath[] = "/tmp/tandem-pc-bios-XXXXXX";
+    size_t klen;
+    uint8_t *img = bzimage(&klen);
+    for (size_t i = 0; i < sizeof(initrd); i++)
+        initrd[i] = (uint8_t)(i ^ 0x5a);
+    CU_ASSERT_EQUAL_FATAL(temp_file(kpath, img, klen) | temp_file(ipath, initrd, sizeof(initrd)) |
+                          temp_file(bpath, bios, sizeof(bios)), 0);
+    Error err = { 0 };
+    config_default();
+    cfg.kernel = kpath;
+    cfg.initrd = ipath;
+    cfg.append = "console=ttyS0";
+    cfg.bios = bpath;
+    machine_new();
+    CU_ASSERT_EQUAL_FATAL(pc_machine_init(&mach, &err), 0);
+
+    size_t setup = (FW_SETUP_SECTS + 1) * 512;
+    CU_ASSERT_EQUAL(fw_cfg_u32(0x16), 0x10000);                 /* SETUP_ADDR */
+    CU_ASSERT_EQUAL(fw_cfg_u32(0x17), setup);                   /* SETUP_SIZE */
+    fw_cfg_item(0x18, buf, setup);
+    CU_ASSERT_EQUAL(memcmp(buf, img, setup), 0);                /* as in the image */
+    CU_ASSERT_EQUAL(fw_cfg_u32(0x07), 0x100000);                /* KERNEL_ADDR */
+    CU_ASSERT_EQUAL(fw_cfg_u32(0x08), FW_KERNEL_LEN);
+    fw_cfg_item(0x11, buf, FW_KERNEL_LEN);
+    CU_ASSERT_EQUAL(memcmp(buf, img + setup, FW_KERNEL_LEN), 0);
+    CU_ASSERT_EQUAL(fw_cfg_u32(0x13), 0x20000);                 /* CMDLINE_ADDR */
+    CU_ASSERT_EQUAL(fw_cfg_u32(0x14), sizeof("console=ttyS0"));
+    fw_cfg_item(0x15, buf, sizeof("console=ttyS0"));
+    CU_ASSERT_STRING_EQUAL((char *)buf, "console=ttyS0");
+    /* The initrd: page aligned, below the last MiB firmware keeps, above the kernel. */
+    uint32_t rd = fw_cfg_u32(0x0a);
+    CU_ASSERT_EQUAL(rd & 0xfff, 0);
+    CU_ASSERT(rd + sizeof(initrd) <= cfg.ram_size - (1u << 20));
+    CU_ASSERT(rd + sizeof(initrd) > cfg.ram_size - (1u << 20) - 0x1000);
+    CU_ASSERT(rd >= 0x100000 + (4u << 20));
+    CU_ASSERT_EQUAL(fw_cfg_u32(0x0b), sizeof(initrd));
+    fw_cfg_item(0x12, buf, sizeof(initrd));
+    CU_ASSERT_EQUAL(memcmp(buf, initrd, sizeof(initrd)), 0);
+
+    int n = fw_cfg_file("genroms/linuxboot.bin", buf, sizeof(buf));
+    CU_ASSERT_FATAL(n >= 512 && n % 512 == 0);
+    CU_ASSERT(buf[0] == 0x55 && buf[1] == 0xaa);
+    CU_ASSERT_EQUAL(buf[2] * 512, n);
+    CU_ASSERT_EQUAL(rom_sum(buf, (size_t)n), 0);
+    size_t pnp = buf[0x1a] | buf[0x1b] << 8;
+    CU_ASSERT_EQUAL(memcmp(buf + pnp, "$PnP", 4), 0);
+    CU_ASSERT_EQUAL(rom_sum(buf + pnp, buf[pnp + 5] * 16u), 0);
+    CU_ASSERT_NOT_EQUAL(buf[pnp + 0x1a] | buf[pnp + 0x1b] << 8, 0);    /* a BEV */
+    n = fw_cfg_file("bootorder", buf, sizeof(buf));
+    CU_ASSERT_EQUAL(n, (int)strlen("/rom@genroms/linuxboot.bin\n"));
+    CU_ASSERT_EQUAL(memcmp(buf, "/rom@genroms/linuxboot.bin\n", (size_t)n), 0);
+
+    /* The firmware runs: RAM at 1 MiB is untouched, the CPU not at the kernel. */
+    CU_ASSERT_EQUAL(mr_ram_ptr(&mach.ram)[0x100000 + 1], 0);
+    CU_ASSERT_NOT_EQUAL(cpu0.state.rip, 0x100000);
+    CU_ASSERT_EQUAL(cpu0.state.msr.mtrr_def_type, 0);         /* SeaBIOS's job */
+    machine_free();
+
+    /* A multiboot kernel does not go through firmware: one line, not a hang. */
+    config_default();
+    cfg.bios = bpath;
+    machine_new();
+    CU_ASSERT_EQUAL(pc_machine_init(&mach, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "only a Linux bzImage"));
+    machine_free();
+    unlink(kpath);
+    unlink(ipath);
+    unlink(bpath);
+    free(img);
+}
+
+/* Signing an option ROM: whole blocks, size byte, PnP and image checksums. */
+static void test_optionrom_finish(void)
+{
+    static uint8_t code[70 * 1024];
+    uint8_t *rom = NULL;
+    size_t len = 0;
+    Error err = { 0 };
+    memset(code, 0x11, 512);
+    code[0] = 0x55;
+    code[1] = 0xaa;
+    code[0x1a] = 0x40;                          /* PnP header at 0x40 */
+    code[0x1b] = 0;
+    memcpy(code + 0x40, "$PnP", 4);
+    code[0x45] = 2;
+    /* 512 bytes of code leave no room for the checksum byte: two blocks. */
+    CU_ASSERT_EQUAL_FATAL(pc_optionrom_finish(code, 512, &rom, &len, &err), 0);
+    CU_ASSERT_EQUAL(len, 1024);
+    CU_ASSERT_EQUAL(rom[2], 2);
+    CU_ASSERT_EQUAL(rom_sum(rom, len), 0);
+    CU_ASSERT_EQUAL(rom_sum(rom + 0x40, 32), 0);
+    CU_ASSERT_EQUAL(rom[0x100], 0x11);          /* the code itself unchanged */
+    free(rom);
+    CU_ASSERT_EQUAL(pc_optionrom_finish(code + 1, 100, &rom, &len, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "signature"));
+    err.set = false;
+    CU_ASSERT_EQUAL(pc_optionrom_finish(code, sizeof(code), &rom, &len, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "64 KiB"));
+    /* The embedded loader ROM signs. */
+    err.set = false;
+    CU_ASSERT_EQUAL_FATAL(pc_optionrom_finish(pc_optionrom_linuxboot, pc_optionrom_linuxboot_len,
+                                              &rom, &len, &err), 0);
+    CU_ASSERT_EQUAL(rom_sum(rom, len), 0);
+    free(rom);
+}
+
 /* FERR# from the FPU raises ISA IRQ 13; a write to port 0xf0 lowers it. */
 static void test_fpu_irq13(void)
 {
@@ -345,9 +523,6 @@ static void test_kernel_errors(void)
     cfg.bios = "/nonexistent/bios.bin";
     expect_init_error("/nonexistent/bios.bin");
     config_default();
-    cfg.bios = "/usr/share/seabios/bios.bin";
-    expect_init_error("not supported yet");     /* -kernel through firmware */
-    config_default();
     cfg.kernel = "/nonexistent/kernel";
     expect_init_error("/nonexistent/kernel");
 
@@ -372,6 +547,8 @@ static const UnitTest pc_tests[] = {
     { "RAM below 3.5 GiB and above 4 GiB", test_ram_layout },
     { "fw_cfg files for SeaBIOS", test_fw_cfg_files },
     { "direct boot leaves the MTRRs as firmware does", test_direct_boot_mtrrs },
+    { "-kernel through firmware: fw_cfg items, ROM, boot order", test_kernel_through_firmware },
+    { "option ROM signing", test_optionrom_finish },
     { "FERR# to IRQ 13, cleared by port 0xf0", test_fpu_irq13 },
     { "COM ports from -serial", test_serial_ports },
     { "-device isa-serial", test_isa_serial_device },
