@@ -306,13 +306,6 @@ static int diff_clean(void)
     return 0;
 }
 
-static void guest_place_insn(const uint8_t *insn, unsigned len)
-{
-    memcpy(dram + GPAGE + PAGE_INSN, insn, len);
-    dram[GPAGE + PAGE_INSN + len] = 0xf4;                       /* hlt */
-    accel_tcg_ops.invalidate_code(&dm, GPAGE + PAGE_INSN, len + 1);
-}
-
 static bool guest_run(const DiffState *in, DiffState *out)
 {
     X86CPUState *s = &dv.state;
@@ -522,7 +515,7 @@ generated:;
                 }
             }
             host_place_insn(insn, n);
-            guest_place_insn(insn, n);
+            x86_diff_place_guest(&dm, dram, GPAGE + PAGE_INSN, insn, n);
             host_run(&in, &h);
             bool ok = guest_run(&in, &g);
             (*ran)++;

@@ -453,13 +453,6 @@ static int diff_clean(void)
     return 0;
 }
 
-static void guest_place_insn(const uint8_t *insn, unsigned len)
-{
-    memcpy(dram + GPAGE + PAGE_INSN, insn, len);
-    dram[GPAGE + PAGE_INSN + len] = 0xf4;                       /* hlt */
-    accel_tcg_ops.invalidate_code(&dm, GPAGE + PAGE_INSN, len + 1);
-}
-
 /* Run in compatibility mode (legacy false) or 32-bit protected mode. */
 static bool guest_run(const DiffState *in, DiffState *out, bool legacy)
 {
@@ -778,7 +771,7 @@ static void run_form(const Form32 *f, unsigned iters, unsigned *ran, unsigned *f
             if (!n)
                 continue;
             host_place_insn(insn, n);
-            guest_place_insn(insn, n);
+            x86_diff_place_guest(&dm, dram, GPAGE + PAGE_INSN, insn, n);
             host_run(&in, &h);
             uint32_t fmask = (uint32_t)x86_diff_defined_flags(f->fl, bits, count);
             for (unsigned pass = 0; pass < 2; pass++) {

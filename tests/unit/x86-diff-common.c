@@ -86,6 +86,14 @@ void x86_diff_clean(Machine *dm, Vcpu *dv, uint8_t *hpage)
     munmap(hpage, 4096);
 }
 
+void x86_diff_place_guest(Machine *dm, uint8_t *ram, uint64_t gpa, const uint8_t *insn,
+                          unsigned len)
+{
+    memcpy(ram + gpa, insn, len);
+    ram[gpa + len] = 0xf4;                                      /* hlt */
+    accel_tcg_ops.invalidate_code(dm, gpa, len + 1);
+}
+
 uint64_t x86_diff_value(uint64_t *state)
 {
     static const uint64_t edge[] = {

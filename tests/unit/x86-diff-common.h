@@ -37,6 +37,10 @@ int x86_diff_init_low(Machine *dm, MachineConfig *cfg, Vcpu *dv, uint8_t **dram,
 /* Undo x86_diff_init(): vCPU, accelerator, address spaces, regions, page. */
 void x86_diff_clean(Machine *dm, Vcpu *dv, uint8_t *hpage);
 
+/* Write insn and a HLT at guest-physical gpa and drop the blocks there. */
+void x86_diff_place_guest(Machine *dm, uint8_t *ram, uint64_t gpa, const uint8_t *insn,
+                          unsigned len);
+
 /* A random input: edge cases (0, 1, all-ones, sign boundaries), bytes, any. */
 uint64_t x86_diff_value(uint64_t *state);
 /* Does the host CPU have feat ("popcnt", "movbe", "abm", "adx", "bmi1",
