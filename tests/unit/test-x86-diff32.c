@@ -56,7 +56,7 @@ enum {
     SP_NONE, SP_DIV, SP_IDIV, SP_CL, SP_CNT8, SP_BSX, SP_STR, SP_CMPX, SP_BOUND, SP_INTO,
     SP_XLAT, SP_ENTER, SP_LEAVE, SP_LEA, SP_LEA16, SP_LOOP, SP_LOOP16, SP_AAM, SP_MOFFS,
     SP_NO16, SP_VEX, SP_CC, SP_REL0, SP_RET, SP_BRIND, SP_POPSEG, SP_MOVSEG, SP_LOADSEG,
-    SP_FARPTR, SP_PUSHSEG,
+    SP_FARPTR, SP_PUSHSEG, SP_BTMEM,
 };
 
 /* ext: ModRM reg field, or one of these */
@@ -185,6 +185,12 @@ static const Form32 forms[] = {
     { "bt Ev,Gv",  {0x0f, 0xa3}, 2, E_REG, false, false, 0, FL_CF, 0, NULL, false },
     { "btc Ev,Gv", {0x0f, 0xbb}, 2, E_REG, false, false, 0, FL_CF, 0, NULL, false },
     { "btr Ev,Ib", {0x0f, 0xba}, 2, 6, false, false, 1, FL_CF, 0, NULL, false },
+    /* a register bit offset reaches bytes before and after the operand */
+    { "bt Mv,Gv",  {0x0f, 0xa3}, 2, E_REG, false, true, 0, FL_CF, SP_BTMEM, NULL, false },
+    { "bts Mv,Gv", {0x0f, 0xab}, 2, E_REG, false, true, 0, FL_CF, SP_BTMEM, NULL, false },
+    { "btr Mv,Gv", {0x0f, 0xb3}, 2, E_REG, false, true, 0, FL_CF, SP_BTMEM, NULL, false },
+    { "btc Mv,Gv", {0x0f, 0xbb}, 2, E_REG, false, true, 0, FL_CF, SP_BTMEM, NULL, false },
+    { "bts Mv,Ib", {0x0f, 0xba}, 2, 5, false, true, 1, FL_CF, 0, NULL, false },
     { "bsf Gv,Ev", {0x0f, 0xbc}, 2, E_REG, false, false, 0, FL_ZF, SP_BSX, NULL, false },
     { "bsr Gv,Ev", {0x0f, 0xbd}, 2, E_REG, false, false, 0, FL_ZF, SP_BSX, NULL, false },
     { "popcnt",    {0xf3, 0x0f, 0xb8}, 3, E_REG, false, false, 0, FL_ALL, 0, "popcnt", false },
@@ -499,11 +505,14 @@ static bool guest_run(const DiffState *in, DiffState *out, bool legacy)
     if (e != VCPU_EXIT_HALT)
         return false;
     if (s->rip > hv + PAGE_VEC && s->rip <= hv + PAGE_VEC + 32) {
-        /* the frame: EIP, CS, EFLAGS (legacy) or RIP, CS, RFLAGS, RSP, SS */
+        /* the frame: [error code], EIP, CS, EFLAGS (legacy) or RIP, CS,
+         * RFLAGS, RSP, SS */
         uint32_t sp = (uint32_t)s->regs[R_ESP], w = legacy ? 4 : 8;
+        out->vector = (int)(s->rip - hv - PAGE_VEC - 1);
+        if (out->vector == 8 || (out->vector >= 10 && out->vector <= 14) || out->vector == 17)
+            sp += w;
         if (sp < hv + PAGE_DATA || sp + 3 * w > hv + PAGE_DATA + DATA_LEN)
             return false;
-        out->vector = (int)(s->rip - hv - PAGE_VEC - 1);
         memcpy(&out->eip, dram + GPAGE + (sp - hv), 4);
         memcpy(&out->eflags, dram + GPAGE + (sp - hv) + 2 * w, 4);
     }
@@ -597,7 +606,7 @@ static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *i
             }
         } else if (f->mem) {
             insn[n++] = (uint8_t)(0x05 | (reg << 3));         /* [disp32] */
-            n += put32(insn + n, base + PAGE_DATA);
+            n += put32(insn + n, base + PAGE_DATA + (f->sp == SP_BTMEM ? 0x100 : 0));
         } else {
             insn[n++] = (uint8_t)(0xc0 | (reg << 3) | rm);
         }
@@ -629,6 +638,8 @@ static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *i
         memcpy(in->buf + (PAGE_STACK - PAGE_DATA), &next, 4);
     if (f->sp == SP_BRIND)
         in->regs[rm] = next;
+    if (f->sp == SP_BTMEM)      /* bits -2048..2047: bytes -256..255 around data+0x100 */
+        in->regs[reg] = (uint32_t)((int32_t)(rnd() % 4096) - 2048);
     /* a selector for ES (0x2b or null) or DS (0x2b), upper bits random */
     uint32_t sel = (rnd() & 1) ? 0x2b : 0;
     if (f->sp == SP_POPSEG) {
