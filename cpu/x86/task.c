@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Hardware task switches (32-bit TSS): JMP/CALL to a TSS or task gate,
- * interrupts and exceptions through a task gate, and IRET with NT set.
+ * Hardware task switches: JMP/CALL to a TSS or task gate, interrupts and
+ * exceptions through a task gate, and IRET with NT set, to and from 32-bit
+ * TSSs and 16-bit (80286) ones, in any combination.
  *
  * The order is the SDM's (7.3): check the new TSS descriptor, save the
  * outgoing state in the current TSS, update the busy bits and the back
  * link, load TR, then the new state (CR3, EIP, EFLAGS, registers, LDTR,
  * segment registers). Faults before the state is saved are raised in the
  * old task; loading the new segment registers happens in the new task,
- * with #TS for a bad selector, like hardware. 16-bit TSSs are not
- * supported (logged, #GP). The I/O bitmap and the VM bit of the new
+ * with #TS for a bad selector, like hardware. A 16-bit TSS holds only the
+ * low halves of IP, FLAGS and the registers, ES/CS/SS/DS (FS and GS become
+ * null) and no CR3. The I/O bitmap and the VM bit of the new
  * EFLAGS are honoured through the normal paths once the state is loaded.
  */
 #include "cpu/x86/x86.h"
@@ -63,6 +65,63 @@ static void task_load_seg(X86CPU *cpu, int seg, uint16_t sel)
     x86_seg_from_desc(&s->segs[seg], sel, d);
 }
 
+/*
+ * Where a TSS keeps each field: 32-bit TSS (type 9/11) or 16-bit 286 TSS
+ * (type 1/3). A 16-bit TSS has word-sized IP, FLAGS and registers, only
+ * ES/CS/SS/DS, and no CR3 (the current page tables stay).
+ */
+typedef struct TssLayout {
+    unsigned ip, flags, regs, segs, ldt;    /* offsets */
+    unsigned width;                         /* bytes per register / selector slot */
+    unsigned nsegs, min_limit;
+} TssLayout;
+
+static const TssLayout tss_layout32 = { 0x20, 0x24, 0x28, 0x48, 0x60, 4, 6, 0x67 };
+static const TssLayout tss_layout16 = { 0x0e, 0x10, 0x12, 0x22, 0x2a, 2, 4, 0x2b };
+
+/* The new task's state, read completely before anything is changed. */
+typedef struct TssState {
+    uint32_t eip, eflags, cr3, regs[8], ldt;
+    uint16_t segs[SEG_COUNT];
+} TssState;
+
+static uint32_t tss_ld(X86CPU *cpu, uint64_t base, unsigned off, unsigned width)
+{
+    return (uint32_t)x86_ld_kernel(cpu, (uint32_t)(base + off), width);
+}
+
+static void tss_read(X86CPU *cpu, uint64_t base, const TssLayout *l, TssState *t)
+{
+    unsigned w = l->width;
+    t->eip = tss_ld(cpu, base, l->ip, w);
+    t->eflags = tss_ld(cpu, base, l->flags, w);
+    t->cr3 = w == 4 ? tss_ld(cpu, base, 0x1c, 4) : 0;
+    for (unsigned r = 0; r < 8; r++) {
+        t->regs[r] = tss_ld(cpu, base, l->regs + w * r, w);
+        /* The SDM leaves the upper halves undefined after a 16-bit TSS;
+         * they read as ones, like QEMU's and Bochs' models of it. */
+        if (w == 2)
+            t->regs[r] |= 0xffff0000u;
+    }
+    for (unsigned g = 0; g < SEG_COUNT; g++)
+        t->segs[g] = g < l->nsegs ? (uint16_t)tss_ld(cpu, base, l->segs + w * g, 2) : 0;
+    t->ldt = tss_ld(cpu, base, l->ldt, 2);
+}
+
+/* Save the outgoing task's state in its TSS (layout of the current TR). */
+static void tss_save(X86CPU *cpu, const TssLayout *l, uint64_t eip, uint64_t fl)
+{
+    X86CPUState *s = cpu->s;
+    uint64_t ob = s->tr.base;
+    unsigned w = l->width;
+    x86_st_kernel(cpu, (uint32_t)(ob + l->ip), w, eip);
+    x86_st_kernel(cpu, (uint32_t)(ob + l->flags), w, fl);
+    for (unsigned r = 0; r < 8; r++)
+        x86_st_kernel(cpu, (uint32_t)(ob + l->regs + w * r), w, s->regs[r]);
+    for (unsigned g = 0; g < l->nsegs; g++)
+        x86_st_kernel(cpu, (uint32_t)(ob + l->segs + w * g), 2, s->segs[g].selector);
+}
+
 void x86_task_switch(X86CPU *cpu, uint16_t sel, int source, bool has_err, uint32_t err,
                      uint64_t ret_eip)
 {
@@ -74,35 +133,27 @@ void x86_task_switch(X86CPU *cpu, uint16_t sel, int source, bool has_err, uint32
     unsigned type = (d >> 40) & 0x1f;
     if (!ok)
         x86_raise_exception_err(cpu, EXCP_GP, sel & 0xfffc);
-    if (type == 0x01 || type == 0x03) {
-        log_mask_printf(LOG_UNIMP, "task switch to a 16-bit TSS\n");
-        x86_raise_exception_err(cpu, EXCP_GP, sel & 0xfffc);
-    }
-    if (source == X86_TS_IRET ? type != 0x0b : type != 0x09)
+    /* Types 1/9 available, 3/11 busy (16/32-bit); IRET wants a busy one. */
+    if ((type & 0x15) != 1 || ((type & 2) != 0) != (source == X86_TS_IRET))
         x86_raise_exception_err(cpu, source == X86_TS_IRET ? EXCP_TS : EXCP_GP, sel & 0xfffc);
     if (!((d >> 47) & 1))
         x86_raise_exception_err(cpu, EXCP_NP, sel & 0xfffc);
+    const TssLayout *nl = (type & 8) ? &tss_layout32 : &tss_layout16;
+    const TssLayout *ol = (s->tr.attrib & 8) ? &tss_layout32 : &tss_layout16;
     SegmentCache ntr;
     x86_seg_from_desc(&ntr, sel, d);
-    if (ntr.limit < 0x67)
+    if (ntr.limit < nl->min_limit)
         x86_raise_exception_err(cpu, EXCP_TS, sel & 0xfffc);
 
     /* Read the whole new state first: a fault here is still in the old task. */
-    uint32_t nv[26];
-    for (unsigned k = 0; k < 26; k++)
-        nv[k] = (uint32_t)x86_ld_kernel(cpu, (uint32_t)(ntr.base + 4 * k), 4);
+    TssState nt;
+    tss_read(cpu, ntr.base, nl, &nt);
 
     /* Save the outgoing state. */
-    uint64_t ob = s->tr.base;
     uint64_t fl = x86_get_rflags(cpu);
     if (source == X86_TS_IRET)
         fl &= ~(uint64_t)FLAG_NT;
-    x86_st_kernel(cpu, (uint32_t)(ob + 0x20), 4, ret_eip);
-    x86_st_kernel(cpu, (uint32_t)(ob + 0x24), 4, fl);
-    for (unsigned r = 0; r < 8; r++)
-        x86_st_kernel(cpu, (uint32_t)(ob + 0x28 + 4 * r), 4, s->regs[r]);
-    for (unsigned g = 0; g < SEG_COUNT; g++)
-        x86_st_kernel(cpu, (uint32_t)(ob + 0x48 + 4 * g), 2, s->segs[g].selector);
+    tss_save(cpu, ol, ret_eip, fl);
 
     uint16_t old_tr = s->tr.selector;
     if (source == X86_TS_JMP || source == X86_TS_IRET)
@@ -116,24 +167,24 @@ void x86_task_switch(X86CPU *cpu, uint16_t sel, int source, bool has_err, uint32
     s->tr = ntr;
     s->tr.attrib |= 2;                          /* busy */
     s->cr0 |= CR0_TS;
-    if (cpu->paging && nv[7] != (uint32_t)s->cr3)
-        x86_write_cr3(cpu, nv[7]);
-    uint64_t nfl = nv[9] | 2;
+    if (nl == &tss_layout32 && cpu->paging && nt.cr3 != (uint32_t)s->cr3)
+        x86_write_cr3(cpu, nt.cr3);
+    uint64_t nfl = nt.eflags | 2;
     if (source == X86_TS_CALL || source == X86_TS_INT)
         nfl |= FLAG_NT;
     s->rflags = nfl & 0x3f7fd7;
     cpu->cc_op = CC_OP_EFLAGS;
     for (unsigned r = 0; r < 8; r++)
-        s->regs[r] = nv[10 + r];
-    s->rip = nv[8];
-    cpu->next_rip = nv[8];
+        s->regs[r] = nt.regs[r];
+    s->rip = nt.eip;
+    cpu->next_rip = nt.eip;
     /* Selectors first (so a fault shows the new task's), then descriptors. */
     for (unsigned g = 0; g < SEG_COUNT; g++)
-        s->segs[g].selector = (uint16_t)nv[18 + g];
-    s->ldt.selector = (uint16_t)nv[24];
+        s->segs[g].selector = nt.segs[g];
+    s->ldt.selector = (uint16_t)nt.ldt;
     s->ldt.attrib = 0;
     x86_hflags_update(cpu);
-    uint16_t ldt = (uint16_t)nv[24];
+    uint16_t ldt = (uint16_t)nt.ldt;
     if (ldt & 0xfffc) {
         bool lok;
         uint64_t ld = x86_desc_read(cpu, ldt & ~4, &lok);
@@ -145,16 +196,16 @@ void x86_task_switch(X86CPU *cpu, uint16_t sel, int source, bool has_err, uint32
     }
     if (nfl & FLAG_VM) {
         for (unsigned g = 0; g < SEG_COUNT; g++)
-            x86_load_seg_real(cpu, (int)g, (uint16_t)nv[18 + g]);
+            x86_load_seg_real(cpu, (int)g, nt.segs[g]);
     } else {
         /* CS first: its RPL is the new CPL the others are checked against. */
-        task_load_seg(cpu, SEG_CS, (uint16_t)nv[18 + SEG_CS]);
-        s->segs[SEG_SS].attrib = (uint16_t)((nv[18 + SEG_CS] & 3) << SEG_ATTR_DPL_SHIFT);
+        task_load_seg(cpu, SEG_CS, nt.segs[SEG_CS]);
+        s->segs[SEG_SS].attrib = (uint16_t)((nt.segs[SEG_CS] & 3) << SEG_ATTR_DPL_SHIFT);
         x86_hflags_update(cpu);
-        task_load_seg(cpu, SEG_SS, (uint16_t)nv[18 + SEG_SS]);
+        task_load_seg(cpu, SEG_SS, nt.segs[SEG_SS]);
         static const int data[] = { SEG_ES, SEG_DS, SEG_FS, SEG_GS };
         for (unsigned k = 0; k < 4; k++)
-            task_load_seg(cpu, data[k], (uint16_t)nv[18 + data[k]]);
+            task_load_seg(cpu, data[k], nt.segs[data[k]]);
     }
     x86_hflags_update(cpu);
     tlb_flush(cpu);

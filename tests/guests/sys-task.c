@@ -8,6 +8,14 @@
  * registers restored); a second call resumes the task after its IRET.
  * JMP to a TSS: no NT and no link, the old TSS marked available, and JMP
  * back.
+ *
+ * 16-bit (80286) TSSs, to and from the 32-bit main task: CALL to the TSS
+ * descriptor and through a task gate, INT n through an IDT task gate (the
+ * 16-bit task sees its registers from the word-sized TSS fields, NT and the
+ * back link; its IRET saves IP, FLAGS and AX in its TSS and resumes the
+ * caller), a #GP with its error code delivered to the 16-bit task on its
+ * stack, and a JMP to the 16-bit task which JMPs back (no NT, busy bits
+ * moved, the 16-bit state saved).
  */
 #include "guest.h"
 #include "desc.h"
@@ -77,6 +85,154 @@ static void init_task(struct tss32 *t, uint16_t sel, void (*entry)(void), uint8_
     gdt[sel >> 3] = seg_desc((uint32_t)t, sizeof(*t) - 1, 0x89, 0);
 }
 
+/* ---- 16-bit TSS ---- */
+
+#define SEL_T16      0x60       /* 16-bit TSS at T16_TSS */
+#define SEL_T16_GATE 0x68       /* task gate to it */
+#define T16_TSS  0x5000
+#define T16_DATA 0x5100         /* what the 16-bit task records */
+#define T16_CODE 0x6000
+#define T16_SP   0x8000
+
+struct tss16 {
+    uint16_t link, sp0, ss0, sp1, ss1, sp2, ss2, ip, flags;
+    uint16_t ax, cx, dx, bx, sp, bp, si, di, es, cs, ss, ds, ldt;
+} __attribute__((packed));
+
+struct t16_seen {
+    uint16_t ax, bx, sp, flags, link, cs, runs, error;
+};
+
+#define T16 ((volatile struct tss16 *)T16_TSS)
+#define T16_SEEN ((volatile struct t16_seen *)T16_DATA)
+
+extern const uint8_t t16_blob[], t16_blob_end[], t16_a[], t16_a_after[], t16_c[],
+    t16_c_after[], t16_exc[];
+__asm__(".section .rodata\n"
+        ".code16\n"
+        "t16_blob:\n"
+        "t16_a:\n"                              /* CALL, task gate, INT n */
+        "movw %ax, 0x5100\n movw %bx, 0x5102\n movw %sp, 0x5104\n"
+        "pushfw\n popw %cx\n movw %cx, 0x5106\n"
+        "movw 0x5000, %cx\n movw %cx, 0x5108\n"  /* back link */
+        "movw %cs, 0x510a\n"
+        "incw 0x510c\n"
+        "movw $0x4242, %ax\n"
+        "iret\n"
+        "t16_a_after: jmp t16_a\n"
+        "t16_c:\n"                              /* JMP here, JMP back */
+        "movw %ax, 0x5100\n"
+        "pushfw\n popw %cx\n movw %cx, 0x5106\n"
+        "movw 0x5000, %cx\n movw %cx, 0x5108\n"
+        "incw 0x510c\n"
+        "movw $0x4343, %ax\n"
+        "ljmp $0x28, $0\n"
+        "t16_c_after: jmp t16_c\n"
+        "t16_exc:\n"                            /* #GP: error code on the stack */
+        "popw %cx\n movw %cx, 0x510e\n"
+        "movw %sp, 0x5104\n"
+        "incw 0x510c\n"
+        "movl $tss + 0x20, %ebx\n"              /* the main task's saved EIP: */
+        "addl $2, (%ebx)\n"                     /* skip the 2-byte faulting MOV */
+        "iret\n"
+        "jmp t16_exc\n"
+        "t16_blob_end:\n"
+        ".code32\n"
+        ".text\n");
+
+static uint16_t t16_ip(const uint8_t *label)
+{
+    return (uint16_t)(T16_CODE + (label - t16_blob));
+}
+
+/* Make the 16-bit task start at entry with AX/BX given, on a fresh stack. */
+static void t16_prepare(const uint8_t *entry, uint16_t ax, uint16_t bx)
+{
+    volatile struct tss16 *t = T16;
+    t->link = 0;
+    t->ip = t16_ip(entry);
+    t->flags = 2;
+    t->ax = ax;
+    t->bx = bx;
+    t->sp = T16_SP;
+    t->cs = SEL_CS16;
+    t->ss = SEL_DS16;
+    t->ds = t->es = SEL_DS0;
+    t->ldt = 0;
+    memset((void *)T16_DATA, 0, sizeof(struct t16_seen));
+}
+
+static void test_tss16(void)
+{
+    volatile struct t16_seen *w = T16_SEEN;
+    uint32_t eax, esi;
+
+    memcpy((void *)T16_CODE, t16_blob, (size_t)(t16_blob_end - t16_blob));
+    memset((void *)T16_TSS, 0, sizeof(struct tss16));
+    gdt[SEL_T16 >> 3] = seg_desc(T16_TSS, sizeof(struct tss16) - 1, 0x81, 0);
+    gdt[SEL_T16_GATE >> 3] = ((uint64_t)SEL_T16 << 16) | (0x85ull << 40);
+
+    /* CALL to the 16-bit TSS, IRET back to the 32-bit one. */
+    t16_prepare(t16_a, 0x1111, 0x2222);
+    __asm__ volatile("movl $0x5a5a5a5a, %%esi\n\t"
+                     "movl $0x12345678, %%eax\n\t"
+                     "lcall $0x60, $0"
+                     : "=a"(eax), "=S"(esi) : : "ebx", "ecx", "edx", "memory", "cc");
+    GUEST_ASSERT(w->runs == 1);
+    GUEST_ASSERT(w->ax == 0x1111 && w->bx == 0x2222 && w->sp == T16_SP);
+    GUEST_ASSERT(w->flags & 0x4000);                /* NT */
+    GUEST_ASSERT(w->link == SEL_TSS);
+    GUEST_ASSERT(w->cs == SEL_CS16);
+    GUEST_ASSERT(eax == 0x12345678 && esi == 0x5a5a5a5a);
+    GUEST_ASSERT(T16->ip == t16_ip(t16_a_after));   /* saved by the IRET */
+    GUEST_ASSERT(T16->ax == 0x4242);
+    GUEST_ASSERT(!(T16->flags & 0x4000));           /* NT cleared in the saved FLAGS */
+    GUEST_ASSERT(tss_type(SEL_TSS) == 0xb && tss_type(SEL_T16) == 0x1);
+    GUEST_ASSERT(!(read_eflags() & 0x4000));
+    puts("sys-task: CALL to a 16-bit TSS and IRET back ok");
+
+    /* Through a task gate, and INT n through an IDT task gate. */
+    t16_prepare(t16_a, 0x3333, 0x4444);
+    __asm__ volatile("lcall $0x68, $0" : : : "eax", "ebx", "ecx", "edx", "esi", "memory", "cc");
+    GUEST_ASSERT(w->runs == 1 && w->ax == 0x3333 && w->link == SEL_TSS);
+    t16_prepare(t16_a, 0x5555, 0x6666);
+    idt[0x40] = ((uint64_t)SEL_T16 << 16) | (0x85ull << 40);
+    __asm__ volatile("int $0x40" : : : "eax", "ebx", "ecx", "edx", "esi", "memory", "cc");
+    GUEST_ASSERT(w->runs == 1 && w->ax == 0x5555 && w->bx == 0x6666);
+    GUEST_ASSERT(w->flags & 0x4000);
+    GUEST_ASSERT(w->link == SEL_TSS);
+    GUEST_ASSERT(w->sp == T16_SP);                  /* no error code, no frame */
+    GUEST_ASSERT(tss_type(SEL_TSS) == 0xb && tss_type(SEL_T16) == 0x1);
+    puts("sys-task: task gates (CALL, INT n) to a 16-bit TSS ok");
+
+    /* An exception with an error code: #GP(0x5a58) from MOV FS. */
+    t16_prepare(t16_exc, 0, 0);
+    idt[13] = ((uint64_t)SEL_T16 << 16) | (0x85ull << 40);
+    __asm__ volatile("movw $0x5a5a, %%ax\n\t"
+                     "movw %%ax, %%fs"
+                     : : : "eax", "ebx", "ecx", "edx", "esi", "memory", "cc");
+    set_gate_stub(13, 0x8e);
+    GUEST_ASSERT(w->runs == 1);
+    GUEST_ASSERT(w->error == 0x5a58);
+    GUEST_ASSERT(w->sp == T16_SP);                  /* a word was pushed, then popped */
+    GUEST_ASSERT(tss_type(SEL_TSS) == 0xb && tss_type(SEL_T16) == 0x1);
+    puts("sys-task: #GP with its error code through a task gate to a 16-bit TSS ok");
+
+    /* JMP to the 16-bit task; it JMPs back to the 32-bit one. */
+    t16_prepare(t16_c, 0x7777, 0);
+    __asm__ volatile("movl $0x22222222, %%eax\n\t"
+                     "ljmp $0x60, $0"
+                     : "=a"(eax) : : "ebx", "ecx", "edx", "esi", "memory", "cc");
+    GUEST_ASSERT(w->runs == 1 && w->ax == 0x7777);
+    GUEST_ASSERT(!(w->flags & 0x4000));
+    GUEST_ASSERT(w->link == 0);
+    GUEST_ASSERT(eax == 0x22222222);
+    GUEST_ASSERT(T16->ip == t16_ip(t16_c_after));   /* saved by its JMP */
+    GUEST_ASSERT(T16->ax == 0x4343);
+    GUEST_ASSERT(tss_type(SEL_TSS) == 0xb && tss_type(SEL_T16) == 0x1);
+    puts("sys-task: JMP to a 16-bit TSS and back ok");
+}
+
 int guest_main(void)
 {
     uint32_t eax, esi, after;
@@ -131,5 +287,7 @@ int guest_main(void)
     GUEST_ASSERT(eax == 0x22222222);
     GUEST_ASSERT(tss_type(SEL_TSS) == 0xb && tss_type(SEL_TSS_C) == 0x9);
     puts("sys-task: JMP to a TSS and back ok");
+
+    test_tss16();
     return 0;
 }
