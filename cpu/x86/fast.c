@@ -27,6 +27,72 @@
  */
 #include "cpu/x86/fast.h"
 
+/*
+ * Cheap reads of the lazy flags: CF, or a condition, when the last flag
+ * writer makes it a few instructions (cc_dst is always stored truncated to
+ * cc_size, see x86_set_cc); -1 otherwise, and the caller then tail-calls
+ * the generic handler. Keeping every call out of the fast handlers keeps
+ * them leaf functions, with no registers to save.
+ */
+static inline __attribute__((always_inline)) int fast_cf(const X86CPU *cpu)
+{
+    switch (cpu->cc_op) {
+    case CC_OP_EFLAGS: return cpu->s->rflags & FLAG_CF;
+    case CC_OP_LOGIC: return 0;
+    case CC_OP_INC: case CC_OP_DEC: return cpu->cc_aux;
+    case CC_OP_ADD: return cpu->cc_dst < (cpu->cc_src1 & x86_size_mask(cpu->cc_size));
+    case CC_OP_SUB: {
+        uint64_t mask = x86_size_mask(cpu->cc_size);
+        return (cpu->cc_src1 & mask) < (cpu->cc_src2 & mask);
+    }
+    default: return -1;
+    }
+}
+
+static inline __attribute__((always_inline)) int fast_cond(const X86CPU *cpu, unsigned cc)
+{
+    unsigned op = cpu->cc_op, neg = cc & 1;
+    uint64_t f = cpu->s->rflags;
+    if (op == CC_OP_EFLAGS) {
+        bool zf = f & FLAG_ZF, sf = f & FLAG_SF, of = f & FLAG_OF, cf = f & FLAG_CF;
+        switch (cc >> 1) {
+        case 0: return of ^ neg;
+        case 1: return cf ^ neg;
+        case 2: return zf ^ neg;
+        case 3: return (cf | zf) ^ neg;
+        case 4: return sf ^ neg;
+        case 5: return ((f & FLAG_PF) != 0) ^ neg;
+        case 6: return (sf ^ of) ^ neg;
+        default: return (zf | (sf ^ of)) ^ neg;
+        }
+    }
+    if ((cc >> 1) == 2)
+        return (cpu->cc_dst == 0) ^ neg;
+    if ((cc >> 1) == 4)
+        return ((cpu->cc_dst >> (cpu->cc_size * 8 - 1)) & 1) ^ neg;
+    if (op == CC_OP_LOGIC) {                /* CF = OF = 0 */
+        bool zf = cpu->cc_dst == 0, sf = (cpu->cc_dst >> (cpu->cc_size * 8 - 1)) & 1;
+        switch (cc >> 1) {
+        case 0: case 1: return neg;
+        case 3: return zf ^ neg;
+        case 6: return sf ^ neg;
+        case 7: return (zf | sf) ^ neg;
+        }
+    } else if (op == CC_OP_SUB) {
+        unsigned bits = cpu->cc_size * 8;
+        uint64_t mask = x86_size_mask(cpu->cc_size);
+        uint64_t a = cpu->cc_src1 & mask, b = cpu->cc_src2 & mask;
+        int64_t sa = (int64_t)(a << (64 - bits)), sb = (int64_t)(b << (64 - bits));
+        switch (cc >> 1) {
+        case 1: return (a < b) ^ neg;
+        case 3: return (a <= b) ^ neg;
+        case 6: return (sa < sb) ^ neg;
+        case 7: return (sa <= sb) ^ neg;
+        }
+    }
+    return -1;
+}
+
 /* ---- ALU: ADD OR ADC SBB AND SUB XOR CMP TEST with register/immediate ---- */
 
 static inline __attribute__((always_inline)) void fast_alu(X86CPU *cpu, const X86Insn *i,
@@ -37,11 +103,23 @@ static inline __attribute__((always_inline)) void fast_alu(X86CPU *cpu, const X8
         CC_OP_ADD, CC_OP_LOGIC, CC_OP_ADC, CC_OP_SBB, CC_OP_LOGIC, CC_OP_SUB,
         CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC,
     };
+    static const X86Handler generic[] = {
+        x86_op_add, x86_op_or, x86_op_adc, x86_op_sbb, x86_op_and, x86_op_sub, x86_op_xor,
+        x86_op_cmp, x86_op_test,
+    };
     uint64_t mask = x86_size_mask(sz);
     uint64_t *regs = cpu->s->regs;
     uint64_t a = regs[i->r1] & mask;
     uint64_t b = (imm ? i->imm : regs[i->r2]) & mask;
-    unsigned cin = (op == X86_ALU_ADC || op == X86_ALU_SBB) ? x86_get_cf(cpu) : 0;
+    unsigned cin = 0;
+    if (op == X86_ALU_ADC || op == X86_ALU_SBB) {
+        int cf = fast_cf(cpu);
+        if (unlikely(cf < 0)) {
+            generic[op](cpu, i);
+            return;
+        }
+        cin = (unsigned)cf;
+    }
     uint64_t r = x86_alu_calc(op, a, b, cin) & mask;
     if (op != X86_ALU_CMP && op != X86_ALU_TEST)
         regs[i->r1] = r;
@@ -98,9 +176,13 @@ static inline __attribute__((always_inline)) void fast_incdec(X86CPU *cpu, const
     uint64_t a = cpu->s->regs[i->r1] & mask;
     uint64_t r = (dec ? a - 1 : a + 1) & mask;
     if (flags) {
-        bool cf = x86_get_cf(cpu);
+        int cf = fast_cf(cpu);
+        if (unlikely(cf < 0)) {
+            (dec ? x86_op_dec : x86_op_inc)(cpu, i);
+            return;
+        }
         x86_set_cc(cpu, dec ? CC_OP_DEC : CC_OP_INC, sz, r, a, 1);
-        cpu->cc_aux = cf;
+        cpu->cc_aux = (uint8_t)cf;
     }
     cpu->s->regs[i->r1] = r;
 }
@@ -149,6 +231,11 @@ static inline __attribute__((always_inline)) void fast_shift(X86CPU *cpu, const 
     uint64_t *reg = &cpu->s->regs[i->r1];
     uint64_t a = *reg & mask, r;
     bool cf, of;
+    if (flags && (kind == SH_ROL || kind == SH_ROR) && cpu->cc_op != CC_OP_EFLAGS) {
+        /* The flags it keeps must be computed first: leave that to shift.c. */
+        (kind == SH_ROL ? x86_op_rol : x86_op_ror)(cpu, i);
+        return;
+    }
     switch (kind) {
     case SH_SHL:
         r = (a << c) & mask;
@@ -183,7 +270,7 @@ static inline __attribute__((always_inline)) void fast_shift(X86CPU *cpu, const 
         return;
     uint32_t f = (cf ? FLAG_CF : 0) | (of ? FLAG_OF : 0);
     if (kind == SH_ROL || kind == SH_ROR)
-        x86_set_arith(cpu, (uint32_t)(x86_get_rflags(cpu) & ~(uint64_t)(FLAG_CF | FLAG_OF)) | f);
+        cpu->s->rflags = (cpu->s->rflags & ~(uint64_t)(FLAG_CF | FLAG_OF)) | f;
     else
         x86_set_arith(cpu, fast_pzs(r, bits) | f);
 }
@@ -247,17 +334,27 @@ static inline __attribute__((always_inline)) void fast_branch(X86CPU *cpu, const
     uint64_t t = cpu->next_rip + i->imm;
     if (!wide) {
         t = (uint32_t)t;
-        if (unlikely(t > cpu->s->segs[SEG_CS].limit))
-            x86_raise_exception_err(cpu, EXCP_GP, 0);
+        if (unlikely(t > cpu->s->segs[SEG_CS].limit)) {
+            x86_op_jmp(cpu, i);             /* raises the #GP */
+            return;
+        }
     }
     cpu->next_rip = t;
 }
 
+static inline __attribute__((always_inline)) void fast_jcc(X86CPU *cpu, const X86Insn *i,
+                                                           unsigned cc, bool wide)
+{
+    int taken = fast_cond(cpu, cc);
+    if (unlikely(taken < 0))
+        x86_op_jcc(cpu, i);
+    else if (taken)
+        fast_branch(cpu, i, wide);
+}
+
 #define FAST_JCC(cc)                                                                         \
-    static void fast_jcc##cc##_32(X86CPU *c, const X86Insn *i)                              \
-    { if (x86_cond(c, cc)) fast_branch(c, i, false); }                                       \
-    static void fast_jcc##cc##_64(X86CPU *c, const X86Insn *i)                              \
-    { if (x86_cond(c, cc)) fast_branch(c, i, true); }
+    static void fast_jcc##cc##_32(X86CPU *c, const X86Insn *i) { fast_jcc(c, i, cc, false); } \
+    static void fast_jcc##cc##_64(X86CPU *c, const X86Insn *i) { fast_jcc(c, i, cc, true); }
 FAST_JCC(0) FAST_JCC(1) FAST_JCC(2) FAST_JCC(3) FAST_JCC(4) FAST_JCC(5) FAST_JCC(6) FAST_JCC(7)
 FAST_JCC(8) FAST_JCC(9) FAST_JCC(10) FAST_JCC(11) FAST_JCC(12) FAST_JCC(13) FAST_JCC(14)
 FAST_JCC(15)

@@ -135,7 +135,7 @@ static void random_state(X86CPUState *s, X86CPU *c)
     s->rflags = 0x202 | (rnd() & ARITH);
     s->segs[SEG_CS].limit = (rnd() & 1) ? 0xffffffff : 0x1080;
     c->cc_op = CC_OP_EFLAGS;
-    switch (rnd() % 4) {
+    switch (rnd() % 6) {
     case 1:
         x86_set_cc(c, CC_OP_SUB, 4, (uint32_t)(s->regs[1] - s->regs[2]), (uint32_t)s->regs[1],
                    (uint32_t)s->regs[2]);
@@ -145,6 +145,15 @@ static void random_state(X86CPUState *s, X86CPU *c)
         break;
     case 3:
         x86_set_cc(c, CC_OP_LOGIC, 4, (uint32_t)rnd(), 0, 0);
+        break;
+    case 4:     /* a lazy state the fast paths leave to the generic code */
+        x86_set_cc(c, CC_OP_SBB, 2, (uint16_t)(s->regs[1] - s->regs[2] - 1),
+                   (uint16_t)s->regs[1], (uint16_t)s->regs[2]);
+        c->cc_aux = 1;
+        break;
+    case 5:
+        x86_set_cc(c, CC_OP_DEC, 1, (uint8_t)(s->regs[3] - 1), (uint8_t)s->regs[3], 1);
+        c->cc_aux = rnd() & 1;
         break;
     }
 }
