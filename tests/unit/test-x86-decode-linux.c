@@ -115,10 +115,10 @@ static bool linux_unimplemented(const cs_insn *in)
 static bool linux_cs_gap(const X86Insn *i)
 {
     switch (i->op) {
-    case X86_INSN_UD1:
-        /* SDM Vol. 2B, UD: "0F B9 /r UD1 r32, r/m32"; capstone 4 reads
-         * "ud2b" without the ModRM byte (the kernel's static-call
-         * trampolines end in 0F B9 CC). */
+    case X86_INSN_UD1: case X86_INSN_UD0:
+        /* SDM Vol. 2B, UD: "0F B9 /r UD1 r32, r/m32", "0F FF /r UD0 r32,
+         * r/m32"; capstone 4 reads "ud2b" and "ud0" without the ModRM byte
+         * (the kernel's static-call trampolines end in 0F B9 CC). */
         return true;
     case X86_INSN_LFENCE: case X86_INSN_MFENCE: case X86_INSN_SFENCE:
         /* SDM Vol. 2A/2B, LFENCE/MFENCE/SFENCE: "the processor ignores the
