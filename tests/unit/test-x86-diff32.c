@@ -7,11 +7,16 @@
  *
  * It covers what 32-bit mode decodes or executes differently from 64-bit
  * mode: INC/DEC 40-4F, PUSH/POP with a 32-bit stack, PUSHA/POPA,
- * DAA/DAS/AAA/AAS/AAM/AAD, SALC, ARPL, BOUND and INTO (inputs that do not
- * trap), XLAT, ENTER/LEAVE, LOOP/JECXZ (also with CX under 67), moffs32,
- * LEA with 16-bit addressing, byte registers AH..BH everywhere, and the
- * common ALU, shift, bit, multiply/divide and string forms at 16 (66) and
- * 32 bits.
+ * PUSHF/POPF, DAA/DAS/AAA/AAS/AAM/AAD, SALC, ARPL, BOUND, INTO, XLAT,
+ * ENTER/LEAVE, LOOP/JECXZ (also with CX under 67), near CALL/JMP/RET/Jcc,
+ * PUSH/POP/MOV of ES, DS and SS, LES/LDS, moffs32, LEA with 16-bit
+ * addressing, BT* on memory with register bit offsets, byte registers
+ * AH..BH everywhere, BMI under VEX (where W is ignored), and the common ALU,
+ * shift, bit, multiply/divide and string forms at 16 (66) and 32 bits.
+ * Left out, because the two sides cannot be made alike: memory operands
+ * with 16-bit addresses (the host maps nothing below 64 KiB), far
+ * transfers and loads of CS/SS (the host runs at CPL 3, tandem at CPL 0),
+ * and 16-bit near branches (IP would leave the page).
  *
  * Host side: Linux x86-64 keeps a 32-bit user code segment (selector 0x23,
  * __USER32_CS). One RWX page below 2 GiB holds 64-bit glue that saves the
@@ -56,7 +61,7 @@ enum {
     SP_NONE, SP_DIV, SP_IDIV, SP_CL, SP_CNT8, SP_BSX, SP_STR, SP_CMPX, SP_BOUND, SP_INTO,
     SP_XLAT, SP_ENTER, SP_LEAVE, SP_LEA, SP_LEA16, SP_LOOP, SP_LOOP16, SP_AAM, SP_MOFFS,
     SP_NO16, SP_VEX, SP_CC, SP_REL0, SP_RET, SP_BRIND, SP_POPSEG, SP_MOVSEG, SP_LOADSEG,
-    SP_FARPTR, SP_PUSHSEG, SP_BTMEM,
+    SP_FARPTR, SP_PUSHSEG, SP_BTMEM, SP_POPF,
 };
 
 /* ext: ModRM reg field, or one of these */
@@ -123,6 +128,10 @@ static const Form32 forms[] = {
     { "ret Iw",    {0xc2}, 1, E_NONE, true, false, 2, FL_ALL, SP_RET, NULL, false },
     { "call Ev",   {0xff}, 1, 2, true, false, 0, FL_ALL, SP_BRIND, NULL, false },
     { "jmp Ev",    {0xff}, 1, 4, true, false, 0, FL_ALL, SP_BRIND, NULL, false },
+    /* EFLAGS: IF is 1 on both sides; POPF pops IF=1, IOPL=0, and never TF or
+     * AC (user mode has CR0.AM set), so CPL 3 natively and CPL 0 in tandem agree */
+    { "pushf",     {0x9c}, 1, E_NONE, false, false, 0, FL_ALL, 0, NULL, false },
+    { "popf",      {0x9d}, 1, E_NONE, false, false, 0, FL_ALL, SP_POPF, NULL, false },
     /* segment registers (ES, DS: selector 0x2b, the host's __USER_DS, or null) */
     { "push es",   {0x06}, 1, E_NONE, false, false, 0, FL_ALL, SP_PUSHSEG, NULL, false },
     { "push ss",   {0x16}, 1, E_NONE, false, false, 0, FL_ALL, SP_PUSHSEG, NULL, false },
@@ -489,7 +498,7 @@ static bool guest_run(const DiffState *in, DiffState *out, bool legacy)
                     : (DescTable){ hv + PAGE_IDT64, 32 * 16 - 1 };
     for (unsigned r = 0; r < 8; r++)
         s->regs[r] = in->regs[r];
-    s->rflags = (in->flags & (ARITH | FLAG_DF)) | 2;
+    s->rflags = (in->flags & (ARITH | FLAG_DF)) | FLAG_IF | 2;   /* as in user mode */
     s->rip = hv + PAGE_INSN;
     s->halted = false;
     memcpy(dram + GPAGE + PAGE_DATA, in->buf, DATA_LEN);
@@ -638,6 +647,10 @@ static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *i
         memcpy(in->buf + (PAGE_STACK - PAGE_DATA), &next, 4);
     if (f->sp == SP_BRIND)
         in->regs[rm] = next;
+    if (f->sp == SP_POPF) {
+        uint32_t v = (rnd() & (ARITH | FLAG_DF | FLAG_NT | FLAG_ID | 0xffc00000u)) | FLAG_IF | 2;
+        memcpy(in->buf + (PAGE_STACK - PAGE_DATA), &v, 4);
+    }
     if (f->sp == SP_BTMEM)      /* bits -2048..2047: bytes -256..255 around data+0x100 */
         in->regs[reg] = (uint32_t)((int32_t)(rnd() % 4096) - 2048);
     /* a selector for ES (0x2b or null) or DS (0x2b), upper bits random */
@@ -814,7 +827,8 @@ static void run_form(const Form32 *f, unsigned iters, unsigned *ran, unsigned *f
                     memcpy(g.buf + (PAGE_STACK - 4 - PAGE_DATA) + 2,
                            h.buf + (PAGE_STACK - 4 - PAGE_DATA) + 2, 2);
                 bool mem_ok = !memcmp(h.buf, g.buf, DATA_LEN);
-                bool flags_ok = ((h.flags ^ g.flags) & (fmask | FLAG_DF)) == 0;
+                uint32_t more = f->sp == SP_POPF ? FLAG_NT | FLAG_ID | FLAG_IF : 0;
+                bool flags_ok = ((h.flags ^ g.flags) & (fmask | FLAG_DF | more)) == 0;
                 if (!ok || !regs_ok || !mem_ok || !flags_ok) {
                     (*bad)++;
                     report(f, bits, legacy, ok, insn, n, &in, &h, &g, fmask);
