@@ -96,8 +96,9 @@ void x86_op_int3(X86CPU *cpu, const X86Insn *i)
 
 void x86_op_intn(X86CPU *cpu, const X86Insn *i)
 {
-    if (cpu->vm86 && ((cpu->s->rflags >> 12) & 3) != 3)
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    /* v8086: IOPL and CR4.VME's redirection bitmap decide (vme.c). */
+    if (cpu->vm86 && x86_vme_intn(cpu, (unsigned)(i->imm & 0xff)))
+        return;
     x86_raise_soft_interrupt(cpu, (int)(i->imm & 0xff));
 }
 

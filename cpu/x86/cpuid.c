@@ -37,7 +37,7 @@ typedef struct FeatureBit {
 
 static const FeatureBit feature_bits[] = {
     { "fpu",     X86_FW_1_EDX, 0,  true,  FEAT_NONE },     /* fpu-*.c */
-    { "vme",     X86_FW_1_EDX, 1,  false, FEAT_NONE },
+    { "vme",     X86_FW_1_EDX, 1,  true,  FEAT_NONE },     /* vme.c: VME and PVI */
     { "de",      X86_FW_1_EDX, 2,  false, FEAT_NONE },
     { "mce",     X86_FW_1_EDX, 7,  false, FEAT_NONE },
     { "mca",     X86_FW_1_EDX, 14, false, FEAT_NONE },

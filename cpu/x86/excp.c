@@ -308,8 +308,10 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
 
     s->nmi_masked = false;      /* IRET ends NMI blocking (even if it faults later) */
     if (!cpu->pe || cpu->vm86) {
-        if (cpu->vm86 && iopl != 3)
-            x86_raise_exception_err(cpu, EXCP_GP, 0);
+        if (cpu->vm86 && iopl != 3) {
+            x86_vme_iret(cpu, osz);     /* CR4.VME, else #GP(0) */
+            return;
+        }
         uint64_t sp = s->regs[R_ESP] & x86_stack_mask(cpu);
         uint64_t m = x86_stack_mask(cpu);
         uint64_t ip = x86_ld(cpu, x86_lin(cpu, SEG_SS, sp, osz, ACC_READ), osz);

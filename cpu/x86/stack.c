@@ -123,7 +123,7 @@ void x86_op_pushf(X86CPU *cpu, const X86Insn *i)
 {
     uint64_t fl = x86_get_rflags(cpu);
     if (cpu->vm86 && (fl & FLAG_IOPL) != FLAG_IOPL)
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
+        fl = x86_vme_flags_image(cpu, i->osz, fl);      /* CR4.VME, else #GP(0) */
     x86_push(cpu, i->osz, fl & ~(uint64_t)(FLAG_RF | FLAG_VM));
 }
 
@@ -132,8 +132,10 @@ void x86_op_popf(X86CPU *cpu, const X86Insn *i)
     unsigned sz = i->osz;
     uint64_t fl = x86_get_rflags(cpu);
     unsigned iopl = (unsigned)(fl >> 12) & 3;
-    if (cpu->vm86 && iopl != 3)
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    if (cpu->vm86 && iopl != 3) {
+        x86_vme_popf(cpu, sz);                          /* CR4.VME, else #GP(0) */
+        return;
+    }
     uint64_t v = x86_pop(cpu, sz);
     uint64_t mask = FLAG_CF | FLAG_PF | FLAG_AF | FLAG_ZF | FLAG_SF | FLAG_TF | FLAG_DF |
                     FLAG_OF | FLAG_NT | FLAG_AC | FLAG_ID;

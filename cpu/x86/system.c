@@ -61,6 +61,10 @@ void x86_write_cr4(X86CPU *cpu, uint64_t val)
     X86CPUState *s = cpu->s;
     /* CR4.OSXSAVE (bit 18) exists when XSAVE is advertised */
     uint64_t allowed = CR4_ALLOWED | (cpu->features[FEAT_XSAVE] ? 1u << 18 : 0);
+    uint32_t id1[4];
+    x86_cpuid_query(cpu, 1, 0, id1);
+    if (id1[3] & 2)                 /* CPUID.1:EDX.VME: VME and PVI (vme.c) */
+        allowed |= CR4_VME | CR4_PVI;
     if ((val & ~allowed) || (cpu->lma && !(val & CR4_PAE)))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t old = s->cr4;
@@ -344,15 +348,19 @@ static bool if_allowed(X86CPU *cpu)
 
 void x86_op_cli(X86CPU *cpu, const X86Insn *i)
 {
-    if (!if_allowed(cpu))
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    if (!if_allowed(cpu)) {
+        x86_vme_cli(cpu);           /* VIF under CR4.VME / PVI, else #GP(0) */
+        return;
+    }
     cpu->s->rflags &= ~(uint64_t)FLAG_IF;
 }
 
 void x86_op_sti(X86CPU *cpu, const X86Insn *i)
 {
-    if (!if_allowed(cpu))
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    if (!if_allowed(cpu)) {
+        x86_vme_sti(cpu);
+        return;
+    }
     if (!(cpu->s->rflags & FLAG_IF))
         cpu->irq_inhibit_next = true;
     cpu->s->rflags |= FLAG_IF;

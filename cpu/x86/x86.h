@@ -503,6 +503,21 @@ void x86_load_seg(X86CPU *cpu, int seg, uint16_t sel);
 void x86_check_ss(X86CPU *cpu, uint16_t sel, unsigned cpl, SegmentCache *out);
 void x86_null_outer_data_segs(X86CPU *cpu, unsigned cpl);
 
+/*
+ * ---- virtual interrupts (vme.c): the IOPL-sensitive instructions where
+ * IOPL forbids them (v8086 with IOPL < 3, or CPL > IOPL for CLI/STI), under
+ * CR4.VME / CR4.PVI; each raises #GP(0) when the extensions do not apply.
+ */
+void x86_vme_cli(X86CPU *cpu);
+void x86_vme_sti(X86CPU *cpu);
+/* The FLAGS image PUSHF pushes in v8086 mode at IOPL < 3 (IF = VIF, IOPL 3). */
+uint64_t x86_vme_flags_image(X86CPU *cpu, unsigned osz, uint64_t fl);
+void x86_vme_popf(X86CPU *cpu, unsigned osz);
+void x86_vme_iret(X86CPU *cpu, unsigned osz);
+/* INT n in v8086 mode: true if it went to the 8086 program's vector table
+ * (done), false if it goes through the IDT. */
+bool x86_vme_intn(X86CPU *cpu, unsigned vec);
+
 /* ---- task switches (task.c) ---- */
 enum { X86_TS_JMP, X86_TS_CALL, X86_TS_IRET, X86_TS_INT };
 /* Switch to the task of TSS selector sel; ret_eip is saved as the old EIP. */

@@ -8,6 +8,15 @@
  * instruction, VM set in the pushed EFLAGS and the v8086 data segments in
  * the frame; the monitor emulates CLI and INT (skipping them) and ends the
  * run at HLT, checking the registers and memory the 8086 code left.
+ *
+ * Then the same at IOPL 0 with CR4.VME: CLI, STI, PUSHF and POPF work on
+ * VIF without trapping (PUSHF shows IF = VIF and IOPL 3), INT 0x30 (clear
+ * in the TSS's redirection bitmap) goes to the 8086 program's own IVT
+ * handler with a FLAGS image of IF = VIF, IOPL 3 and VIF cleared, its IRET
+ * restores VIF; INT 0x31 (bit set) traps with #GP(0), STI with VIP pending
+ * traps, PUSHFD/POPFD (32-bit) still trap. Last, CR4.PVI at ring 3 (IOPL
+ * 0): CLI and STI clear and set VIF instead of faulting, and STI with VIP
+ * pending raises #GP(0).
  */
 #include "guest.h"
 #include "desc.h"
@@ -111,6 +120,196 @@ static void check_gp(unsigned n, const uint8_t *at, uint8_t op, uint32_t ds)
     GUEST_ASSERT(gp[n].ss == V86_SS);
 }
 
+/* ---- CR4.VME ---- */
+
+#define VME_CS 0x0600
+#define VME_DATA 0x9000                         /* DS 0x0900: what the code records */
+#define FL_IF   0x200u
+#define FL_IOPL 0x3000u
+#define FL_VIF  0x80000u
+#define FL_VIP  0x100000u
+
+extern const uint8_t vme_start[], vme_end[], vme_after_int[], vme_int_idt[], vme_sti_vip[],
+    vme_pushfd[], vme_popfd[], vme_hlt[], vme_isr[];
+__asm__(".section .rodata\n"
+        ".code16\n"
+        "vme_start:\n"
+        "pushfw\n popw %ax\n movw %ax, 0x0\n"   /* VIF 1 */
+        "cli\n"
+        "pushfw\n popw %ax\n movw %ax, 0x2\n"   /* VIF 0 */
+        "sti\n"
+        "pushfw\n popw %ax\n movw %ax, 0x4\n"   /* VIF 1 */
+        "pushw $0\n popfw\n"
+        "pushfw\n popw %ax\n movw %ax, 0x6\n"   /* VIF 0 from POPF */
+        "pushw $0x0200\n popfw\n"                 /* VIF 1 again */
+        "int $0x30\n"
+        "vme_after_int:\n"
+        "pushfw\n popw %ax\n movw %ax, 0xe\n"   /* VIF 1 from the handler's IRET */
+        "vme_int_idt: int $0x31\n"                 /* the monitor sets VIP */
+        "cli\n"
+        "vme_sti_vip: sti\n"                       /* the monitor sets VIF, clears VIP */
+        "pushfw\n popw %ax\n movw %ax, 0x10\n"
+        "vme_pushfd: pushfl\n"
+        "vme_popfd: popfl\n"
+        "vme_hlt: hlt\n"
+        "vme_isr:\n"
+        "movw %sp, %bp\n"
+        "movw (%bp), %ax\n movw %ax, 0x8\n"      /* pushed IP */
+        "movw 2(%bp), %ax\n movw %ax, 0xa\n"     /* pushed CS */
+        "movw 4(%bp), %ax\n movw %ax, 0xc\n"     /* pushed FLAGS */
+        "pushfw\n popw %ax\n movw %ax, 0x12\n"  /* VIF cleared */
+        "iret\n"
+        "vme_end:\n"
+        ".code32\n"
+        ".text\n"
+        "vme_enter:\n"
+        "pushl %ebp\n pushl %ebx\n pushl %esi\n pushl %edi\n"
+        "movl %esp, user_saved_esp\n"
+        "pushl $0\n pushl $0\n"                 /* GS, FS */
+        "pushl $0x0900\n pushl $0x0900\n"       /* DS, ES */
+        "pushl $0x0800\n pushl $0x1000\n"       /* SS, SP */
+        "pushl $0xa0002\n"                       /* VM, VIF, IOPL 0 */
+        "pushl $0x0600\n pushl $0\n"            /* CS, IP */
+        "iret\n");
+void vme_enter(void);
+
+static struct { uint32_t ip, error, eflags; } vgp[8];
+static volatile unsigned nvgp;
+
+static uint16_t vme_off(const uint8_t *p)
+{
+    return (uint16_t)(p - vme_start);
+}
+
+static int vme_monitor(struct exc_frame *f)
+{
+    if (f->vector != 13 || !(f->eflags & (1u << 17)))
+        return 0;
+    uint16_t ip = (uint16_t)f->eip;
+    if (nvgp < 8) {
+        vgp[nvgp].ip = ip;
+        vgp[nvgp].error = f->error;
+        vgp[nvgp].eflags = f->eflags;
+    }
+    nvgp++;
+    if (ip == vme_off(vme_int_idt)) {
+        f->eflags |= FL_VIP;
+        f->eip += 2;
+    } else if (ip == vme_off(vme_sti_vip)) {
+        f->eflags = (f->eflags & ~FL_VIP) | FL_VIF;
+        f->eip += 1;
+    } else if (ip == vme_off(vme_pushfd) || ip == vme_off(vme_popfd)) {
+        f->eip += 2;
+    } else {
+        user_return();                          /* HLT, or anything unexpected */
+    }
+    return 1;
+}
+
+static void test_vme(void)
+{
+    volatile uint16_t *d = (volatile uint16_t *)VME_DATA;
+    uint32_t id[4];
+
+    __asm__ volatile("cpuid" : "=a"(id[0]), "=b"(id[1]), "=c"(id[2]), "=d"(id[3]) : "a"(1), "c"(0));
+    GUEST_ASSERT(id[3] & 2);                    /* CPUID.1:EDX.VME */
+    memcpy((void *)(VME_CS * 16), vme_start, (size_t)(vme_end - vme_start));
+    memset((void *)VME_DATA, 0xee, 0x20);
+    /* IVT 0x30 -> the 8086 handler; the redirection bitmap (the 32 bytes
+     * below the I/O map) sends 0x30 there and 0x31 to the IDT. */
+    /* (asm: GCC will not let C store near address 0) */
+    __asm__ volatile("movw %0, 0xc0\n\tmovw %1, 0xc2"
+                     : : "r"(vme_off(vme_isr)), "r"((uint16_t)VME_CS) : "memory");
+    tss.t.iomap = sizeof(struct tss32) + 32;
+    tss.iomap[0x30 / 8] = (uint8_t)~(1u << (0x30 & 7));
+    write_cr4(read_cr4() | 1);
+    nvgp = 0;
+    exc_hook = vme_monitor;
+    vme_enter();
+    exc_hook = 0;
+    write_cr4(read_cr4() & ~1u);
+    tss.t.iomap = sizeof(struct tss32);
+    memset(tss.iomap, 0xff, 32);
+
+    for (unsigned k = 0; k < nvgp && k < 8; k++)
+        printf("VME #GP %u: ip 0x%x error 0x%x eflags 0x%x\n", k, vgp[k].ip, vgp[k].error,
+               vgp[k].eflags);
+    for (unsigned k = 0; k < 10; k++)
+        printf("VME word %u: 0x%x\n", k, d[k]);
+    GUEST_ASSERT((d[0] & (FL_IF | FL_IOPL)) == (FL_IF | FL_IOPL));
+    GUEST_ASSERT((d[1] & (FL_IF | FL_IOPL)) == FL_IOPL);
+    GUEST_ASSERT((d[2] & (FL_IF | FL_IOPL)) == (FL_IF | FL_IOPL));
+    GUEST_ASSERT((d[3] & (FL_IF | FL_IOPL)) == FL_IOPL);
+    puts("sys-v86: VME CLI, STI, PUSHF, POPF act on VIF ok");
+
+    GUEST_ASSERT(d[4] == vme_off(vme_after_int));     /* pushed IP */
+    GUEST_ASSERT(d[5] == VME_CS);                      /* pushed CS */
+    GUEST_ASSERT((d[6] & (FL_IF | FL_IOPL)) == (FL_IF | FL_IOPL));
+    GUEST_ASSERT((d[9] & FL_IF) == 0);                 /* VIF cleared in the handler */
+    GUEST_ASSERT((d[7] & FL_IF) == FL_IF);             /* restored by its IRET */
+    puts("sys-v86: VME INT n redirected to the 8086 handler ok");
+
+    GUEST_ASSERT(nvgp == 5);
+    GUEST_ASSERT(vgp[0].ip == vme_off(vme_int_idt) && vgp[0].error == 0);
+    GUEST_ASSERT(vgp[0].eflags & FL_VIF);
+    GUEST_ASSERT(((vgp[0].eflags >> 12) & 3) == 0);
+    GUEST_ASSERT(vgp[1].ip == vme_off(vme_sti_vip) && vgp[1].error == 0);
+    GUEST_ASSERT((vgp[1].eflags & (FL_VIF | FL_VIP)) == FL_VIP);
+    GUEST_ASSERT((d[8] & FL_IF) == FL_IF);
+    GUEST_ASSERT(vgp[2].ip == vme_off(vme_pushfd) && vgp[2].error == 0);
+    GUEST_ASSERT(vgp[3].ip == vme_off(vme_popfd) && vgp[3].error == 0);
+    GUEST_ASSERT(vgp[4].ip == vme_off(vme_hlt));
+    puts("sys-v86: VME traps (INT via IDT bit, STI with VIP, PUSHFD/POPFD) ok");
+}
+
+/* ---- CR4.PVI at ring 3 ---- */
+
+void pvi_cli(void);
+void pvi_sti(void);
+void pvi_sti_vip(void);
+extern const uint8_t pvi_at_sti[], pvi_after_sti[];
+__asm__(".text\n"
+        "pvi_cli: cli\n int $0x80\n"
+        "pvi_sti: sti\n int $0x80\n"
+        "pvi_sti_vip:\n"
+        "pvi_at_sti: sti\n"
+        "pvi_after_sti: int $0x80\n");
+
+static volatile uint32_t pvi_gp_eip, pvi_gp_error, pvi_gp_count;
+
+static int pvi_monitor(struct exc_frame *f)
+{
+    if (f->vector != 13 || (f->cs & 3) != 3)
+        return 0;
+    pvi_gp_count++;
+    pvi_gp_eip = f->eip;
+    pvi_gp_error = f->error;
+    f->eip = (uint32_t)pvi_after_sti;
+    return 1;
+}
+
+static void test_pvi(void)
+{
+    write_cr4(read_cr4() | 2);
+    exc_clear();
+    user_call(pvi_cli, 0x202 | FL_VIF);
+    GUEST_ASSERT(exc.vector == 0x80);
+    GUEST_ASSERT((exc.eflags & (FL_VIF | FL_IF)) == FL_IF);       /* VIF cleared, IF kept */
+    exc_clear();
+    user_call(pvi_sti, 0x202);
+    GUEST_ASSERT(exc.vector == 0x80);
+    GUEST_ASSERT((exc.eflags & (FL_VIF | FL_IF)) == (FL_VIF | FL_IF));
+    exc_clear();
+    exc_hook = pvi_monitor;
+    user_call(pvi_sti_vip, 0x202 | FL_VIP);
+    exc_hook = 0;
+    write_cr4(read_cr4() & ~2u);
+    GUEST_ASSERT(pvi_gp_count == 1);
+    GUEST_ASSERT(pvi_gp_eip == (uint32_t)pvi_at_sti && pvi_gp_error == 0);
+    GUEST_ASSERT(!(exc.eflags & FL_VIF));
+    puts("sys-v86: PVI CLI/STI at ring 3 act on VIF, STI with VIP faults ok");
+}
+
 int guest_main(void)
 {
     desc_init();
@@ -137,5 +336,8 @@ int guest_main(void)
     GUEST_ASSERT(*(volatile uint16_t *)0xa004 == 0x1244);
     GUEST_ASSERT(*(volatile uint16_t *)(V86_SS * 16 + 0x1000 - 2) == 0x1244);
     puts("sys-v86: 8086 code results ok");
+
+    test_vme();
+    test_pvi();
     return 0;
 }
