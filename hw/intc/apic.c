@@ -473,9 +473,17 @@ static uint32_t apic_timer_mode(const Apic *s)
     return s->lvt[APIC_LVT_TIMER] & APIC_TIMER_MODE;
 }
 
-static void apic_timer_rearm(Apic *s)
+/*
+ * Arm the timer for its next expiry after 'now'. A count just loaded passes
+ * its start time as 'now': its first expiry is start + period even when the
+ * clock has already gone past that by the time we get here (a one-shot of a
+ * few ticks, as Linux programs when an event is due at once, or a vCPU
+ * thread preempted between the two reads). Read afresh, such a one-shot
+ * would count as expired and never fire, and the guest's tick would stop.
+ */
+static void apic_timer_rearm_from(Apic *s, int64_t now)
 {
-    int64_t now = apic_now(s), when;
+    int64_t when;
     if (!s->timer)
         return;
     if (apic_timer_mode(s) == APIC_TIMER_TSCDL)
@@ -492,6 +500,11 @@ static void apic_timer_rearm(Apic *s)
         timer_del(s->timer);
     else
         timer_mod(s->timer, when);
+}
+
+static void apic_timer_rearm(Apic *s)
+{
+    apic_timer_rearm_from(s, apic_now(s));
 }
 
 void apic_timer_expired(void *opaque)
@@ -709,7 +722,7 @@ int apic_reg_write(Apic *s, unsigned index, bool x2, uint64_t val64)
             break;              /* ignored in TSC-deadline mode */
         s->timer_initial = val;
         s->timer_start = apic_now(s);
-        apic_timer_rearm(s);
+        apic_timer_rearm_from(s, s->timer_start);
         break;
     case REG_TIMER_DCR:
         s->timer_dcr = val & 0xb;

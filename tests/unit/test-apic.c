@@ -31,7 +31,9 @@ Vcpu *vcpu_current(void) { return cur; }
 void vcpu_interrupt(Vcpu *cpu, uint32_t mask) { atomic_fetch_or(&cpu->interrupt_request, mask); }
 void vcpu_reset_interrupt(Vcpu *cpu, uint32_t mask) { atomic_fetch_and(&cpu->interrupt_request, ~mask); }
 
-static int64_t fake_clock(void) { return fake_now; }
+/* Each read of the fake clock is fake_step ns after the one before. */
+static int64_t fake_step;
+static int64_t fake_clock(void) { int64_t t = fake_now; fake_now += fake_step; return t; }
 static void fake_eoi(void *opaque, uint8_t v) { eoi_count++; eoi_vector = v; }
 static int fake_extint_ack(void *opaque) { extint_acks++; return 0x20; }
 
@@ -40,6 +42,7 @@ static void setup_cfg(bool x2apic, bool tscdl)
     unit_machine_init(&mach);
     memset(cpus, 0, sizeof(cpus));
     fake_now = 1000;
+    fake_step = 0;
     eoi_count = eoi_vector = extint_acks = 0;
     ApicBusConfig cfg = { .x2apic = x2apic, .tsc_deadline = tscdl,
                           .tsc_hz = 2000000000ull, .clock_ns = fake_clock };
@@ -424,6 +427,30 @@ static void test_timer_modes(void)
     teardown();
 }
 
+/*
+ * A one-shot loaded with a count shorter than the time the APIC takes to
+ * arm it (Linux writes 98 ticks at divide-by-16, 1.6 us, when an event is
+ * due at once; under nested KVM two clock reads can take longer) must still
+ * fire, at once. It used to be dropped as "already expired": Linux's tick
+ * stopped for good and the boot hung.
+ */
+static void test_timer_short_oneshot(void)
+{
+    setup();
+    enable_all();
+    Apic *s = A(0);
+    wr(0, 0x3e0, 0x3);                                 /* divide by 16 */
+    wr(0, 0x320, 0xec);                                /* one-shot */
+    fake_step = 2000;                                  /* a slow clock read */
+    wr(0, 0x380, 98);
+    fake_step = 0;
+    CU_ASSERT_TRUE_FATAL(timer_pending(s->timer));
+    CU_ASSERT_EQUAL(timer_expire_time(s->timer), s->timer_start + 98 * 16);
+    fire(s);
+    CU_ASSERT_TRUE(irr_has(0, 0xec));
+    teardown();
+}
+
 static void test_tsc_deadline(void)
 {
     setup_cfg(false, false);
@@ -588,6 +615,7 @@ static const UnitTest tests[] = {
     { "level EOI broadcast and MSI", test_level_eoi_broadcast },
     { "timer arithmetic", test_timer_math },
     { "timer one-shot and periodic", test_timer_modes },
+    { "a one-shot shorter than arming it still fires", test_timer_short_oneshot },
     { "TSC deadline", test_tsc_deadline },
     { "APIC base and x2APIC", test_apic_base_and_x2apic },
     { "snapshot round trip", test_snapshot },
