@@ -27,72 +27,6 @@
  */
 #include "cpu/x86/fast.h"
 
-/*
- * Cheap reads of the lazy flags: CF, or a condition, when the last flag
- * writer makes it a few instructions (cc_dst is always stored truncated to
- * cc_size, see x86_set_cc); -1 otherwise, and the caller then tail-calls
- * the generic handler. Keeping every call out of the fast handlers keeps
- * them leaf functions, with no registers to save.
- */
-static inline __attribute__((always_inline)) int fast_cf(const X86CPU *cpu)
-{
-    switch (cpu->cc_op) {
-    case CC_OP_EFLAGS: return cpu->s->rflags & FLAG_CF;
-    case CC_OP_LOGIC: return 0;
-    case CC_OP_INC: case CC_OP_DEC: return cpu->cc_aux;
-    case CC_OP_ADD: return cpu->cc_dst < (cpu->cc_src1 & x86_size_mask(cpu->cc_size));
-    case CC_OP_SUB: {
-        uint64_t mask = x86_size_mask(cpu->cc_size);
-        return (cpu->cc_src1 & mask) < (cpu->cc_src2 & mask);
-    }
-    default: return -1;
-    }
-}
-
-static inline __attribute__((always_inline)) int fast_cond(const X86CPU *cpu, unsigned cc)
-{
-    unsigned op = cpu->cc_op, neg = cc & 1;
-    uint64_t f = cpu->s->rflags;
-    if (op == CC_OP_EFLAGS) {
-        bool zf = f & FLAG_ZF, sf = f & FLAG_SF, of = f & FLAG_OF, cf = f & FLAG_CF;
-        switch (cc >> 1) {
-        case 0: return of ^ neg;
-        case 1: return cf ^ neg;
-        case 2: return zf ^ neg;
-        case 3: return (cf | zf) ^ neg;
-        case 4: return sf ^ neg;
-        case 5: return ((f & FLAG_PF) != 0) ^ neg;
-        case 6: return (sf ^ of) ^ neg;
-        default: return (zf | (sf ^ of)) ^ neg;
-        }
-    }
-    if ((cc >> 1) == 2)
-        return (cpu->cc_dst == 0) ^ neg;
-    if ((cc >> 1) == 4)
-        return ((cpu->cc_dst >> (cpu->cc_size * 8 - 1)) & 1) ^ neg;
-    if (op == CC_OP_LOGIC) {                /* CF = OF = 0 */
-        bool zf = cpu->cc_dst == 0, sf = (cpu->cc_dst >> (cpu->cc_size * 8 - 1)) & 1;
-        switch (cc >> 1) {
-        case 0: case 1: return neg;
-        case 3: return zf ^ neg;
-        case 6: return sf ^ neg;
-        case 7: return (zf | sf) ^ neg;
-        }
-    } else if (op == CC_OP_SUB) {
-        unsigned bits = cpu->cc_size * 8;
-        uint64_t mask = x86_size_mask(cpu->cc_size);
-        uint64_t a = cpu->cc_src1 & mask, b = cpu->cc_src2 & mask;
-        int64_t sa = (int64_t)(a << (64 - bits)), sb = (int64_t)(b << (64 - bits));
-        switch (cc >> 1) {
-        case 1: return (a < b) ^ neg;
-        case 3: return (a <= b) ^ neg;
-        case 6: return (sa < sb) ^ neg;
-        case 7: return (sa <= sb) ^ neg;
-        }
-    }
-    return -1;
-}
-
 /* ---- ALU: ADD OR ADC SBB AND SUB XOR CMP TEST with register/immediate ---- */
 
 static inline __attribute__((always_inline)) void fast_alu(X86CPU *cpu, const X86Insn *i,
@@ -113,7 +47,7 @@ static inline __attribute__((always_inline)) void fast_alu(X86CPU *cpu, const X8
     uint64_t b = (imm ? i->imm : regs[i->r2]) & mask;
     unsigned cin = 0;
     if (op == X86_ALU_ADC || op == X86_ALU_SBB) {
-        int cf = fast_cf(cpu);
+        int cf = x86_fast_cf(cpu);
         if (unlikely(cf < 0)) {
             generic[op](cpu, i);
             return;
@@ -176,7 +110,7 @@ static inline __attribute__((always_inline)) void fast_incdec(X86CPU *cpu, const
     uint64_t a = cpu->s->regs[i->r1] & mask;
     uint64_t r = (dec ? a - 1 : a + 1) & mask;
     if (flags) {
-        int cf = fast_cf(cpu);
+        int cf = x86_fast_cf(cpu);
         if (unlikely(cf < 0)) {
             (dec ? x86_op_dec : x86_op_inc)(cpu, i);
             return;
@@ -345,7 +279,7 @@ static inline __attribute__((always_inline)) void fast_branch(X86CPU *cpu, const
 static inline __attribute__((always_inline)) void fast_jcc(X86CPU *cpu, const X86Insn *i,
                                                            unsigned cc, bool wide)
 {
-    int taken = fast_cond(cpu, cc);
+    int taken = x86_fast_cond(cpu, cc);
     if (unlikely(taken < 0))
         x86_op_jcc(cpu, i);
     else if (taken)
@@ -428,9 +362,15 @@ void x86_insn_flags(const X86Insn *i, uint32_t *use, uint32_t *def)
         *use = 0;                       /* no memory access: cannot fault */
         return;
     }
+    int alu = alu_kind(h), sh = shift_kind(h);
+    if (alu >= 0 && alu != X86_ALU_ADC && alu != X86_ALU_SBB && !(i->pfx & PFX_LOCK) &&
+        (i->k1 == K_MEM || i->k2 == K_MEM)) {
+        /* It may fault, so every flag is live before it; it writes all six. */
+        *def = FLAGS_ARITH;
+        return;
+    }
     if (!regs_only(i))
         return;
-    int alu = alu_kind(h), sh = shift_kind(h);
     if (alu >= 0 && i->k2 != K_NONE) {
         *use = (alu == X86_ALU_ADC || alu == X86_ALU_SBB) ? FLAG_CF : 0;
         *def = FLAGS_ARITH;
@@ -465,10 +405,14 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out)
     if (h == x86_op_lea && wide && i->base != X86_BASE_RIP && (i->asz == 4 || i->asz == 8))
         return fast_lea_tab[i->base != X86_BASE_NONE][i->index != X86_BASE_NONE]
                            [q && i->asz == 8];
+    int alu = alu_kind(h), sh = shift_kind(h);
+    if (i->k1 == K_MEM || i->k2 == K_MEM) {
+        X86Handler m = x86_fast_mem_select(i, alu, nf);
+        return m ? m : x86_insn_handler(i);
+    }
     if (!wide || !regs_only(i))
         return x86_insn_handler(i);
 
-    int alu = alu_kind(h), sh = shift_kind(h);
     if (alu >= 0 && i->k2 != K_NONE)
         return fast_alu_tab[alu][q][i->k2 == K_IMM][nf];
     if ((h == x86_op_inc || h == x86_op_dec) && i->k2 == K_NONE)

@@ -33,6 +33,72 @@ static inline uint64_t x86_alu_calc(unsigned op, uint64_t a, uint64_t b, unsigne
 }
 
 /*
+ * Cheap reads of the lazy flags: CF, or a condition, when the last flag
+ * writer makes it a few instructions (cc_dst is always stored truncated to
+ * cc_size, see x86_set_cc); -1 otherwise, and the caller then tail-calls
+ * the generic handler. Keeping every call out of the fast handlers keeps
+ * them leaf functions, with no registers to save.
+ */
+static inline __attribute__((always_inline)) int x86_fast_cf(const X86CPU *cpu)
+{
+    switch (cpu->cc_op) {
+    case CC_OP_EFLAGS: return cpu->s->rflags & FLAG_CF;
+    case CC_OP_LOGIC: return 0;
+    case CC_OP_INC: case CC_OP_DEC: return cpu->cc_aux;
+    case CC_OP_ADD: return cpu->cc_dst < (cpu->cc_src1 & x86_size_mask(cpu->cc_size));
+    case CC_OP_SUB: {
+        uint64_t mask = x86_size_mask(cpu->cc_size);
+        return (cpu->cc_src1 & mask) < (cpu->cc_src2 & mask);
+    }
+    default: return -1;
+    }
+}
+
+static inline __attribute__((always_inline)) int x86_fast_cond(const X86CPU *cpu, unsigned cc)
+{
+    unsigned op = cpu->cc_op, neg = cc & 1;
+    uint64_t f = cpu->s->rflags;
+    if (op == CC_OP_EFLAGS) {
+        bool zf = f & FLAG_ZF, sf = f & FLAG_SF, of = f & FLAG_OF, cf = f & FLAG_CF;
+        switch (cc >> 1) {
+        case 0: return of ^ neg;
+        case 1: return cf ^ neg;
+        case 2: return zf ^ neg;
+        case 3: return (cf | zf) ^ neg;
+        case 4: return sf ^ neg;
+        case 5: return ((f & FLAG_PF) != 0) ^ neg;
+        case 6: return (sf ^ of) ^ neg;
+        default: return (zf | (sf ^ of)) ^ neg;
+        }
+    }
+    if ((cc >> 1) == 2)
+        return (cpu->cc_dst == 0) ^ neg;
+    if ((cc >> 1) == 4)
+        return ((cpu->cc_dst >> (cpu->cc_size * 8 - 1)) & 1) ^ neg;
+    if (op == CC_OP_LOGIC) {                /* CF = OF = 0 */
+        bool zf = cpu->cc_dst == 0, sf = (cpu->cc_dst >> (cpu->cc_size * 8 - 1)) & 1;
+        switch (cc >> 1) {
+        case 0: case 1: return neg;
+        case 3: return zf ^ neg;
+        case 6: return sf ^ neg;
+        case 7: return (zf | sf) ^ neg;
+        }
+    } else if (op == CC_OP_SUB) {
+        unsigned bits = cpu->cc_size * 8;
+        uint64_t mask = x86_size_mask(cpu->cc_size);
+        uint64_t a = cpu->cc_src1 & mask, b = cpu->cc_src2 & mask;
+        int64_t sa = (int64_t)(a << (64 - bits)), sb = (int64_t)(b << (64 - bits));
+        switch (cc >> 1) {
+        case 1: return (a < b) ^ neg;
+        case 3: return (a <= b) ^ neg;
+        case 6: return (sa < sb) ^ neg;
+        case 7: return (sa <= sb) ^ neg;
+        }
+    }
+    return -1;
+}
+
+/*
  * The arithmetic flags (FLAGS_ARITH bits) instruction i reads (*use) and
  * always writes (*def). An instruction that can fault, or that this table
  * does not know, reads all six and writes none, which makes every flag
@@ -46,5 +112,11 @@ void x86_insn_flags(const X86Insn *i, uint32_t *use, uint32_t *def);
  * semantics of x86_handlers[i->op] for registers, memory and the live flags.
  */
 X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out);
+
+/*
+ * fast-mem.c: a specialised handler for a memory form of i (alu: its
+ * X86_ALU_* operation or -1; nf: its flags are dead), or NULL.
+ */
+X86Handler x86_fast_mem_select(const X86Insn *i, int alu, bool nf);
 
 #endif
