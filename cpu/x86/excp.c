@@ -204,6 +204,12 @@ static void deliver_prot(X86CPU *cpu, int vec, bool soft, bool has_err, uint32_t
         ns.mask = x86_stack_mask(cpu);
     }
 
+    /* The whole frame must fit in the stack segment: #SS(EXT), or with a
+     * stack switch #SS(new SS | EXT), before anything is written. */
+    unsigned nslots = 3 + has_err + ((lm || inner) ? 2 : 0) + ((lm || inner) && vm ? 4 : 0);
+    if (!lm && (ns.sp < nslots * psz ||
+                !x86_seg_range_ok(&new_ss, (ns.sp - nslots * psz) & ns.mask, nslots * psz)))
+        x86_raise_exception_err(cpu, EXCP_SS, (inner ? new_ss.selector & 0xfffc : 0) | ext);
     if (lm || inner) {
         if (vm) {
             ns_push(cpu, &ns, psz, s->segs[SEG_GS].selector);

@@ -94,6 +94,17 @@ void x86_seg_chk_update(X86CPU *cpu)
     cpu->seg_chk_w = wr;
 }
 
+bool x86_seg_range_ok(const SegmentCache *sc, uint64_t ea, unsigned size)
+{
+    uint64_t last = ea + size - 1;
+    if (seg_expand_down(sc->attrib)) {
+        uint64_t upper = (sc->attrib & SEG_ATTR_DB) ? 0xffffffffull : 0xffff;
+        return ea > sc->limit && last <= upper;
+    }
+    /* A 4 GiB segment wraps (like the unchecked flat ones). */
+    return last <= sc->limit || sc->limit == 0xffffffffu;
+}
+
 void x86_seg_check(X86CPU *cpu, unsigned seg, uint64_t ea, unsigned size, int acc)
 {
     const SegmentCache *sc = &cpu->s->segs[seg];
@@ -106,15 +117,8 @@ void x86_seg_check(X86CPU *cpu, unsigned seg, uint64_t ea, unsigned size, int ac
         if (acc == ACC_WRITE ? !writable : !readable)
             x86_raise_exception_err(cpu, vec, 0);
     }
-    uint64_t last = ea + size - 1;
-    if (seg_expand_down(a)) {
-        uint64_t upper = (a & SEG_ATTR_DB) ? 0xffffffffull : 0xffff;
-        if (ea <= sc->limit || last > upper)
-            x86_raise_exception_err(cpu, vec, 0);
-    } else if (last > sc->limit && sc->limit != 0xffffffffu) {
-        /* A 4 GiB segment wraps (like the unchecked flat ones). */
+    if (!x86_seg_range_ok(sc, ea, size))
         x86_raise_exception_err(cpu, vec, 0);
-    }
 }
 
 void x86_load_seg_real(X86CPU *cpu, int seg, uint16_t sel)

@@ -333,6 +333,8 @@ static inline uint64_t x86_seg_base(const X86CPU *cpu, unsigned seg)
  * is a constant at every call site, which folds the mask choice away.
  */
 void x86_seg_check(X86CPU *cpu, unsigned seg, uint64_t ea, unsigned size, int acc);
+/* Whether size bytes at offset ea lie inside sc's limits (no rights). */
+bool x86_seg_range_ok(const SegmentCache *sc, uint64_t ea, unsigned size);
 /* Recompute seg_chk / seg_chk_w from the segment caches and the mode. */
 void x86_seg_chk_update(X86CPU *cpu);
 

@@ -16,7 +16,11 @@
  *  4. SS: #SS(0) for accesses beyond or straddling its limit;
  *  5. null selectors in DS, ES and GS: #GP(0) on use, none on load;
  *  6. virtual-8086 mode (the limits of real mode): a word at DS:0xffff
- *     raises #GP(0), a push with SP = 1 #SS(0), a byte at 0xffff nothing.
+ *     raises #GP(0), a push with SP = 1 #SS(0), a byte at 0xffff nothing;
+ *  7. interrupt delivery with no room for the frame: #SS(0) for INT n on
+ *     the same stack, #SS(1) (EXT) for an exception, #SS(new SS) for a
+ *     ring 3 -> 0 switch to a ring 0 stack beyond its limit; #SS itself
+ *     goes through a task gate to a task that repairs the stack.
  */
 #include "guest.h"
 #include "desc.h"
@@ -362,6 +366,89 @@ static void test_v86(void)
     puts("sys-segments: virtual-8086 limits (word at 0xffff, push at SP 1) ok");
 }
 
+/* ---- 7. no room on the stack for an interrupt frame ---- */
+
+#define SEL_SS_TSS 0x80
+
+static struct tss32 ss_tss __attribute__((aligned(128)));
+static uint8_t ss_stack[2048] __attribute__((aligned(16)));
+static volatile uint32_t ss_count, ss_error, ss_good_esp, ss_good_esp0;
+
+/* The #SS task: note the error code, repair the stack of the faulting
+ * task (its ring 0 stack if it was at ring 3), IRET back. */
+void ss_task_c(uint32_t err);
+void ss_task(void);
+void user_int80(void);
+__asm__(".text\n"
+        "ss_task:\n"
+        "call ss_task_c\n"
+        "addl $4, %esp\n"
+        "iret\n"
+        "jmp ss_task\n"
+        "user_int80: int $0x80\n");
+
+void ss_task_c(uint32_t err)
+{
+    ss_count++;
+    ss_error = err;
+    if (tss.t.cs & 3) {
+        tss.t.esp0 = ss_good_esp0;
+        tss.t.ss0 = SEL_DS0;
+    } else {
+        tss.t.esp = ss_good_esp;
+        tss.t.eip = exc_resume;
+        exc_resume = 0;
+    }
+}
+
+/* insn at ring 0 with SS = SEL_SSLIM and ESP = 16 MiB + 2: no room. */
+#define TRY_NO_ROOM(insn)                                                    \
+    __asm__ volatile("movl %%esp, ss_good_esp\n\t"                           \
+                     "movl $1f, exc_resume\n\t"                              \
+                     "movw %[lim], %%dx\n\t"                                 \
+                     "movw %%dx, %%ss\n\t"                                   \
+                     "movl $0x1000002, %%esp\n"                              \
+                     "2:\t" insn "\n"                                         \
+                     "1:\tmovw %[flat], %%dx\n\t"                             \
+                     "movw %%dx, %%ss"                                       \
+                     : : [lim] "i"(SEL_SSLIM), [flat] "i"(SEL_DS0)           \
+                     : "edx", "memory", "cc")
+
+static void test_delivery(void)
+{
+    uint32_t esp0 = tss.t.esp0;
+
+    ss_tss.eip = (uint32_t)ss_task;
+    ss_tss.esp = (uint32_t)(ss_stack + sizeof(ss_stack));
+    ss_tss.eflags = 2;
+    ss_tss.cs = SEL_CS0;
+    ss_tss.ss = ss_tss.ds = ss_tss.es = ss_tss.fs = ss_tss.gs = SEL_DS0;
+    ss_tss.cr3 = read_cr3();
+    ss_tss.iomap = sizeof(ss_tss);
+    gdt[SEL_SS_TSS >> 3] = seg_desc((uint32_t)&ss_tss, sizeof(ss_tss) - 1, 0x89, 0);
+    set_gate(12, 0, SEL_SS_TSS, 0x85);
+
+    exc_clear();
+    TRY_NO_ROOM("int $0x50");
+    GUEST_ASSERT(ss_count == 1 && ss_error == 0);
+    GUEST_ASSERT(exc.count == 0);
+    TRY_NO_ROOM("ud2");
+    GUEST_ASSERT(ss_count == 2 && ss_error == 1);   /* EXT: an exception */
+    GUEST_ASSERT(exc.count == 0);
+
+    /* Ring 3 -> 0 through INT 0x80 onto a ring 0 stack with no room. */
+    ss_good_esp0 = esp0;
+    tss.t.ss0 = SEL_SSLIM;
+    tss.t.esp0 = 0x1000004;
+    exc_clear();
+    user_call(user_int80, 0x202);
+    GUEST_ASSERT(ss_count == 3 && ss_error == SEL_SSLIM);
+    GUEST_ASSERT(exc.count == 1 && exc.vector == 0x80);
+    GUEST_ASSERT(tss.t.esp0 == esp0 && tss.t.ss0 == SEL_DS0);
+    set_gate_stub(12, 0x8e);
+    puts("sys-segments: no room for an interrupt frame raises #SS ok");
+}
+
 int guest_main(void)
 {
     desc_init();
@@ -379,6 +466,7 @@ int guest_main(void)
     test_stack_segment();
     test_null();
     test_v86();
+    test_delivery();
     __asm__ volatile("movw %0, %%fs\n\tmovw %0, %%gs" : : "r"((uint16_t)SEL_DS0));
     printf("sys-segments: %u checks\n", nchecks);
     return 0;
