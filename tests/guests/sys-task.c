@@ -15,7 +15,8 @@
  * back link; its IRET saves IP, FLAGS and AX in its TSS and resumes the
  * caller), a #GP with its error code delivered to the 16-bit task on its
  * stack, and a JMP to the 16-bit task which JMPs back (no NT, busy bits
- * moved, the 16-bit state saved).
+ * moved, the 16-bit state saved). In the 16-bit task, a 16-bit interrupt
+ * gate and a 16-bit call gate push word-sized frames.
  */
 #include "guest.h"
 #include "desc.h"
@@ -89,6 +90,7 @@ static void init_task(struct tss32 *t, uint16_t sel, void (*entry)(void), uint8_
 
 #define SEL_T16      0x60       /* 16-bit TSS at T16_TSS */
 #define SEL_T16_GATE 0x68       /* task gate to it */
+#define SEL_GATE16   0x70       /* 16-bit call gate to t16_callee */
 #define T16_TSS  0x5000
 #define T16_DATA 0x5100         /* what the 16-bit task records */
 #define T16_CODE 0x6000
@@ -107,7 +109,8 @@ struct t16_seen {
 #define T16_SEEN ((volatile struct t16_seen *)T16_DATA)
 
 extern const uint8_t t16_blob[], t16_blob_end[], t16_a[], t16_a_after[], t16_c[],
-    t16_c_after[], t16_exc[];
+    t16_c_after[], t16_exc[], t16_gates[], t16_after_int[], t16_after_call[], t16_isr[],
+    t16_callee[];
 __asm__(".section .rodata\n"
         ".code16\n"
         "t16_blob:\n"
@@ -136,6 +139,26 @@ __asm__(".section .rodata\n"
         "addl $2, (%ebx)\n"                     /* skip the 2-byte faulting MOV */
         "iret\n"
         "jmp t16_exc\n"
+        "t16_gates:\n"                          /* 16-bit gates, same privilege */
+        "int $0x41\n"
+        "t16_after_int:\n"
+        "lcall $0x70, $0\n"
+        "t16_after_call:\n"
+        "iret\n"
+        "jmp t16_gates\n"
+        "t16_isr:\n"                            /* frame: IP, CS, FLAGS words */
+        "movw %sp, %bp\n"
+        "movw (%bp), %ax\n movw %ax, 0x5110\n"
+        "movw 2(%bp), %ax\n movw %ax, 0x5112\n"
+        "movw 4(%bp), %ax\n movw %ax, 0x5114\n"
+        "movw %sp, 0x5116\n"
+        "iret\n"
+        "t16_callee:\n"                         /* frame: IP, CS words */
+        "movw %sp, %bp\n"
+        "movw (%bp), %ax\n movw %ax, 0x5118\n"
+        "movw 2(%bp), %ax\n movw %ax, 0x511a\n"
+        "movw %sp, 0x511c\n"
+        "lret\n"
         "t16_blob_end:\n"
         ".code32\n"
         ".text\n");
@@ -231,6 +254,22 @@ static void test_tss16(void)
     GUEST_ASSERT(T16->ax == 0x4343);
     GUEST_ASSERT(tss_type(SEL_TSS) == 0xb && tss_type(SEL_T16) == 0x1);
     puts("sys-task: JMP to a 16-bit TSS and back ok");
+
+    /* 16-bit interrupt and call gates, from the 16-bit task. */
+    volatile uint16_t *g = (volatile uint16_t *)(T16_DATA + 0x10);
+    set_gate(0x41, t16_ip(t16_isr), SEL_CS16, 0x86);
+    gdt[SEL_GATE16 >> 3] = (uint64_t)t16_ip(t16_callee) | ((uint64_t)SEL_CS16 << 16) |
+                           (0x84ull << 40);
+    t16_prepare(t16_gates, 0, 0);
+    __asm__ volatile("lcall $0x60, $0" : : : "eax", "ebx", "ecx", "edx", "esi", "memory", "cc");
+    set_gate_stub(0x41, 0x8e);
+    GUEST_ASSERT(g[0] == t16_ip(t16_after_int) && g[1] == SEL_CS16);
+    GUEST_ASSERT(g[2] & 0x4000);                    /* the task's FLAGS (NT) */
+    GUEST_ASSERT(g[3] == T16_SP - 6);               /* three words */
+    GUEST_ASSERT(g[4] == t16_ip(t16_after_call) && g[5] == SEL_CS16);
+    GUEST_ASSERT(g[6] == T16_SP - 4);               /* two words */
+    GUEST_ASSERT(T16->ip == t16_ip(t16_after_call) + 1);   /* after its IRET */
+    puts("sys-task: 16-bit interrupt and call gates ok");
 }
 
 int guest_main(void)
