@@ -348,6 +348,10 @@ static void far_via_gate(X86CPU *cpu, uint16_t sel, uint64_t g, bool call, unsig
         uint64_t old_sp = s->regs[R_ESP];
         const SegmentCache oss = s->segs[SEG_SS];
         unsigned pcount = lm ? 0 : (unsigned)(g >> 32) & 0x1f;
+        /* The new stack must hold the whole frame: #SS(new SS) if not. */
+        unsigned frame = (4 + pcount) * psz;
+        if (!lm && (nsp < frame || !x86_seg_range_ok(&nss, (nsp - frame) & mask, frame)))
+            x86_raise_exception_err(cpu, EXCP_SS, nss.selector & 0xfffc);
         uint64_t sp = nsp;
         stack_put(cpu, &nss, &sp, mask, psz, oss.selector);
         stack_put(cpu, &nss, &sp, mask, psz, old_sp);

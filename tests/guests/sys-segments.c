@@ -19,7 +19,8 @@
  *     raises #GP(0), a push with SP = 1 #SS(0), a byte at 0xffff nothing;
  *  7. interrupt delivery with no room for the frame: #SS(0) for INT n on
  *     the same stack, #SS(1) (EXT) for an exception, #SS(new SS) for a
- *     ring 3 -> 0 switch to a ring 0 stack beyond its limit; #SS itself
+ *     ring 3 -> 0 switch (INT n, call gate) to a ring 0 stack beyond its
+ *     limit; #SS itself
  *     goes through a task gate to a task that repairs the stack.
  */
 #include "guest.h"
@@ -369,6 +370,7 @@ static void test_v86(void)
 /* ---- 7. no room on the stack for an interrupt frame ---- */
 
 #define SEL_SS_TSS 0x80
+#define SEL_CALLGATE 0x88       /* call gate, DPL 3, to gate_target at ring 0 */
 
 static struct tss32 ss_tss __attribute__((aligned(128)));
 static uint8_t ss_stack[2048] __attribute__((aligned(16)));
@@ -379,13 +381,17 @@ static volatile uint32_t ss_count, ss_error, ss_good_esp, ss_good_esp0;
 void ss_task_c(uint32_t err);
 void ss_task(void);
 void user_int80(void);
+void user_callgate(void);
 __asm__(".text\n"
         "ss_task:\n"
         "call ss_task_c\n"
         "addl $4, %esp\n"
         "iret\n"
         "jmp ss_task\n"
-        "user_int80: int $0x80\n");
+        "user_int80: int $0x80\n"
+        "user_callgate: lcall $0x8b, $0\n int $0x80\n"
+        "gate_target: lret\n");
+void gate_target(void);
 
 void ss_task_c(uint32_t err)
 {
@@ -443,6 +449,17 @@ static void test_delivery(void)
     exc_clear();
     user_call(user_int80, 0x202);
     GUEST_ASSERT(ss_count == 3 && ss_error == SEL_SSLIM);
+    GUEST_ASSERT(exc.count == 1 && exc.vector == 0x80);
+    GUEST_ASSERT(tss.t.esp0 == esp0 && tss.t.ss0 == SEL_DS0);
+
+    /* The same through a call gate (four dwords: SS, ESP, CS, EIP). */
+    gdt[SEL_CALLGATE >> 3] = ((uint32_t)gate_target & 0xffff) | ((uint64_t)SEL_CS0 << 16) |
+                             (0xecull << 40) | ((uint64_t)((uint32_t)gate_target >> 16) << 48);
+    tss.t.ss0 = SEL_SSLIM;
+    tss.t.esp0 = 0x100000c;
+    exc_clear();
+    user_call(user_callgate, 0x202);
+    GUEST_ASSERT(ss_count == 4 && ss_error == SEL_SSLIM);
     GUEST_ASSERT(exc.count == 1 && exc.vector == 0x80);
     GUEST_ASSERT(tss.t.esp0 == esp0 && tss.t.ss0 == SEL_DS0);
     set_gate_stub(12, 0x8e);
