@@ -147,14 +147,7 @@ void df_task_c(uint32_t err)
 
 static void test_double_fault(void)
 {
-    df_tss.eip = (uint32_t)df_task;
-    df_tss.esp = (uint32_t)(df_stack + sizeof(df_stack));
-    df_tss.eflags = 2;
-    df_tss.cs = SEL_CS0;
-    df_tss.ss = df_tss.ds = df_tss.es = df_tss.fs = df_tss.gs = SEL_DS0;
-    df_tss.cr3 = read_cr3();
-    df_tss.iomap = sizeof(df_tss);
-    gdt[SEL_DF_TSS >> 3] = seg_desc((uint32_t)&df_tss, sizeof(df_tss) - 1, 0x89, 0);
+    task_init(&df_tss, SEL_DF_TSS, df_task, df_stack, sizeof(df_stack));
     set_gate(8, 0, SEL_DF_TSS, 0x85);          /* task gate */
     idt[0] &= ~(1ull << 47);                    /* #DE's gate not present */
     exc_clear();

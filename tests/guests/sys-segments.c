@@ -305,17 +305,7 @@ __asm__(".section .rodata\n"
         "v86s_hlt: hlt\n"
         "v86s_end:\n"
         ".code32\n"
-        ".text\n"
-        "v86s_enter:\n"
-        "pushl %ebp\n pushl %ebx\n pushl %esi\n pushl %edi\n"
-        "movl %esp, user_saved_esp\n"
-        "pushl $0\n pushl $0\n"                 /* GS, FS */
-        "pushl $0x0900\n pushl $0x0900\n"       /* DS, ES */
-        "pushl $0x0800\n pushl $0x1000\n"       /* SS, SP */
-        "pushl $0x20002\n"                      /* VM, IOPL 0 */
-        "pushl $0x0700\n pushl $0\n"            /* CS, IP */
-        "iret\n");
-void v86s_enter(void);
+        ".text\n");
 
 static struct { uint32_t vector, error, ip, sp; } v86_faults[4];
 static volatile unsigned v86_nfaults;
@@ -351,7 +341,7 @@ static void test_v86(void)
     memcpy((void *)(V86_CS * 16), v86s_start, (size_t)(v86s_end - v86s_start));
     v86_nfaults = 0;
     exc_hook = v86_monitor;
-    v86s_enter();
+    v86_call(V86_CS, 0, V86_SS, 0x1000, V86_DS, 0x2);   /* IOPL 0 */
     exc_hook = 0;
     for (unsigned k = 0; k < v86_nfaults && k < 4; k++)
         printf("v8086 fault %u: vector %u error 0x%x ip 0x%x sp 0x%x\n", k,
@@ -420,18 +410,24 @@ void ss_task_c(uint32_t err)
                      : : [lim] "i"(SEL_SSLIM), [flat] "i"(SEL_DS0)           \
                      : "edx", "memory", "cc")
 
+/* Run fn at ring 3 with the ring 0 stack SEL_SSLIM:esp0, which cannot hold
+ * the frame: the #SS task sees the SS selector and repairs SS0:ESP0. */
+static void no_room_ring0(void (*fn)(void), uint32_t esp0, unsigned nth)
+{
+    tss.t.ss0 = SEL_SSLIM;
+    tss.t.esp0 = esp0;
+    exc_clear();
+    user_call(fn, 0x202);
+    GUEST_ASSERT(ss_count == nth && ss_error == SEL_SSLIM);
+    GUEST_ASSERT(exc.count == 1 && exc.vector == 0x80);
+    GUEST_ASSERT(tss.t.esp0 == ss_good_esp0 && tss.t.ss0 == SEL_DS0);
+}
+
 static void test_delivery(void)
 {
     uint32_t esp0 = tss.t.esp0;
 
-    ss_tss.eip = (uint32_t)ss_task;
-    ss_tss.esp = (uint32_t)(ss_stack + sizeof(ss_stack));
-    ss_tss.eflags = 2;
-    ss_tss.cs = SEL_CS0;
-    ss_tss.ss = ss_tss.ds = ss_tss.es = ss_tss.fs = ss_tss.gs = SEL_DS0;
-    ss_tss.cr3 = read_cr3();
-    ss_tss.iomap = sizeof(ss_tss);
-    gdt[SEL_SS_TSS >> 3] = seg_desc((uint32_t)&ss_tss, sizeof(ss_tss) - 1, 0x89, 0);
+    task_init(&ss_tss, SEL_SS_TSS, ss_task, ss_stack, sizeof(ss_stack));
     set_gate(12, 0, SEL_SS_TSS, 0x85);
 
     exc_clear();
@@ -442,26 +438,13 @@ static void test_delivery(void)
     GUEST_ASSERT(ss_count == 2 && ss_error == 1);   /* EXT: an exception */
     GUEST_ASSERT(exc.count == 0);
 
-    /* Ring 3 -> 0 through INT 0x80 onto a ring 0 stack with no room. */
+    /* Ring 3 -> 0 onto a ring 0 stack with no room: through INT 0x80
+     * (five dwords), and through a call gate (four: SS, ESP, CS, EIP). */
     ss_good_esp0 = esp0;
-    tss.t.ss0 = SEL_SSLIM;
-    tss.t.esp0 = 0x1000004;
-    exc_clear();
-    user_call(user_int80, 0x202);
-    GUEST_ASSERT(ss_count == 3 && ss_error == SEL_SSLIM);
-    GUEST_ASSERT(exc.count == 1 && exc.vector == 0x80);
-    GUEST_ASSERT(tss.t.esp0 == esp0 && tss.t.ss0 == SEL_DS0);
-
-    /* The same through a call gate (four dwords: SS, ESP, CS, EIP). */
+    no_room_ring0(user_int80, 0x1000004, 3);
     gdt[SEL_CALLGATE >> 3] = ((uint32_t)gate_target & 0xffff) | ((uint64_t)SEL_CS0 << 16) |
                              (0xecull << 40) | ((uint64_t)((uint32_t)gate_target >> 16) << 48);
-    tss.t.ss0 = SEL_SSLIM;
-    tss.t.esp0 = 0x100000c;
-    exc_clear();
-    user_call(user_callgate, 0x202);
-    GUEST_ASSERT(ss_count == 4 && ss_error == SEL_SSLIM);
-    GUEST_ASSERT(exc.count == 1 && exc.vector == 0x80);
-    GUEST_ASSERT(tss.t.esp0 == esp0 && tss.t.ss0 == SEL_DS0);
+    no_room_ring0(user_callgate, 0x100000c, 4);
     set_gate_stub(12, 0x8e);
     puts("sys-segments: no room for an interrupt frame raises #SS ok");
 }

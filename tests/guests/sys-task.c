@@ -75,15 +75,8 @@ __asm__(".text\n"
 static void init_task(struct tss32 *t, uint16_t sel, void (*entry)(void), uint8_t *stack,
                       uint32_t size, uint32_t eax)
 {
-    t->eip = (uint32_t)entry;
-    t->esp = (uint32_t)(stack + size);
-    t->eflags = 2;
+    task_init(t, sel, entry, stack, size);
     t->eax = eax;
-    t->cs = SEL_CS0;
-    t->ss = t->ds = t->es = t->fs = t->gs = SEL_DS0;
-    t->cr3 = read_cr3();
-    t->iomap = sizeof(*t);
-    gdt[sel >> 3] = seg_desc((uint32_t)t, sizeof(*t) - 1, 0x89, 0);
 }
 
 /* ---- 16-bit TSS ---- */

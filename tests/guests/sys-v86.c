@@ -47,17 +47,7 @@ __asm__(".section .rodata\n"
         "v86_hlt: hlt\n"
         "v86_end:\n"
         ".code32\n"
-        ".text\n"
-        "v86_enter:\n"
-        "pushl %ebp\n pushl %ebx\n pushl %esi\n pushl %edi\n"
-        "movl %esp, user_saved_esp\n"
-        "pushl $0\n pushl $0\n"                 /* GS, FS */
-        "pushl $0x0900\n pushl $0x0900\n"       /* DS, ES */
-        "pushl $0x0800\n pushl $0x1000\n"       /* SS, SP */
-        "pushl $0x20002\n"                      /* VM, IOPL 0 */
-        "pushl $0x0700\n pushl $0\n"            /* CS, IP */
-        "iret\n");
-void v86_enter(void);
+        ".text\n");
 
 static struct { uint32_t error, cs, ip, eflags, ds, ss; uint8_t op; } gp[4];
 static volatile unsigned ngp;
@@ -161,17 +151,7 @@ __asm__(".section .rodata\n"
         "iret\n"
         "vme_end:\n"
         ".code32\n"
-        ".text\n"
-        "vme_enter:\n"
-        "pushl %ebp\n pushl %ebx\n pushl %esi\n pushl %edi\n"
-        "movl %esp, user_saved_esp\n"
-        "pushl $0\n pushl $0\n"                 /* GS, FS */
-        "pushl $0x0900\n pushl $0x0900\n"       /* DS, ES */
-        "pushl $0x0800\n pushl $0x1000\n"       /* SS, SP */
-        "pushl $0xa0002\n"                       /* VM, VIF, IOPL 0 */
-        "pushl $0x0600\n pushl $0\n"            /* CS, IP */
-        "iret\n");
-void vme_enter(void);
+        ".text\n");
 
 static struct { uint32_t ip, error, eflags; } vgp[8];
 static volatile unsigned nvgp;
@@ -225,7 +205,7 @@ static void test_vme(void)
     write_cr4(read_cr4() | 1);
     nvgp = 0;
     exc_hook = vme_monitor;
-    vme_enter();
+    v86_call(VME_CS, 0, V86_SS, 0x1000, V86_DS, 0x2 | FL_VIF);   /* IOPL 0, VIF */
     exc_hook = 0;
     write_cr4(read_cr4() & ~1u);
     tss.t.iomap = sizeof(struct tss32);
@@ -317,7 +297,7 @@ int guest_main(void)
     memset((void *)(V86_DS * 16), 0, 16);
     memset((void *)0xa000, 0, 16);
     exc_hook = monitor;
-    v86_enter();
+    v86_call(V86_CS, 0, V86_SS, 0x1000, V86_DS, 0x2);   /* IOPL 0 */
     exc_hook = 0;
 
     GUEST_ASSERT(ngp == 3);

@@ -72,12 +72,38 @@ __asm__(
     "pushl %eax\n"
     "movw $0x23, %dx\n movw %dx, %ds\n movw %dx, %es\n"
     "iret\n"
+    /* v86_call(cs, ip, ss, sp, ds, eflags): the arguments from 20(%eax) */
+    ".globl v86_call\n"
+    "v86_call:\n"
+    "pushl %ebp\n pushl %ebx\n pushl %esi\n pushl %edi\n"
+    "movl %esp, user_saved_esp\n"
+    "movl %esp, %eax\n"
+    "pushl $0\n pushl $0\n"                   /* GS, FS */
+    "pushl 36(%eax)\n pushl 36(%eax)\n"       /* DS, ES */
+    "pushl 28(%eax)\n pushl 32(%eax)\n"       /* SS, SP */
+    "movl 40(%eax), %ecx\n orl $0x20000, %ecx\n pushl %ecx\n"
+    "pushl 20(%eax)\n pushl 24(%eax)\n"       /* CS, IP */
+    "iret\n"
     ".globl user_return\n"
     "user_return:\n"
     "movw $0x10, %ax\n movw %ax, %ds\n movw %ax, %es\n"
     "movl user_saved_esp, %esp\n"
     "popl %edi\n popl %esi\n popl %ebx\n popl %ebp\n"
     "ret\n");
+
+void task_init(struct tss32 *t, uint16_t sel, void (*entry)(void), uint8_t *stack,
+               uint32_t size)
+{
+    memset(t, 0, sizeof(*t));
+    t->eip = (uint32_t)entry;
+    t->esp = (uint32_t)(stack + size);
+    t->eflags = 2;
+    t->cs = SEL_CS0;
+    t->ss = t->ds = t->es = t->fs = t->gs = SEL_DS0;
+    t->cr3 = read_cr3();
+    t->iomap = sizeof(*t);
+    gdt[sel >> 3] = seg_desc((uint32_t)t, sizeof(*t) - 1, 0x89, 0);
+}
 
 void exc_clear(void)
 {

@@ -72,6 +72,14 @@ void set_gate_stub(unsigned vec, unsigned type_dpl);   /* back to the stub */
  * with "int $0x80", which returns here at ring 0. */
 void user_call(void (*fn)(void), uint32_t eflags);
 void exc_clear(void);
+/* Enter virtual-8086 mode at cs:ip on ss:sp with DS = ES = ds, FS = GS =
+ * 0 and eflags (VM added); a handler ends it with user_return(). */
+void v86_call(uint32_t cs, uint32_t ip, uint32_t ss, uint32_t sp, uint32_t ds,
+              uint32_t eflags);
+/* Make t a ring 0 task (flat segments, this CR3) starting at entry on
+ * stack[0..size), described by the GDT entry sel. */
+void task_init(struct tss32 *t, uint16_t sel, void (*entry)(void), uint8_t *stack,
+               uint32_t size);
 /* From an exception handler: abandon the frame and return from the
  * user_call (or v8086 entry) that started the ring 3 code. */
 void user_return(void);
