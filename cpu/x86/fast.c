@@ -303,6 +303,112 @@ static const X86Handler fast_jcc_tab[16][2] = {
 static void fast_jmp_32(X86CPU *c, const X86Insn *i) { fast_branch(c, i, false); }
 static void fast_jmp_64(X86CPU *c, const X86Insn *i) { fast_branch(c, i, true); }
 
+/* ---- IMUL r, r/imm ---- */
+
+/*
+ * Flags as muldiv.c: CF = OF = the product does not fit, SF/ZF/PF from the
+ * truncated product, AF = 0. three: IMUL r, r, imm (else IMUL r, r).
+ */
+static inline __attribute__((always_inline)) void fast_imul(X86CPU *cpu, const X86Insn *i,
+                                                            unsigned sz, bool three, bool flags)
+{
+    uint64_t *regs = cpu->s->regs;
+    int64_t a = (int64_t)x86_sext(three ? regs[i->r2] : regs[i->r1], sz);
+    int64_t b = (int64_t)x86_sext(three ? i->imm : regs[i->r2], sz);
+    int64_t p;
+    bool ov;
+    if (sz == 8) {
+        ov = __builtin_mul_overflow(a, b, &p);
+    } else {
+        p = a * b;                          /* 32 x 32 bits fits in 64 */
+        ov = p != (int64_t)(int32_t)p;
+        p = (int64_t)(uint32_t)p;
+    }
+    regs[i->r1] = (uint64_t)p;
+    if (flags)
+        x86_set_arith(cpu, fast_pzs((uint64_t)p, sz * 8) | (ov ? FLAG_CF | FLAG_OF : 0));
+}
+
+#define FAST_IMUL(name, three)                                                               \
+    static void fast_##name##_32(X86CPU *c, const X86Insn *i) { fast_imul(c, i, 4, three, true); } \
+    static void fast_##name##_64(X86CPU *c, const X86Insn *i) { fast_imul(c, i, 8, three, true); } \
+    static void fast_##name##_32_nf(X86CPU *c, const X86Insn *i) { fast_imul(c, i, 4, three, false); } \
+    static void fast_##name##_64_nf(X86CPU *c, const X86Insn *i) { fast_imul(c, i, 8, three, false); }
+FAST_IMUL(imul2, false)
+FAST_IMUL(imul3, true)
+
+/* [three][size 32/64][nf] */
+static const X86Handler fast_imul_tab[2][2][2] = {
+    { { fast_imul2_32, fast_imul2_32_nf }, { fast_imul2_64, fast_imul2_64_nf } },
+    { { fast_imul3_32, fast_imul3_32_nf }, { fast_imul3_64, fast_imul3_64_nf } },
+};
+
+/* ---- CMOVcc / SETcc with register operands ---- */
+
+static inline __attribute__((always_inline)) void fast_cmov(X86CPU *cpu, const X86Insn *i,
+                                                            unsigned cc, bool wide)
+{
+    int c = x86_fast_cond(cpu, cc);
+    if (unlikely(c < 0)) {
+        x86_op_cmov(cpu, i);
+        return;
+    }
+    uint64_t *regs = cpu->s->regs;
+    uint64_t v = c ? regs[i->r2] : regs[i->r1];
+    regs[i->r1] = wide ? v : (uint32_t)v;   /* a 32-bit CMOV zero-extends either way */
+}
+
+static inline __attribute__((always_inline)) void fast_setcc(X86CPU *cpu, const X86Insn *i,
+                                                             unsigned cc)
+{
+    int c = x86_fast_cond(cpu, cc);
+    if (unlikely(c < 0)) {
+        x86_op_setcc(cpu, i);
+        return;
+    }
+    uint64_t *reg = &cpu->s->regs[i->r1];
+    *reg = (*reg & ~0xffull) | (unsigned)c;
+}
+
+#define FAST_CC(cc)                                                                          \
+    static void fast_cmov##cc##_32(X86CPU *c, const X86Insn *i) { fast_cmov(c, i, cc, false); } \
+    static void fast_cmov##cc##_64(X86CPU *c, const X86Insn *i) { fast_cmov(c, i, cc, true); }  \
+    static void fast_set##cc(X86CPU *c, const X86Insn *i) { fast_setcc(c, i, cc); }
+FAST_CC(0) FAST_CC(1) FAST_CC(2) FAST_CC(3) FAST_CC(4) FAST_CC(5) FAST_CC(6) FAST_CC(7)
+FAST_CC(8) FAST_CC(9) FAST_CC(10) FAST_CC(11) FAST_CC(12) FAST_CC(13) FAST_CC(14) FAST_CC(15)
+
+#define CC_ROW(cc) { fast_cmov##cc##_32, fast_cmov##cc##_64, fast_set##cc }
+/* [cc][cmov32, cmov64, setcc] */
+static const X86Handler fast_cc_tab[16][3] = {
+    CC_ROW(0), CC_ROW(1), CC_ROW(2), CC_ROW(3), CC_ROW(4), CC_ROW(5), CC_ROW(6), CC_ROW(7),
+    CC_ROW(8), CC_ROW(9), CC_ROW(10), CC_ROW(11), CC_ROW(12), CC_ROW(13), CC_ROW(14),
+    CC_ROW(15),
+};
+
+/* ---- MOVZX / MOVSX / MOVSXD between registers ---- */
+
+static inline __attribute__((always_inline)) void fast_movx(X86CPU *cpu, const X86Insn *i,
+                                                            unsigned sz, unsigned src, bool sx)
+{
+    uint64_t *regs = cpu->s->regs;
+    uint64_t v = regs[i->r2] & x86_size_mask(src);
+    if (sx)
+        v = x86_sext(v, src);
+    regs[i->r1] = v & x86_size_mask(sz);
+}
+
+#define FAST_MOVX(name, sz, src, sx)                                                         \
+    static void fast_##name(X86CPU *c, const X86Insn *i) { fast_movx(c, i, sz, src, sx); }
+FAST_MOVX(zx8_32, 4, 1, false)
+FAST_MOVX(zx16_32, 4, 2, false)
+FAST_MOVX(zx8_64, 8, 1, false)
+FAST_MOVX(zx16_64, 8, 2, false)
+FAST_MOVX(sx8_32, 4, 1, true)
+FAST_MOVX(sx16_32, 4, 2, true)
+FAST_MOVX(sx8_64, 8, 1, true)
+FAST_MOVX(sx16_64, 8, 2, true)
+FAST_MOVX(sx32_64, 8, 4, true)
+
 /* ---- flag facts ---- */
 
 /* The flags condition code cc (Jcc's low nibble) reads. */
@@ -374,6 +480,9 @@ void x86_insn_flags(const X86Insn *i, uint32_t *use, uint32_t *def)
     if (alu >= 0 && i->k2 != K_NONE) {
         *use = (alu == X86_ALU_ADC || alu == X86_ALU_SBB) ? FLAG_CF : 0;
         *def = FLAGS_ARITH;
+    } else if (h == x86_op_imul2 || h == x86_op_imul3) {
+        *use = 0;
+        *def = FLAGS_ARITH;
     } else if ((h == x86_op_inc || h == x86_op_dec) && i->k2 == K_NONE) {
         *use = 0;
         *def = FLAGS_ARITH & ~(uint32_t)FLAG_CF;
@@ -405,6 +514,8 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out)
     if (h == x86_op_lea && wide && i->base != X86_BASE_RIP && (i->asz == 4 || i->asz == 8))
         return fast_lea_tab[i->base != X86_BASE_NONE][i->index != X86_BASE_NONE]
                            [q && i->asz == 8];
+    if (h == x86_op_setcc && i->k1 == K_REG && i->r1 < 16)
+        return fast_cc_tab[i->opc & 15][2];
     int alu = alu_kind(h), sh = shift_kind(h);
     if (i->k1 == K_MEM || i->k2 == K_MEM) {
         X86Handler m = x86_fast_mem_select(i, alu, nf);
@@ -419,5 +530,17 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out)
         return fast_incdec_tab[h == x86_op_dec][q][nf];
     if (sh >= 0 && i->k2 == K_IMM && shift_imm_count(i))
         return fast_shift_tab[sh][q][nf];
+    if ((h == x86_op_imul2 || h == x86_op_imul3) && i->k2 == K_REG)
+        return fast_imul_tab[h == x86_op_imul3][q][nf];
+    if (h == x86_op_cmov && i->k2 == K_REG)
+        return fast_cc_tab[i->opc & 15][q];
+    if ((h == x86_op_movzx || h == x86_op_movsx) && i->k2 == K_REG) {
+        bool sx = h == x86_op_movsx;
+        if (i->opc == 0x63)
+            return q ? fast_sx32_64 : x86_insn_handler(i);
+        if (i->opc & 1)
+            return sx ? (q ? fast_sx16_64 : fast_sx16_32) : (q ? fast_zx16_64 : fast_zx16_32);
+        return sx ? (q ? fast_sx8_64 : fast_sx8_32) : (q ? fast_zx8_64 : fast_zx8_32);
+    }
     return x86_insn_handler(i);
 }
