@@ -427,7 +427,7 @@ void x86_op_bswap(X86CPU *cpu, const X86Insn *i)
     uint64_t v = cpu->s->regs[i->r1];
     if (i->osz == 8)
         cpu->s->regs[i->r1] = __builtin_bswap64(v);
-    else if (i->pfx & PFX_OPSZ)
+    else if (i->osz == 2)       /* 16-bit operands: 66 in 32/64-bit code, none in 16-bit */
         x86_reg_write(cpu, i->r1, 2, 0);        /* undefined; hardware gives 0 */
     else
         cpu->s->regs[i->r1] = __builtin_bswap32((uint32_t)v);

@@ -63,7 +63,7 @@ enum {
     SZ_F64,     /* 64 in 64-bit mode whatever 66 says (near branches) */
     SZ_W,       /* always 16 */
     SZ_D,       /* always 32 */
-    SZ_Y,       /* 32, or 64 with REX.W (MOV CR, BSWAP, MOVBE ...) */
+    SZ_Y,       /* 32, or 64 with REX.W (MOV CR, ADX, BMI, CVTSI2SS ...) */
 };
 
 /* Immediate column */

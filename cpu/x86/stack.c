@@ -157,7 +157,9 @@ void x86_op_enter(X86CPU *cpu, const X86Insn *i)
     uint64_t sp = (s->regs[R_ESP] - sz) & smask;
     uint64_t bp = s->regs[R_EBP];
     x86_st(cpu, x86_lin(cpu, seg, sp, sz, ACC_WRITE), sz, bp);
-    uint64_t frame = sp;
+    /* FrameTemp is the whole stack pointer after the push: a 32-bit ENTER on
+     * a 16-bit stack sets EBP to ESP, upper half included (SDM, and the host) */
+    uint64_t frame = (s->regs[R_ESP] & ~smask) | sp;
     if (level) {
         for (unsigned n = 1; n < level; n++) {
             bp = (bp - sz) & smask;
@@ -170,7 +172,7 @@ void x86_op_enter(X86CPU *cpu, const X86Insn *i)
     }
     sp = (sp - i->imm) & smask;
     /* The new stack top must be writable too (hardware probes it). */
-    x86_reg_write(cpu, R_EBP, cpu->stack_size == 2 ? 2 : sz, frame);
+    x86_reg_write(cpu, R_EBP, sz, frame);
     x86_set_sp(cpu, sp);
 }
 

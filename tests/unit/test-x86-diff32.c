@@ -1,42 +1,45 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Differential tester, 32-bit pass: user-level integer instructions run
- * natively in a 32-bit code segment and in tandem's CPU in 32-bit mode, with
- * the same register, flag and memory inputs; registers, the data area (the
- * stack included) and the flags the manuals define must agree.
+ * Differential tester, 32- and 16-bit passes: user-level integer
+ * instructions run natively in a 32-bit (then a 16-bit) code segment and in
+ * tandem's CPU in the same kind of segment, with the same register, flag
+ * and memory inputs; registers, ES/DS, the data area (the stack included)
+ * and the flags the manuals define must agree.
  *
- * It covers what 32-bit mode decodes or executes differently from 64-bit
- * mode: INC/DEC 40-4F, PUSH/POP with a 32-bit stack, PUSHA/POPA,
+ * The forms (x86-diff32-forms.h) are what 32- and 16-bit code decode or
+ * execute differently from 64-bit mode: INC/DEC 40-4F, PUSH/POP, PUSHA/POPA,
  * PUSHF/POPF, DAA/DAS/AAA/AAS/AAM/AAD, SALC, ARPL, BOUND, INTO, XLAT,
- * ENTER/LEAVE, LOOP/JECXZ (also with CX under 67), near CALL/JMP/RET/Jcc,
- * PUSH/POP/MOV of ES, DS and SS, LES/LDS, moffs32, LEA with 16-bit
- * addressing, BT* on memory with register bit offsets, byte registers
- * AH..BH everywhere, BMI under VEX (where W is ignored), and the common ALU,
- * shift, bit, multiply/divide and string forms at 16 (66) and 32 bits.
- * Left out, because the two sides cannot be made alike: memory operands
- * with 16-bit addresses (the host maps nothing below 64 KiB), far
- * transfers and loads of CS/SS (the host runs at CPL 3, tandem at CPL 0),
- * and 16-bit near branches (IP would leave the page).
+ * ENTER/LEAVE, LOOP/JCXZ (and with 67), near CALL/JMP/RET/Jcc, PUSH/POP/MOV
+ * of ES, DS and SS, LES/LDS, moffs, LEA with 16- and 32-bit addressing, BT*
+ * on memory with register bit offsets, byte registers AH..BH everywhere, BMI
+ * under VEX (where W is ignored), and the common ALU, shift, bit,
+ * multiply/divide and string forms at both operand sizes (66 flips them).
+ * In 16-bit code the upper halves of SI, DI, CX, BX and BP hold junk that
+ * must not count, and the stack is SS:SP. Left out, because the two sides
+ * cannot be made alike: far transfers and loads of CS/SS (the host runs at
+ * CPL 3, tandem at CPL 0) and near branches that leave the page.
  *
  * Host side: Linux x86-64 keeps a 32-bit user code segment (selector 0x23,
- * __USER32_CS). One RWX page below 2 GiB holds 64-bit glue that saves the
- * callee-saved registers and far-jumps to 0x23:prologue; the 32-bit
- * prologue loads DS/ES/SS with 0x2b, the flags and all eight registers from
- * a state block, runs the instruction at page offset 0x100, stores
- * everything back and far-jumps to 0x33 (64-bit) glue that returns to C.
- * The host is probed once in a child process; a kernel without 32-bit
- * support makes the binary skip. Tandem side: the same bytes at the same
- * virtual address, followed by HLT, run twice: in compatibility mode (long
- * mode, a 32-bit code segment) and in legacy protected mode with 32-bit
- * paging (page directory 0x26000, page table 0x27000). TESTS_X86_DIFF_ITERS
- * sets the iterations per form and size for a long run.
+ * __USER32_CS), and modify_ldt gives a 16-bit code and data segment (0x07,
+ * 0x0f) based at the test page. One RWX page below 2 GiB, 64 KiB aligned,
+ * holds 64-bit glue that saves the callee-saved registers and far-jumps to
+ * 0x23:prologue; the 32-bit prologue loads DS/ES/SS (0x2b, or 0x0f for
+ * 16-bit code), the flags and all eight registers from a state block, runs
+ * the instruction at page offset 0x100 (through a far jump to 0x07 for
+ * 16-bit code), stores everything back and far-jumps to 0x33 (64-bit) glue
+ * that returns to C. The host is probed once in a child process; a kernel
+ * without 32-bit support makes the binary skip. Tandem side: the same bytes
+ * at the same place, followed by HLT, run twice: in compatibility mode (long
+ * mode) and in legacy protected mode with 32-bit paging (page directory
+ * 0x26000, page table 0x27000). TESTS_X86_DIFF_ITERS sets the iterations per
+ * form and size for a long run.
  *
  * Exceptions are compared too (the "fault" forms feed BOUND indexes out of
  * range, INTO with OF set, AAM 0, DIV/IDIV by zero or overflowing): natively
  * the kernel turns them into a signal whose context (taken on an alternate
  * stack, so the data area is untouched) gives the vector, the registers, the
- * EIP and EFLAGS; in tandem the guest page holds a GDT and an IDT whose
- * handlers are one HLT per vector, so where the vCPU halts names the
+ * EIP and EFLAGS; in tandem the guest page holds a GDT, an LDT and an IDT
+ * whose handlers are one HLT per vector, so where the vCPU halts names the
  * vector and the frame on the guest stack gives EIP and EFLAGS.
  */
 #include <setjmp.h>
@@ -44,9 +47,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <asm/ldt.h>
 
 #include "tests/unit/unit.h"
 #include "tests/unit/x86-diff-common.h"
@@ -57,189 +62,7 @@
 
 #define ARITH X86_DIFF_ARITH
 
-enum {
-    SP_NONE, SP_DIV, SP_IDIV, SP_CL, SP_CNT8, SP_BSX, SP_STR, SP_CMPX, SP_BOUND, SP_INTO,
-    SP_XLAT, SP_ENTER, SP_LEAVE, SP_LEA, SP_LEA16, SP_LOOP, SP_LOOP16, SP_AAM, SP_MOFFS,
-    SP_NO16, SP_VEX, SP_CC, SP_REL0, SP_RET, SP_BRIND, SP_POPSEG, SP_MOVSEG, SP_LOADSEG,
-    SP_FARPTR, SP_PUSHSEG, SP_BTMEM, SP_POPF,
-};
-
-/* ext: ModRM reg field, or one of these */
-#define E_REG   -1      /* ModRM with a random reg field */
-#define E_NONE  -2      /* no ModRM */
-#define E_OPREG -3      /* register in the opcode's low three bits */
-
-typedef struct Form32 {
-    const char *name;
-    uint8_t op[4], oplen;       /* opcode bytes (a mandatory prefix first) */
-    int8_t ext;
-    bool byte;                  /* 8-bit operand form (else 16 and 32) */
-    bool mem;                   /* r/m is the memory operand */
-    uint8_t imm;                /* immediate bytes: 1, 2, 4 (iz) */
-    uint8_t fl, sp;
-    const char *need;           /* host CPU feature, or NULL */
-    bool fault;                 /* inputs that raise an exception (not cleaned) */
-} Form32;
-
-static const Form32 forms[] = {
-    /* what 32-bit mode alone has */
-    { "inc r (40+r)", {0x40}, 1, E_OPREG, false, false, 0, FL_ALL, 0, NULL, false },
-    { "dec r (48+r)", {0x48}, 1, E_OPREG, false, false, 0, FL_ALL, 0, NULL, false },
-    { "pusha",     {0x60}, 1, E_NONE, false, false, 0, FL_ALL, 0, NULL, false },
-    { "popa",      {0x61}, 1, E_NONE, false, false, 0, FL_ALL, 0, NULL, false },
-    { "daa",       {0x27}, 1, E_NONE, true,  false, 0, FL_DAA, 0, NULL, false },
-    { "das",       {0x2f}, 1, E_NONE, true,  false, 0, FL_DAA, 0, NULL, false },
-    { "aaa",       {0x37}, 1, E_NONE, true,  false, 0, FL_AAA, 0, NULL, false },
-    { "aas",       {0x3f}, 1, E_NONE, true,  false, 0, FL_AAA, 0, NULL, false },
-    { "aam",       {0xd4}, 1, E_NONE, true,  false, 1, FL_SZP, SP_AAM, NULL, false },
-    { "aad",       {0xd5}, 1, E_NONE, true,  false, 1, FL_SZP, 0, NULL, false },
-    { "salc",      {0xd6}, 1, E_NONE, true,  false, 0, FL_ALL, 0, NULL, false },
-    { "arpl Ew,Gw", {0x63}, 1, E_REG, false, false, 0, FL_ZF, SP_NO16, NULL, false },
-    { "bound Gv,Ma", {0x62}, 1, E_REG, false, true, 0, FL_ALL, SP_BOUND, NULL, false },
-    { "into",      {0xce}, 1, E_NONE, true,  false, 0, FL_ALL, SP_INTO, NULL, false },
-    { "xlat",      {0xd7}, 1, E_NONE, true,  false, 0, FL_ALL, SP_XLAT, NULL, false },
-    { "enter",     {0xc8}, 1, E_NONE, false, false, 3, FL_ALL, SP_ENTER, NULL, false },
-    { "leave",     {0xc9}, 1, E_NONE, false, false, 0, FL_ALL, SP_LEAVE, NULL, false },
-    { "loop",      {0xe2, 0x00}, 2, E_NONE, true, false, 0, FL_ALL, SP_LOOP, NULL, false },
-    { "loope",     {0xe1, 0x00}, 2, E_NONE, true, false, 0, FL_ALL, SP_LOOP, NULL, false },
-    { "loopne",    {0xe0, 0x00}, 2, E_NONE, true, false, 0, FL_ALL, SP_LOOP, NULL, false },
-    { "jecxz",     {0xe3, 0x00}, 2, E_NONE, true, false, 0, FL_ALL, SP_LOOP, NULL, false },
-    { "loop cx",   {0x67, 0xe2, 0x00}, 3, E_NONE, true, false, 0, FL_ALL, SP_LOOP16, NULL, false },
-    { "jcxz",      {0x67, 0xe3, 0x00}, 3, E_NONE, true, false, 0, FL_ALL, SP_LOOP16, NULL, false },
-    { "push r",    {0x50}, 1, E_OPREG, false, false, 0, FL_ALL, 0, NULL, false },
-    { "pop r",     {0x58}, 1, E_OPREG, false, false, 0, FL_ALL, 0, NULL, false },
-    { "push Iz",   {0x68}, 1, E_NONE, false, false, 4, FL_ALL, 0, NULL, false },
-    { "push Ib",   {0x6a}, 1, E_NONE, false, false, 1, FL_ALL, 0, NULL, false },
-    { "push Mv",   {0xff}, 1, 6, false, true, 0, FL_ALL, 0, NULL, false },
-    { "pop Mv",    {0x8f}, 1, 0, false, true, 0, FL_ALL, 0, NULL, false },
-    { "mov AL,Ob", {0xa0}, 1, E_NONE, true, false, 0, FL_ALL, SP_MOFFS, NULL, false },
-    { "mov eAX,Ov", {0xa1}, 1, E_NONE, false, false, 0, FL_ALL, SP_MOFFS, NULL, false },
-    { "mov Ob,AL", {0xa2}, 1, E_NONE, true, false, 0, FL_ALL, SP_MOFFS, NULL, false },
-    { "mov Ov,eAX", {0xa3}, 1, E_NONE, false, false, 0, FL_ALL, SP_MOFFS, NULL, false },
-    { "lea Gv,M (32)", {0x8d}, 1, E_REG, false, false, 0, FL_ALL, SP_LEA, NULL, false },
-    { "lea Gv,M (16)", {0x67, 0x8d}, 2, E_REG, false, false, 0, FL_ALL, SP_LEA16, NULL, false },
-    { "cmpxchg8b", {0x0f, 0xc7}, 2, 1, false, true, 0, FL_ALL, SP_CMPX, NULL, false },
-    /* near branches to the next instruction, with a 32-bit stack (no 66:
-     * a 16-bit IP would leave the page) */
-    { "call rel32", {0xe8}, 1, E_NONE, true, false, 4, FL_ALL, SP_REL0, NULL, false },
-    { "jmp rel8",  {0xeb}, 1, E_NONE, true, false, 1, FL_ALL, SP_REL0, NULL, false },
-    { "jcc rel32", {0x0f, 0x80}, 2, E_NONE, true, false, 4, FL_ALL, SP_REL0, NULL, false },
-    { "ret",       {0xc3}, 1, E_NONE, true, false, 0, FL_ALL, SP_RET, NULL, false },
-    { "ret Iw",    {0xc2}, 1, E_NONE, true, false, 2, FL_ALL, SP_RET, NULL, false },
-    { "call Ev",   {0xff}, 1, 2, true, false, 0, FL_ALL, SP_BRIND, NULL, false },
-    { "jmp Ev",    {0xff}, 1, 4, true, false, 0, FL_ALL, SP_BRIND, NULL, false },
-    /* EFLAGS: IF is 1 on both sides; POPF pops IF=1, IOPL=0, and never TF or
-     * AC (user mode has CR0.AM set), so CPL 3 natively and CPL 0 in tandem agree */
-    { "pushf",     {0x9c}, 1, E_NONE, false, false, 0, FL_ALL, 0, NULL, false },
-    { "popf",      {0x9d}, 1, E_NONE, false, false, 0, FL_ALL, SP_POPF, NULL, false },
-    /* segment registers (ES, DS: selector 0x2b, the host's __USER_DS, or null) */
-    { "push es",   {0x06}, 1, E_NONE, false, false, 0, FL_ALL, SP_PUSHSEG, NULL, false },
-    { "push ss",   {0x16}, 1, E_NONE, false, false, 0, FL_ALL, SP_PUSHSEG, NULL, false },
-    { "push ds",   {0x1e}, 1, E_NONE, false, false, 0, FL_ALL, SP_PUSHSEG, NULL, false },
-    { "pop es",    {0x07}, 1, E_NONE, false, false, 0, FL_ALL, SP_POPSEG, NULL, false },
-    { "pop ds",    {0x1f}, 1, E_NONE, false, false, 0, FL_ALL, SP_POPSEG, NULL, false },
-    { "mov Ev,Sw", {0x8c}, 1, E_REG, false, false, 0, FL_ALL, SP_MOVSEG, NULL, false },
-    { "mov Mw,Sw", {0x8c}, 1, E_REG, false, true, 0, FL_ALL, SP_MOVSEG, NULL, false },
-    { "mov Sw,Ew", {0x8e}, 1, E_REG, false, false, 0, FL_ALL, SP_LOADSEG, NULL, false },
-    { "les Gv,Mp", {0xc4}, 1, E_REG, false, true, 0, FL_ALL, SP_FARPTR, NULL, false },
-    { "lds Gv,Mp", {0xc5}, 1, E_REG, false, true, 0, FL_ALL, SP_FARPTR, NULL, false },
-    /* exceptions: #BR, #OF, #DE */
-    { "bound #BR", {0x62}, 1, E_REG, false, true, 0, FL_ALL, SP_BOUND, NULL, true },
-    { "into #OF",  {0xce}, 1, E_NONE, true, false, 0, FL_ALL, SP_INTO, NULL, true },
-    { "aam 0 #DE", {0xd4}, 1, E_NONE, true, false, 1, FL_SZP, SP_AAM, NULL, true },
-    { "div Ev #DE", {0xf7}, 1, 6, false, false, 0, FL_NONE, SP_DIV, NULL, true },
-    { "idiv Eb #DE", {0xf6}, 1, 7, true, false, 0, FL_NONE, SP_IDIV, NULL, true },
-    /* the common forms, at 8, 16 and 32 bits */
-    { "add Ev,Gv", {0x01}, 1, E_REG, false, false, 0, FL_ALL, 0, NULL, false },
-    { "adc Eb,Gb", {0x10}, 1, E_REG, true,  false, 0, FL_ALL, 0, NULL, false },
-    { "sbb Gv,Mv", {0x1b}, 1, E_REG, false, true,  0, FL_ALL, 0, NULL, false },
-    { "sub Mb,Gb", {0x28}, 1, E_REG, true,  true,  0, FL_ALL, 0, NULL, false },
-    { "cmp Ev,Iz", {0x81}, 1, 7, false, false, 4, FL_ALL, 0, NULL, false },
-    { "and Ev,Ib", {0x83}, 1, 4, false, false, 1, FL_LOGIC, 0, NULL, false },
-    { "or Eb,Ib",  {0x80}, 1, 1, true,  false, 1, FL_LOGIC, 0, NULL, false },
-    { "xor Ev,Gv", {0x31}, 1, E_REG, false, false, 0, FL_LOGIC, 0, NULL, false },
-    { "test Ev,Gv", {0x85}, 1, E_REG, false, false, 0, FL_LOGIC, 0, NULL, false },
-    { "test Eb,Ib", {0xf6}, 1, 0, true,  false, 1, FL_LOGIC, 0, NULL, false },
-    { "add AL,Ib", {0x04}, 1, E_NONE, true, false, 1, FL_ALL, 0, NULL, false },
-    { "sub eAX,Iz", {0x2d}, 1, E_NONE, false, false, 4, FL_ALL, 0, NULL, false },
-    { "inc Ev",    {0xff}, 1, 0, false, false, 0, FL_ALL, 0, NULL, false },
-    { "dec Mv",    {0xff}, 1, 1, false, true,  0, FL_ALL, 0, NULL, false },
-    { "inc Eb",    {0xfe}, 1, 0, true,  false, 0, FL_ALL, 0, NULL, false },
-    { "neg Ev",    {0xf7}, 1, 3, false, false, 0, FL_ALL, 0, NULL, false },
-    { "not Eb",    {0xf6}, 1, 2, true,  false, 0, FL_ALL, 0, NULL, false },
-    { "mul Ev",    {0xf7}, 1, 4, false, false, 0, FL_MUL, 0, NULL, false },
-    { "mul Eb",    {0xf6}, 1, 4, true,  false, 0, FL_MUL, 0, NULL, false },
-    { "imul Eb",   {0xf6}, 1, 5, true,  false, 0, FL_MUL, 0, NULL, false },
-    { "imul Ev",   {0xf7}, 1, 5, false, false, 0, FL_MUL, 0, NULL, false },
-    { "imul Gv,Ev", {0x0f, 0xaf}, 2, E_REG, false, false, 0, FL_MUL, 0, NULL, false },
-    { "imul Gv,Ev,Ib", {0x6b}, 1, E_REG, false, false, 1, FL_MUL, 0, NULL, false },
-    { "div Ev",    {0xf7}, 1, 6, false, false, 0, FL_NONE, SP_DIV, NULL, false },
-    { "div Eb",    {0xf6}, 1, 6, true,  false, 0, FL_NONE, SP_DIV, NULL, false },
-    { "idiv Ev",   {0xf7}, 1, 7, false, false, 0, FL_NONE, SP_IDIV, NULL, false },
-    { "idiv Eb",   {0xf6}, 1, 7, true,  false, 0, FL_NONE, SP_IDIV, NULL, false },
-    { "rol Ev,CL", {0xd3}, 1, 0, false, false, 0, FL_ROT, SP_CL, NULL, false },
-    { "ror Eb,CL", {0xd2}, 1, 1, true,  false, 0, FL_ROT, SP_CL, NULL, false },
-    { "rcl Ev,CL", {0xd3}, 1, 2, false, false, 0, FL_RC, SP_CL, NULL, false },
-    { "rcr Ev,CL", {0xd3}, 1, 3, false, false, 0, FL_RC, SP_CL, NULL, false },
-    { "rcl Eb,CL", {0xd2}, 1, 2, true,  false, 0, FL_RC, SP_CL, NULL, false },
-    { "shl Ev,CL", {0xd3}, 1, 4, false, false, 0, FL_SHIFT, SP_CL, NULL, false },
-    { "shr Eb,CL", {0xd2}, 1, 5, true,  false, 0, FL_SHIFT, SP_CL, NULL, false },
-    { "sar Ev,CL", {0xd3}, 1, 7, false, false, 0, FL_SHIFT, SP_CL, NULL, false },
-    { "shl Ev,Ib", {0xc1}, 1, 4, false, false, 1, FL_SHIFT, SP_CNT8, NULL, false },
-    { "rcr Ev,Ib", {0xc1}, 1, 3, false, false, 1, FL_RC, SP_CNT8, NULL, false },
-    { "sar Eb,Ib", {0xc0}, 1, 7, true,  false, 1, FL_SHIFT, SP_CNT8, NULL, false },
-    { "rcl Ev,1",  {0xd1}, 1, 2, false, false, 0, FL_RC, 0, NULL, false },
-    { "shld Ev,Gv,CL", {0x0f, 0xa5}, 2, E_REG, false, false, 0, FL_SHD, SP_CL, NULL, false },
-    { "shrd Ev,Gv,Ib", {0x0f, 0xac}, 2, E_REG, false, false, 1, FL_SHD, SP_CNT8, NULL, false },
-    { "bt Ev,Gv",  {0x0f, 0xa3}, 2, E_REG, false, false, 0, FL_CF, 0, NULL, false },
-    { "btc Ev,Gv", {0x0f, 0xbb}, 2, E_REG, false, false, 0, FL_CF, 0, NULL, false },
-    { "btr Ev,Ib", {0x0f, 0xba}, 2, 6, false, false, 1, FL_CF, 0, NULL, false },
-    /* a register bit offset reaches bytes before and after the operand */
-    { "bt Mv,Gv",  {0x0f, 0xa3}, 2, E_REG, false, true, 0, FL_CF, SP_BTMEM, NULL, false },
-    { "bts Mv,Gv", {0x0f, 0xab}, 2, E_REG, false, true, 0, FL_CF, SP_BTMEM, NULL, false },
-    { "btr Mv,Gv", {0x0f, 0xb3}, 2, E_REG, false, true, 0, FL_CF, SP_BTMEM, NULL, false },
-    { "btc Mv,Gv", {0x0f, 0xbb}, 2, E_REG, false, true, 0, FL_CF, SP_BTMEM, NULL, false },
-    { "bts Mv,Ib", {0x0f, 0xba}, 2, 5, false, true, 1, FL_CF, 0, NULL, false },
-    { "bsf Gv,Ev", {0x0f, 0xbc}, 2, E_REG, false, false, 0, FL_ZF, SP_BSX, NULL, false },
-    { "bsr Gv,Ev", {0x0f, 0xbd}, 2, E_REG, false, false, 0, FL_ZF, SP_BSX, NULL, false },
-    { "popcnt",    {0xf3, 0x0f, 0xb8}, 3, E_REG, false, false, 0, FL_ALL, 0, "popcnt", false },
-    { "lzcnt",     {0xf3, 0x0f, 0xbd}, 3, E_REG, false, false, 0, FL_CFZF, 0, "abm", false },
-    { "tzcnt",     {0xf3, 0x0f, 0xbc}, 3, E_REG, false, false, 0, FL_CFZF, 0, "bmi1", false },
-    { "movzx Gv,Eb", {0x0f, 0xb6}, 2, E_REG, false, false, 0, FL_ALL, 0, NULL, false },
-    { "movsx Gv,Eb", {0x0f, 0xbe}, 2, E_REG, false, false, 0, FL_ALL, 0, NULL, false },
-    { "movzx Gv,Ew", {0x0f, 0xb7}, 2, E_REG, false, false, 0, FL_ALL, 0, NULL, false },
-    { "mov Gb,Eb", {0x8a}, 1, E_REG, true,  false, 0, FL_ALL, 0, NULL, false },
-    { "mov Mv,Gv", {0x89}, 1, E_REG, false, true,  0, FL_ALL, 0, NULL, false },
-    { "xchg Eb,Gb", {0x86}, 1, E_REG, true, false, 0, FL_ALL, 0, NULL, false },
-    { "xchg eAX,r", {0x90}, 1, E_OPREG, false, false, 0, FL_ALL, 0, NULL, false },
-    { "xadd Ev,Gv", {0x0f, 0xc1}, 2, E_REG, false, false, 0, FL_ALL, 0, NULL, false },
-    { "cmpxchg Ev,Gv", {0x0f, 0xb1}, 2, E_REG, false, false, 0, FL_ALL, 0, NULL, false },
-    { "cmpxchg Mb,Gb", {0x0f, 0xb0}, 2, E_REG, true, true, 0, FL_ALL, 0, NULL, false },
-    { "setcc",     {0x0f, 0x90}, 2, 0, true,  false, 0, FL_ALL, SP_CC, NULL, false },
-    { "cmovcc",    {0x0f, 0x40}, 2, E_REG, false, false, 0, FL_ALL, SP_CC, NULL, false },
-    { "bswap",     {0x0f, 0xc8}, 2, E_OPREG, false, false, 0, FL_ALL, SP_NO16, NULL, false },
-    { "cwde",      {0x98}, 1, E_NONE, false, false, 0, FL_ALL, 0, NULL, false },
-    { "cdq",       {0x99}, 1, E_NONE, false, false, 0, FL_ALL, 0, NULL, false },
-    { "sahf",      {0x9e}, 1, E_NONE, true,  false, 0, FL_ALL, 0, NULL, false },
-    { "lahf",      {0x9f}, 1, E_NONE, true,  false, 0, FL_ALL, 0, NULL, false },
-    { "movbe Gv,Mv", {0x0f, 0x38, 0xf0}, 3, E_REG, false, true, 0, FL_ALL, 0, "movbe", false },
-    { "adcx",      {0x66, 0x0f, 0x38, 0xf6}, 4, E_REG, false, false, 0, FL_ALL, SP_NO16, "adx", false },
-    { "adox",      {0xf3, 0x0f, 0x38, 0xf6}, 4, E_REG, false, false, 0, FL_ALL, SP_NO16, "adx", false },
-    /* VEX: op = { map, pp, opcode } */
-    { "andn",   {2, 0, 0xf2}, 3, E_REG, false, false, 0, FL_SZCO, SP_VEX, "bmi1", false },
-    { "blsr",   {2, 0, 0xf3}, 3, 1, false, false, 0, FL_SZCO, SP_VEX, "bmi1", false },
-    { "bextr",  {2, 0, 0xf7}, 3, E_REG, false, false, 0, FL_ZCO, SP_VEX, "bmi1", false },
-    { "shlx",   {2, 1, 0xf7}, 3, E_REG, false, false, 0, FL_ALL, SP_VEX, "bmi2", false },
-    { "mulx",   {2, 3, 0xf6}, 3, E_REG, false, false, 0, FL_ALL, SP_VEX, "bmi2", false },
-    { "rorx",   {3, 3, 0xf0}, 3, E_REG, false, false, 1, FL_ALL, SP_VEX, "bmi2", false },
-    /* strings with 32-bit ESI/EDI/ECX */
-    { "movsb",     {0xa4}, 1, E_NONE, true,  false, 0, FL_ALL, SP_STR, NULL, false },
-    { "movs",      {0xa5}, 1, E_NONE, false, false, 0, FL_ALL, SP_STR, NULL, false },
-    { "stos",      {0xab}, 1, E_NONE, false, false, 0, FL_ALL, SP_STR, NULL, false },
-    { "lodsb",     {0xac}, 1, E_NONE, true,  false, 0, FL_ALL, SP_STR, NULL, false },
-    { "cmps",      {0xa7}, 1, E_NONE, false, false, 0, FL_ALL, SP_STR, NULL, false },
-    { "scasb",     {0xae}, 1, E_NONE, true,  false, 0, FL_ALL, SP_STR, NULL, false },
-};
+#include "tests/unit/x86-diff32-forms.h"
 
 /* ---- page layout (the host page and the guest page alike) ---- */
 
@@ -254,11 +77,23 @@ static const Form32 forms[] = {
 #define PAGE_OUT     0xd00
 #define PAGE_SCRATCH 0xe80      /* the glue's own stack for PUSHFD/POPFD */
 #define PAGE_SAVE    0xf00      /* RSP, DS, ES of the C caller; the far pointer */
+/* host page only */
+#define PAGE_PRO16   0x200      /* 32-bit prologue for 16-bit code: LDT segments at the page */
+#define PAGE_BACK32  0x280      /* 32-bit glue back from 16-bit code: flat segments */
 /* guest page only (the host page has nothing there) */
 #define PAGE_VEC     0x200      /* HLT for each vector 0..31 */
 #define PAGE_GDT     0x400      /* null, code32 0x08, data 0x10, code64 0x18, -, data 0x2b */
 #define PAGE_IDT32   0x500      /* 32 eight-byte interrupt gates */
 #define PAGE_IDT64   0x600      /* 32 sixteen-byte interrupt gates */
+#define PAGE_LDT     0x700      /* the host's LDT: 16-bit code 0x07, 16-bit data 0x0f */
+
+/* 16-bit code: LDT segments based at the page, limit 64 KiB, DPL 3 */
+#define SEL_CODE16   0x07
+#define SEL_DATA16   0x0f
+#define SEL_DATA32   0x2b       /* __USER_DS */
+
+static unsigned csz = 32;       /* code size of the pass: 32 or 16 */
+static bool ldt_ok;             /* the host gave us the LDT segments */
 
 typedef struct DiffState {
     uint32_t regs[8];
@@ -285,6 +120,24 @@ static unsigned emit_mov_abs(uint8_t *p, unsigned reg, uint32_t addr, bool store
     return 2 + put32(p + 2, addr);
 }
 
+static unsigned put16(uint8_t *p, uint16_t v)
+{
+    memcpy(p, &v, 2);
+    return 2;
+}
+
+/* An address in the page as the instruction sees it: linear in 32-bit code
+ * (flat segments), an offset from the segment base in 16-bit code. */
+static uint32_t at(uint32_t off)
+{
+    return csz == 16 ? off : (uint32_t)(uintptr_t)hpage + off;
+}
+
+static uint16_t data_sel(void)
+{
+    return csz == 16 ? SEL_DATA16 : SEL_DATA32;
+}
+
 static void host_build_glue(void)
 {
     uint8_t *p = hpage;
@@ -304,9 +157,7 @@ static void host_build_glue(void)
     n += 8;
     p[n++] = 0xff; p[n++] = 0x2c; p[n++] = 0x25;                /* jmp far m16:32 */
     n += put32(p + n, base + PAGE_SAVE + 16);
-    put32(p + PAGE_SAVE + 16, base + PAGE_PRO);
-    p[PAGE_SAVE + 20] = 0x23;                                   /* __USER32_CS */
-    p[PAGE_SAVE + 21] = 0;
+    /* the far pointer at PAGE_SAVE + 16 (0x23:prologue) is written by host_run */
     if (n > PAGE_EXIT)
         abort();
 
@@ -340,6 +191,51 @@ static void host_build_glue(void)
         abort();
     while (n < PAGE_INSN)
         p[n++] = 0x90;
+
+    /* 16-bit code: the same with the LDT data segment (base = the page),
+     * offsets for addresses, then a far jump to the 16-bit code segment */
+    n = PAGE_PRO16;
+    p[n++] = 0xb8; n += put32(p + n, SEL_DATA16);               /* mov eax, data16 */
+    p[n++] = 0x8e; p[n++] = 0xd8;                               /* mov ds, eax */
+    p[n++] = 0x8e; p[n++] = 0xc0;                               /* mov es, eax */
+    p[n++] = 0x8e; p[n++] = 0xd0;                               /* mov ss, eax */
+    p[n++] = 0xbc; n += put32(p + n, PAGE_SCRATCH);             /* mov esp, scratch */
+    p[n++] = 0xff; p[n++] = 0x35;                               /* push dword [flags] */
+    n += put32(p + n, PAGE_IN + 32);
+    p[n++] = 0x9d;                                              /* popfd */
+    for (unsigned r = 0; r < 8; r++)
+        n += emit_mov_abs(p + n, r, PAGE_IN + 4 * r, false);
+    p[n++] = 0xea; n += put32(p + n, PAGE_INSN);                /* jmp far code16:insn */
+    n += put16(p + n, SEL_CODE16);
+    if (n > PAGE_BACK32)
+        abort();
+    n = PAGE_BACK32;
+    p[n++] = 0xb8; n += put32(p + n, SEL_DATA32);               /* mov eax, __USER_DS */
+    p[n++] = 0x8e; p[n++] = 0xd8;                               /* mov ds, eax */
+    p[n++] = 0x8e; p[n++] = 0xc0;                               /* mov es, eax */
+    p[n++] = 0x8e; p[n++] = 0xd0;                               /* mov ss, eax */
+    p[n++] = 0xea; n += put32(p + n, base + PAGE_EXIT);         /* jmp far 0x33:exit */
+    n += put16(p + n, 0x33);
+}
+
+/* The 16-bit epilogue: the stores of the 32-bit one, with 66 and disp16. */
+static unsigned host_epilogue16(uint8_t *p)
+{
+    uint32_t base = (uint32_t)(uintptr_t)hpage;
+    unsigned n = 0;
+    for (unsigned r = 0; r < 8; r++) {
+        p[n++] = 0x66; p[n++] = 0x89; p[n++] = (uint8_t)(0x06 | (r << 3));  /* mov [d16], r32 */
+        n += put16(p + n, (uint16_t)(PAGE_OUT + 4 * r));
+    }
+    p[n++] = 0x8c; p[n++] = 0x06; n += put16(p + n, PAGE_OUT + 36);   /* mov [], es */
+    p[n++] = 0x8c; p[n++] = 0x1e; n += put16(p + n, PAGE_OUT + 38);   /* mov [], ds */
+    p[n++] = 0x66; p[n++] = 0xbc; n += put32(p + n, PAGE_SCRATCH);    /* mov esp, scratch */
+    p[n++] = 0x66; p[n++] = 0x9c; p[n++] = 0x66; p[n++] = 0x58;       /* pushfd; pop eax */
+    p[n++] = 0x66; p[n++] = 0xa3; n += put16(p + n, PAGE_OUT + 32);   /* mov [flags], eax */
+    p[n++] = 0xfc;                                                    /* cld */
+    p[n++] = 0x66; p[n++] = 0xea; n += put32(p + n, base + PAGE_BACK32);  /* jmp far 0x23: */
+    n += put16(p + n, 0x23);
+    return n;
 }
 
 static void host_place_insn(const uint8_t *insn, unsigned len)
@@ -349,6 +245,10 @@ static void host_place_insn(const uint8_t *insn, unsigned len)
     unsigned n = PAGE_INSN;
     memcpy(p + n, insn, len);
     n += len;
+    if (csz == 16) {
+        host_epilogue16(p + n);
+        return;
+    }
     for (unsigned r = 0; r < 8; r++)
         n += emit_mov_abs(p + n, r, base + PAGE_OUT + 4 * r, true);
     p[n++] = 0x8c; p[n++] = 0x05; n += put32(p + n, base + PAGE_OUT + 36);   /* mov [], es */
@@ -408,6 +308,9 @@ static void host_run(const DiffState *in, DiffState *out)
     out->es = out->ds = 0;
     out->eip = out->eflags = 0;
     host_out = out;
+    put32(hpage + PAGE_SAVE + 16,
+          (uint32_t)(uintptr_t)hpage + (csz == 16 ? PAGE_PRO16 : PAGE_PRO));
+    put16(hpage + PAGE_SAVE + 20, 0x23);
     if (sigsetjmp(host_jmp, 1) == 0) {
         ((void (*)(void))(void *)(hpage + PAGE_ENTRY))();
         memcpy(out->regs, hpage + PAGE_OUT, 32);
@@ -415,8 +318,10 @@ static void host_run(const DiffState *in, DiffState *out)
         memcpy(&out->es, hpage + PAGE_OUT + 36, 2);
         memcpy(&out->ds, hpage + PAGE_OUT + 38, 2);
     } else {
-        /* back from host_fault in 64-bit mode with DS/ES still 0x2b: harmless */
+        /* back from host_fault in 64-bit mode with DS/ES still 0x2b: harmless.
+         * A faulting REP store may have run over the glue: write it again. */
         out->flags = out->eflags;
+        host_build_glue();
     }
     memcpy(out->buf, hpage + PAGE_DATA, DATA_LEN);
 }
@@ -456,6 +361,18 @@ static int diff_init(void)
         memset(g + PAGE_IDT64 + v * 16 + 8, 0, 8);
         g[PAGE_VEC + v] = 0xf4;
     }
+    /* the same two LDT segments for tandem and, through modify_ldt, the host */
+    struct user_desc ud = { .entry_number = 0, .base_addr = hv, .limit = 0xffff,
+                            .contents = MODIFY_LDT_CONTENTS_CODE, .useable = 1 };
+    ldt_ok = syscall(SYS_modify_ldt, 1, &ud, sizeof(ud)) == 0;
+    ud.entry_number = 1;
+    ud.contents = MODIFY_LDT_CONTENTS_DATA;
+    ldt_ok = ldt_ok && syscall(SYS_modify_ldt, 1, &ud, sizeof(ud)) == 0;
+    uint64_t b = hv;
+    uint64_t ldt_code = 0xffff | ((b & 0xffffff) << 16) | (0xfbull << 40) | ((b >> 24) << 56);
+    uint64_t ldt_data = 0xffff | ((b & 0xffffff) << 16) | (0xf3ull << 40) | ((b >> 24) << 56);
+    memcpy(g + PAGE_LDT, &ldt_code, 8);
+    memcpy(g + PAGE_LDT + 8, &ldt_data, 8);
     host_build_glue();
     host_signals(true);
     return 0;
@@ -482,24 +399,32 @@ static bool guest_run(const DiffState *in, DiffState *out, bool legacy)
         s->cr4 = 1u << 5;
         s->msr.efer = EFER_LME | EFER_LMA;
     }
+    uint32_t hv = (uint32_t)(uintptr_t)hpage;
+    /* The data segments are the host's: selector 0x2b, a DPL 3 flat segment
+     * (or the 16-bit LDT one at the page). SS keeps DPL 0 in its cache (CPL
+     * is SS.DPL; the handlers run at CPL 0 without a TSS), but shows the
+     * host's selector to PUSH SS. */
+    SegmentCache data = { SEL_DATA32, SEG_ATTR_P | SEG_ATTR_S | 0x3 | (3 << SEG_ATTR_DPL_SHIFT) |
+                                      SEG_ATTR_DB | SEG_ATTR_G, 0xffffffff, 0 };
     s->segs[SEG_CS] = (SegmentCache){ 0x08, SEG_ATTR_P | SEG_ATTR_S | 0xb | SEG_ATTR_DB | SEG_ATTR_G,
                                       0xffffffff, 0 };
-    /* The data segments are the host's: selector 0x2b, a DPL 3 flat segment.
-     * SS keeps DPL 0 in its cache (CPL is SS.DPL; the handlers run at CPL 0
-     * without a TSS), but shows the host's selector to PUSH SS. */
-    SegmentCache data = { 0x2b, SEG_ATTR_P | SEG_ATTR_S | 0x3 | (3 << SEG_ATTR_DPL_SHIFT) |
-                                SEG_ATTR_DB | SEG_ATTR_G, 0xffffffff, 0 };
+    if (csz == 16) {
+        data = (SegmentCache){ SEL_DATA16, SEG_ATTR_P | SEG_ATTR_S | 0x3 |
+                                           (3 << SEG_ATTR_DPL_SHIFT), 0xffff, hv };
+        s->segs[SEG_CS] = (SegmentCache){ SEL_CODE16, SEG_ATTR_P | SEG_ATTR_S | 0xb |
+                                                      (3 << SEG_ATTR_DPL_SHIFT), 0xffff, hv };
+    }
     s->segs[SEG_DS] = s->segs[SEG_ES] = data;
     data.attrib &= (uint16_t)~(3 << SEG_ATTR_DPL_SHIFT);
     s->segs[SEG_SS] = data;
-    uint32_t hv = (uint32_t)(uintptr_t)hpage;
+    s->ldt = (SegmentCache){ 0, SEG_ATTR_P | 2, 15, hv + PAGE_LDT };
     s->gdt = (DescTable){ hv + PAGE_GDT, 0x2f };
     s->idt = legacy ? (DescTable){ hv + PAGE_IDT32, 32 * 8 - 1 }
                     : (DescTable){ hv + PAGE_IDT64, 32 * 16 - 1 };
     for (unsigned r = 0; r < 8; r++)
         s->regs[r] = in->regs[r];
     s->rflags = (in->flags & (ARITH | FLAG_DF)) | FLAG_IF | 2;   /* as in user mode */
-    s->rip = hv + PAGE_INSN;
+    s->rip = at(PAGE_INSN);
     s->halted = false;
     memcpy(dram + GPAGE + PAGE_DATA, in->buf, DATA_LEN);
     accel_tcg_ops.state_changed(&dv);
@@ -516,14 +441,18 @@ static bool guest_run(const DiffState *in, DiffState *out, bool legacy)
     if (s->rip > hv + PAGE_VEC && s->rip <= hv + PAGE_VEC + 32) {
         /* the frame: [error code], EIP, CS, EFLAGS (legacy) or RIP, CS,
          * RFLAGS, RSP, SS */
-        uint32_t sp = (uint32_t)s->regs[R_ESP], w = legacy ? 4 : 8;
+        uint64_t sp = s->regs[R_ESP], w = legacy ? 4 : 8;
+        if (legacy)     /* SS:ESP or SS:SP; in long mode RSP, flat */
+            sp = s->segs[SEG_SS].base +
+                 ((s->segs[SEG_SS].attrib & SEG_ATTR_DB) ? (uint32_t)sp : (uint16_t)sp);
         out->vector = (int)(s->rip - hv - PAGE_VEC - 1);
         if (out->vector == 8 || (out->vector >= 10 && out->vector <= 14) || out->vector == 17)
             sp += w;
-        if (sp < hv + PAGE_DATA || sp + 3 * w > hv + PAGE_DATA + DATA_LEN)
+        if (sp < hv || sp + 3 * w > hv + 4096)
             return false;
-        memcpy(&out->eip, dram + GPAGE + (sp - hv), 4);
-        memcpy(&out->eflags, dram + GPAGE + (sp - hv) + 2 * w, 4);
+        const uint8_t *frame = dram + GPAGE + (sp - hv);
+        memcpy(&out->eip, frame, 4);
+        memcpy(&out->eflags, frame + 2 * w, 4);
     }
     return true;
 }
@@ -542,7 +471,6 @@ static uint32_t rnd_value(void) { return (uint32_t)x86_diff_value(&rng); }
 static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *insn,
                          DiffState *in, unsigned *count, unsigned *rm_out)
 {
-    uint32_t base = (uint32_t)(uintptr_t)hpage;
     unsigned n = 0, opi = 0, reg, rm;
     if (f->sp == SP_VEX) {
         /* C4 RXB.map W.vvvv.L.pp op modrm: R, X, B set (inverted), so not LES */
@@ -567,8 +495,10 @@ static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *i
         insn[n++] = f->op[opi++];
     if (f->sp == SP_STR && it % 3)
         insn[n++] = it % 3 == 1 ? 0xf3 : 0xf2;
-    if (bits == 16)
+    if (bits != 8 && bits != csz)
         insn[n++] = 0x66;
+    if ((f->sp == SP_LEA && csz == 16) || (f->sp == SP_LEA16 && csz == 32))
+        insn[n++] = 0x67;
     /* registers: never ESP; byte forms may use AH..BH (4..7) */
     do {
         reg = rnd() % 8;
@@ -614,17 +544,22 @@ static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *i
                 n += 2;
             }
         } else if (f->mem) {
-            insn[n++] = (uint8_t)(0x05 | (reg << 3));         /* [disp32] */
-            n += put32(insn + n, base + PAGE_DATA + (f->sp == SP_BTMEM ? 0x100 : 0));
+            uint32_t a = at(PAGE_DATA + (f->sp == SP_BTMEM ? 0x100 : 0));
+            insn[n++] = (uint8_t)((csz == 16 ? 0x06 : 0x05) | (reg << 3));    /* [disp] */
+            n += csz == 16 ? put16(insn + n, (uint16_t)a) : put32(insn + n, a);
         } else {
             insn[n++] = (uint8_t)(0xc0 | (reg << 3) | rm);
         }
     }
     *count = f->op[0] == 0xd0 || f->op[0] == 0xd1 ? 1 : 0;
-    if (f->sp == SP_MOFFS)
-        n += put32(insn + n, base + PAGE_DATA + 8 + rnd() % 16);
+    if (f->sp == SP_MOFFS) {
+        uint32_t a = at(PAGE_DATA + 8 + rnd() % 16);
+        n += csz == 16 ? put16(insn + n, (uint16_t)a) : put32(insn + n, a);
+    }
     if (f->imm) {
-        unsigned il = f->imm == 4 ? (bits == 16 ? 2 : 4) : f->imm;
+        /* iz follows the operand size: byte forms (branches) take the mode's */
+        unsigned osz = bits == 8 ? csz : bits;
+        unsigned il = f->imm == 4 ? (osz == 16 ? 2 : 4) : f->imm;
         uint32_t v = rnd_value();
         if (f->sp == SP_CNT8)
             v = it % 64;
@@ -642,7 +577,7 @@ static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *i
     }
 
     /* inputs the form needs */
-    uint32_t next = base + PAGE_INSN + n;
+    uint32_t next = at(PAGE_INSN + n);
     if (f->sp == SP_RET)
         memcpy(in->buf + (PAGE_STACK - PAGE_DATA), &next, 4);
     if (f->sp == SP_BRIND)
@@ -653,34 +588,37 @@ static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *i
     }
     if (f->sp == SP_BTMEM)      /* bits -2048..2047: bytes -256..255 around data+0x100 */
         in->regs[reg] = (uint32_t)((int32_t)(rnd() % 4096) - 2048);
-    /* a selector for ES (0x2b or null) or DS (0x2b), upper bits random */
-    uint32_t sel = (rnd() & 1) ? 0x2b : 0;
+    /* a selector for ES (the data segment's or null) or DS (the data
+     * segment's), upper bits random */
+    uint32_t sel = (rnd() & 1) ? data_sel() : 0;
     if (f->sp == SP_POPSEG) {
         if (f->op[0] == 0x1f)
-            sel = 0x2b;
+            sel = data_sel();
         uint32_t v = (rnd() & 0xffff0000u) | sel;
         memcpy(in->buf + (PAGE_STACK - PAGE_DATA), &v, 4);
     }
     if (f->sp == SP_LOADSEG)
-        in->regs[rm] = (rnd() & 0xffff0000u) | (reg == 3 ? 0x2b : sel);
+        in->regs[rm] = (rnd() & 0xffff0000u) | (reg == 3 ? data_sel() : sel);
     if (f->sp == SP_FARPTR) {
-        uint16_t s16 = (uint16_t)(f->op[0] == 0xc5 ? 0x2b : sel);
+        uint16_t s16 = (uint16_t)(f->op[0] == 0xc5 ? data_sel() : sel);
         memcpy(in->buf + (bits == 16 ? 2 : 4), &s16, 2);
     }
     if (f->sp == SP_CL) {
         in->regs[R_ECX] = (in->regs[R_ECX] & ~0xffu) | (it % 64);
         *count = it % 64;
     }
+    /* in 16-bit code the upper halves of SI, DI, CX, BX and BP must not count */
+    uint32_t hi = csz == 16 ? rnd() & 0xffff0000u : 0;
     if (f->sp == SP_STR) {
-        in->regs[R_ESI] = base + PAGE_DATA + 0x100 + rnd() % 0x80;
-        in->regs[R_EDI] = base + PAGE_DATA + 0x180 + rnd() % 0x80;
-        in->regs[R_ECX] = rnd() % 20;
+        in->regs[R_ESI] = hi | at(PAGE_DATA + 0x100 + rnd() % 0x80);
+        in->regs[R_EDI] = (hi ? rnd() & 0xffff0000u : 0) | at(PAGE_DATA + 0x180 + rnd() % 0x80);
+        in->regs[R_ECX] = (hi ? rnd() & 0xffff0000u : 0) | (rnd() % 20);
         in->flags |= (rnd() & 1) ? FLAG_DF : 0;
     }
     if (f->sp == SP_XLAT)
-        in->regs[R_EBX] = base + PAGE_DATA + rnd() % 0x100;
+        in->regs[R_EBX] = hi | at(PAGE_DATA + rnd() % 0x100);
     if (f->sp == SP_ENTER || f->sp == SP_LEAVE)
-        in->regs[R_EBP] = base + PAGE_DATA + 0x100 + (rnd() % 0x40) * 4;
+        in->regs[R_EBP] = hi | at(PAGE_DATA + 0x100 + (rnd() % 0x40) * 4);
     if (f->sp == SP_INTO && !f->fault)
         in->flags &= ~(uint32_t)FLAG_OF;        /* OF=1 traps (#OF) */
     if (f->sp == SP_INTO && f->fault && (rnd() % 4))
@@ -748,7 +686,7 @@ static void report(const Form32 *f, unsigned bits, bool legacy, bool ok, const u
 {
     if (failures_printed++ >= 40)
         return;
-    printf("\nMISMATCH %s (%u-bit, %s)%s bytes:", f->name, bits,
+    printf("\nMISMATCH %s (%u-bit, %u-bit code, %s)%s bytes:", f->name, bits, csz,
            legacy ? "protected mode" : "compatibility mode", ok ? "" : " [guest fault]");
     for (unsigned k = 0; k < n; k++)
         printf(" %02x", insn[k]);
@@ -785,6 +723,9 @@ static void run_form(const Form32 *f, unsigned iters, unsigned *ran, unsigned *f
             DiffState in, h, g;
             for (unsigned r = 0; r < 8; r++)
                 in.regs[r] = rnd_value();
+            /* 16-bit code sees SP = PAGE_STACK (the page is 64 KiB aligned);
+             * the upper half makes ESP the linear address for long mode's
+             * exception frames */
             in.regs[R_ESP] = (uint32_t)(uintptr_t)hpage + PAGE_STACK;
             in.flags = (rnd() & (uint32_t)ARITH) | 2;
             for (unsigned k = 0; k < DATA_LEN; k++)
@@ -838,25 +779,45 @@ static void run_form(const Form32 *f, unsigned iters, unsigned *ran, unsigned *f
     }
 }
 
-static void test_diff32_integer(void)
+/* Every form in 32-bit (code 32) or 16-bit (code 16) code. */
+static void diff_pass(unsigned code)
 {
     unsigned iters = 256, ran = 0, faults = 0, bad = 0, skipped = 0;
     const char *env = getenv("TESTS_X86_DIFF_ITERS");
     if (env)
         iters = (unsigned)strtoul(env, NULL, 0);
-    for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
-        if (!x86_diff_host_has(forms[k].need)) {
+    csz = code;
+    for (size_t k = 0; k < sizeof(diff32_forms) / sizeof(diff32_forms[0]); k++) {
+        if (!x86_diff_host_has(diff32_forms[k].need)) {
             skipped++;
             continue;
         }
-        run_form(&forms[k], iters, &ran, &faults, &bad);
+        unsigned before = bad;
+        run_form(&diff32_forms[k], iters, &ran, &faults, &bad);
+        if (bad != before)
+            printf("\n  %s: %u mismatches", diff32_forms[k].name, bad - before);
     }
-    printf("\n  %u forms, %u runs (compatibility and protected mode), %u of them "
-           "exceptions, %u skipped forms (host lacks feature), %u mismatches\n",
-           (unsigned)(sizeof(forms) / sizeof(forms[0])), ran, faults, skipped, bad);
+    csz = 32;
+    printf("\n  %u-bit code: %u forms, %u runs (compatibility and protected mode), %u of them "
+           "exceptions, %u skipped forms (host lacks feature), %u mismatches\n", code,
+           (unsigned)(sizeof(diff32_forms) / sizeof(diff32_forms[0])), ran, faults, skipped, bad);
     CU_ASSERT(ran > 1000);
     CU_ASSERT(faults > 100);
     CU_ASSERT_EQUAL(bad, 0);
+}
+
+static void test_diff32_integer(void)
+{
+    diff_pass(32);
+}
+
+static void test_diff16_integer(void)
+{
+    if (!ldt_ok) {
+        printf("\n  skipped: modify_ldt refused the 16-bit segments\n");
+        return;
+    }
+    diff_pass(16);
 }
 
 /*
@@ -885,6 +846,7 @@ void unit_register(void)
 {
     static const UnitTest tests[] = {
         { "integer32", test_diff32_integer },
+        { "integer16", test_diff16_integer },
         { NULL, NULL }
     };
 #if defined(__x86_64__) && defined(__linux__)

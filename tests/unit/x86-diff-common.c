@@ -47,11 +47,22 @@ static int x86_diff_init_flags(Machine *dm, MachineConfig *cfg, Vcpu *dv, uint8_
     x86_diff_wr64(ram, 0x20000, 0x21000 | 7);
     x86_diff_wr64(ram, 0x21000, 0x22000 | 7);
     x86_diff_wr64(ram, 0x22000, 0x87);
-    uint8_t *hp = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+    /* Below 2 GiB (MAP_32BIT) the page is also 64 KiB aligned, so that a
+     * 16-bit segment based at it has the page at offset 0 and SP equals the
+     * low half of the page's linear stack address. */
+    size_t span = mmap_flags ? 0x20000 : 4096;
+    uint8_t *hp = mmap(NULL, span, PROT_READ | PROT_WRITE | PROT_EXEC,
                        MAP_PRIVATE | MAP_ANONYMOUS | mmap_flags, -1, 0);
     *hpage = hp;
     if (hp == MAP_FAILED)
         return -1;
+    if (mmap_flags) {
+        uint8_t *al = (uint8_t *)(((uintptr_t)hp + 0xffff) & ~(uintptr_t)0xffff);
+        if (al > hp)
+            munmap(hp, (size_t)(al - hp));
+        munmap(al + 4096, span - (size_t)(al - hp) - 4096);
+        *hpage = hp = al;
+    }
     /* The guest sees its code page at the host page's address, so RIP,
      * RIP-relative operands and pointers into the page are the same. */
     uint64_t hv = (uint64_t)(uintptr_t)hp;

@@ -31,7 +31,8 @@ void x86_diff_wr64(uint8_t *ram, uint64_t a, uint64_t v);
  */
 int x86_diff_init(Machine *dm, MachineConfig *cfg, Vcpu *dv, uint8_t **dram,
                   uint8_t **hpage, uint64_t gpage);
-/* The same with the host page below 2 GiB (MAP_32BIT), for 32-bit code. */
+/* The same with the host page below 2 GiB (MAP_32BIT) and 64 KiB aligned,
+ * for 32- and 16-bit code. */
 int x86_diff_init_low(Machine *dm, MachineConfig *cfg, Vcpu *dv, uint8_t **dram,
                       uint8_t **hpage, uint64_t gpage);
 /* Undo x86_diff_init(): vCPU, accelerator, address spaces, regions, page. */
