@@ -464,6 +464,56 @@ static uint32_t rnd(void) { return (uint32_t)x86_diff_xorshift(&rng); }
 static uint32_t rnd_value(void) { return (uint32_t)x86_diff_value(&rng); }
 
 /*
+ * A ModRM (and SIB, displacement) whose base and index registers, set in
+ * *in, address a random dword of the data area; returns its length. 16-bit
+ * code: any of the 24 memory forms, the sum wrapping at 64 KiB as often as
+ * not. 32-bit code: base + index * scale + disp8/disp32.
+ */
+static unsigned gen_mem_regs(uint8_t *p, unsigned reg, DiffState *in)
+{
+    uint32_t target = at(PAGE_DATA + 4 * (rnd() % 128)), disp;
+    unsigned mod = rnd() % 3, n = 0;
+    if (csz == 16) {
+        static const int8_t r1[8] = { R_EBX, R_EBX, R_EBP, R_EBP, R_ESI, R_EDI, R_EBP, R_EBX };
+        static const int8_t r2[8] = { R_ESI, R_EDI, R_ESI, R_EDI, -1, -1, -1, -1 };
+        unsigned rm = rnd() % 8;
+        p[n++] = (uint8_t)((mod << 6) | (reg << 3) | rm);
+        disp = mod == 1 ? (uint32_t)(int8_t)rnd() : mod == 2 ? rnd() & 0xffff : 0;
+        if (mod == 1)
+            p[n++] = (uint8_t)disp;
+        if (mod == 2 || (mod == 0 && rm == 6))
+            n += put16(p + n, (uint16_t)(mod == 0 ? target : disp));
+        if (mod == 0 && rm == 6)
+            return n;                           /* [disp16] */
+        uint32_t v1 = rnd(), left = target - disp;
+        if (r2[rm] >= 0) {
+            in->regs[r1[rm]] = v1;
+            left -= v1;
+            in->regs[r2[rm]] = (rnd() & 0xffff0000u) | (left & 0xffff);
+        } else {
+            in->regs[r1[rm]] = (rnd() & 0xffff0000u) | (left & 0xffff);
+        }
+        return n;
+    }
+    /* 32-bit: SIB with a base other than ESP (and EBP only with a displacement) */
+    unsigned base, index, scale = rnd() % 4;
+    do {
+        base = rnd() % 8;
+        index = rnd() % 8;
+    } while (base == R_ESP || index == R_ESP || base == index || (mod == 0 && base == R_EBP));
+    p[n++] = (uint8_t)((mod << 6) | (reg << 3) | 4);
+    p[n++] = (uint8_t)((scale << 6) | (index << 3) | base);
+    disp = mod == 1 ? (uint32_t)(int8_t)rnd() : mod == 2 ? rnd() : 0;
+    if (mod == 1)
+        p[n++] = (uint8_t)disp;
+    if (mod == 2)
+        n += put32(p + n, disp);
+    in->regs[index] = rnd() % 64;
+    in->regs[base] = target - disp - (in->regs[index] << scale);
+    return n;
+}
+
+/*
  * Build one instance of f at operand width bits into insn; fix the inputs
  * in *in that the form needs. Returns the length, 0 to skip this instance.
  * *count gets the shift count for the flag rules, *rm_out the r/m register.
@@ -543,6 +593,8 @@ static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *i
                 memcpy(insn + n, &d, 2);
                 n += 2;
             }
+        } else if (f->sp == SP_MEMR) {
+            n += gen_mem_regs(insn + n, reg, in);
         } else if (f->mem) {
             uint32_t a = at(PAGE_DATA + (f->sp == SP_BTMEM ? 0x100 : 0));
             insn[n++] = (uint8_t)((csz == 16 ? 0x06 : 0x05) | (reg << 3));    /* [disp] */

@@ -18,7 +18,7 @@ enum {
     SP_NONE, SP_DIV, SP_IDIV, SP_CL, SP_CNT8, SP_BSX, SP_STR, SP_CMPX, SP_BOUND, SP_INTO,
     SP_XLAT, SP_ENTER, SP_LEAVE, SP_LEA, SP_LEA16, SP_LOOP, SP_LOOP16, SP_AAM, SP_MOFFS,
     SP_NO16, SP_VEX, SP_CC, SP_REL0, SP_RET, SP_BRIND, SP_POPSEG, SP_MOVSEG, SP_LOADSEG,
-    SP_FARPTR, SP_PUSHSEG, SP_BTMEM, SP_POPF,
+    SP_FARPTR, SP_PUSHSEG, SP_BTMEM, SP_POPF, SP_MEMR,
 };
 
 /* ext: ModRM reg field, or one of these */
@@ -75,6 +75,11 @@ static const Form32 diff32_forms[] = {
     { "mov Ov,eAX", {0xa3}, 1, E_NONE, false, false, 0, FL_ALL, SP_MOFFS, NULL, false },
     { "lea Gv,M (32)", {0x8d}, 1, E_REG, false, false, 0, FL_ALL, SP_LEA, NULL, false },
     { "lea Gv,M (16)", {0x8d}, 1, E_REG, false, false, 0, FL_ALL, SP_LEA16, NULL, false },
+    /* memory through base and index registers: every 16-bit form (with the
+     * 64 KiB wrap) in 16-bit code, base + index*scale + disp in 32-bit code */
+    { "mov Gv,M (regs)", {0x8b}, 1, E_REG, false, true, 0, FL_ALL, SP_MEMR, NULL, false },
+    { "add M,Gv (regs)", {0x01}, 1, E_REG, false, true, 0, FL_ALL, SP_MEMR, NULL, false },
+    { "cmp M,Gb (regs)", {0x38}, 1, E_REG, true, true, 0, FL_ALL, SP_MEMR, NULL, false },
     { "cmpxchg8b", {0x0f, 0xc7}, 2, 1, false, true, 0, FL_ALL, SP_CMPX, NULL, false },
     /* near branches to the next instruction, with a 32-bit stack (no 66:
      * a 16-bit IP would leave the page) */
