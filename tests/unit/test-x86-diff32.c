@@ -543,7 +543,9 @@ static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *i
     }
     if (f->oplen > 1 && (f->op[0] == 0x66 || f->op[0] == 0xf3 || f->op[0] == 0xf2))
         insn[n++] = f->op[opi++];
-    if (f->sp == SP_STR && it % 3)
+    if (f->sp == SP_STR67 && csz == 32)
+        return 0;                               /* SI/DI below 64 KiB: nothing mapped */
+    if ((f->sp == SP_STR || f->sp == SP_STR67) && it % 3)
         insn[n++] = it % 3 == 1 ? 0xf3 : 0xf2;
     if (bits != 8 && bits != csz)
         insn[n++] = 0x66;
@@ -661,7 +663,9 @@ static unsigned gen_insn(const Form32 *f, unsigned bits, unsigned it, uint8_t *i
     }
     /* in 16-bit code the upper halves of SI, DI, CX, BX and BP must not count */
     uint32_t hi = csz == 16 ? rnd() & 0xffff0000u : 0;
-    if (f->sp == SP_STR) {
+    if (f->sp == SP_STR67)
+        hi = 0;                                 /* 32-bit addresses: all of ESI/EDI/ECX */
+    if (f->sp == SP_STR || f->sp == SP_STR67) {
         in->regs[R_ESI] = hi | at(PAGE_DATA + 0x100 + rnd() % 0x80);
         in->regs[R_EDI] = (hi ? rnd() & 0xffff0000u : 0) | at(PAGE_DATA + 0x180 + rnd() % 0x80);
         in->regs[R_ECX] = (hi ? rnd() & 0xffff0000u : 0) | (rnd() % 20);

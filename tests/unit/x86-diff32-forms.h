@@ -18,7 +18,7 @@ enum {
     SP_NONE, SP_DIV, SP_IDIV, SP_CL, SP_CNT8, SP_BSX, SP_STR, SP_CMPX, SP_BOUND, SP_INTO,
     SP_XLAT, SP_ENTER, SP_LEAVE, SP_LEA, SP_LEA16, SP_LOOP, SP_LOOP16, SP_AAM, SP_MOFFS,
     SP_NO16, SP_VEX, SP_CC, SP_REL0, SP_RET, SP_BRIND, SP_POPSEG, SP_MOVSEG, SP_LOADSEG,
-    SP_FARPTR, SP_PUSHSEG, SP_BTMEM, SP_POPF, SP_MEMR,
+    SP_FARPTR, SP_PUSHSEG, SP_BTMEM, SP_POPF, SP_MEMR, SP_STR67,
 };
 
 /* ext: ModRM reg field, or one of these */
@@ -201,6 +201,10 @@ static const Form32 diff32_forms[] = {
     { "lodsb",     {0xac}, 1, E_NONE, true,  false, 0, FL_ALL, SP_STR, NULL, false },
     { "cmps",      {0xa7}, 1, E_NONE, false, false, 0, FL_ALL, SP_STR, NULL, false },
     { "scasb",     {0xae}, 1, E_NONE, true,  false, 0, FL_ALL, SP_STR, NULL, false },
+    /* 16-bit code only: 67 makes them use ESI, EDI and ECX whole */
+    { "movs (67)", {0x67, 0xa5}, 2, E_NONE, false, false, 0, FL_ALL, SP_STR67, NULL, false },
+    { "stosb (67)", {0x67, 0xaa}, 2, E_NONE, true, false, 0, FL_ALL, SP_STR67, NULL, false },
+    { "cmps (67)", {0x67, 0xa7}, 2, E_NONE, false, false, 0, FL_ALL, SP_STR67, NULL, false },
 };
 
 #endif
