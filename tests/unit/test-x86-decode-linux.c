@@ -27,13 +27,17 @@
  * invalid is counted, and tandem decoding bytes capstone rejects is a
  * mismatch unless it is one of capstone 4's documented gaps (linux_cs_gap()).
  *
- * Data in text: the kernel keeps no tables in its executable sections, but
- * a linear sweep still walks padding, alignment fill and the odd embedded
- * constant. We compare them all the same: decoding is a pure function of
- * the bytes, so any byte string capstone decodes is a fair test whether or
- * not a CPU ever runs it. After bytes capstone rejects the sweep moves on by
- * one byte, so it falls back in step with the real instruction stream within
- * a few instructions, as a disassembler does.
+ * Data in text: the kernel keeps its tables out of its executable sections,
+ * but a linear sweep still walks padding, alignment fill, the odd embedded
+ * constant and a little 32-bit code. We compare them all the same: decoding
+ * is a pure function of the bytes, so any byte string capstone decodes is a
+ * fair test whether or not a CPU ever runs it. After bytes capstone rejects
+ * the sweep moves on by one byte, so it falls back in step with the real
+ * instruction stream within a few instructions, as a disassembler does. In
+ * Debian 12's kernels the spots capstone rejects are almost all instructions
+ * newer than capstone 4 that tandem's model lacks as well (RDPKRU/WRPKRU,
+ * SERIALIZE, TPAUSE, TILERELEASE, ENCLV, RDPRU, AVX-512 forms), so tandem
+ * agrees that they are #UD.
  */
 #include <capstone/capstone.h>
 #include <dirent.h>
@@ -109,8 +113,7 @@ static bool linux_unimplemented(const cs_insn *in)
 
 /*
  * Bytes capstone 4 rejects (or misreads) although the SDM defines them; each
- * entry says what the SDM says. Returns true when tandem's decoding of b is
- * such a case.
+ * entry says what the SDM says. True when tandem's decoding is such a case.
  */
 static bool linux_cs_gap(const X86Insn *i)
 {
