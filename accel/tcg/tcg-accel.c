@@ -29,13 +29,17 @@ static void tcg_listener_commit(MemoryListener *l, FlatView *view)
 {
     TcgMachine *tm = (TcgMachine *)((char *)l - offsetof(TcgMachine, listener));
     atomic_fetch_add(&tm->view_gen, 1);
+    pthread_mutex_lock(&tm->vcpus_lock);
+    for (TcgVcpu *t = tm->vcpus; t; t = t->next)
+        tcg_attention(t);
+    pthread_mutex_unlock(&tm->vcpus_lock);
     /*
      * A vCPU that changed the map itself (an MMIO or port write inside a
      * block) leaves the block after that instruction, so the rest of the
      * block does not run through TLB entries of the old map.
      */
     if (tcg_current && tcg_current->tm == tm)
-        tcg_current->cpu.exit_tb = true;
+        tcg_exit_tb(tcg_current);
 }
 
 /* mr+offset was written by the memory API: find its guest-physical address(es). */
@@ -167,7 +171,10 @@ static VcpuExit tcg_vcpu_run(Vcpu *v)
 
 static void tcg_vcpu_kick(Vcpu *v)
 {
-    /* The loop polls exit_request and interrupt_request at every block. */
+    /* exit_request or interrupt_request changed: look at them soon. */
+    TcgVcpu *t = v->accel;
+    if (t)
+        tcg_attention(t);
 }
 
 static void tcg_sync_state(Vcpu *v)
@@ -198,9 +205,10 @@ static void tcg_flush_page(Machine *m, uint64_t addr)
     for (TcgVcpu *t = tm->vcpus; t; t = t->next) {
         if (t == self) {
             tlb_flush_page(&t->cpu, addr);
-            t->cpu.exit_tb = true;      /* re-find the next block through the TLB */
+            tcg_exit_tb(t);             /* re-find the next block through the TLB */
         } else {
             atomic_store(&t->flush_tlb, true);
+            tcg_attention(t);
         }
     }
     pthread_mutex_unlock(&tm->vcpus_lock);

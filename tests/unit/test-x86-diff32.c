@@ -85,7 +85,7 @@
 #define PAGE_GDT     0x400      /* null, code32 0x08, data 0x10, code64 0x18, -, data 0x2b */
 #define PAGE_IDT32   0x500      /* 32 eight-byte interrupt gates */
 #define PAGE_IDT64   0x600      /* 32 sixteen-byte interrupt gates */
-#define PAGE_LDT     0x700      /* the host's LDT: 16-bit code 0x07, 16-bit data 0x0f */
+#define PAGE_LDT     0x700      /* the LDT, as the host has it: code16 0x07, data16 0x0f */
 
 /* 16-bit code: LDT segments based at the page, limit 64 KiB, DPL 3 */
 #define SEL_CODE16   0x07
