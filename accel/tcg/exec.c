@@ -53,27 +53,16 @@ static void log_block(X86CPU *cpu, const TB *tb)
 }
 
 /*
- * Run one TB. Only the last instruction of a block may move next_rip (the
- * translator ends blocks after every block-class row and REP string
- * instruction), so the others just advance RIP; exit_tb (code of this
- * block was overwritten) leaves after the writing instruction.
+ * Run one TB: its steps run one after the other (cpu/x86/fast.h) and
+ * return at the end step, with RIP after the block or where its last
+ * instruction branched, or early after an instruction that asked for
+ * exit_tb (code of this block overwritten, memory map changed).
  */
 static inline void tb_run(X86CPU *cpu, const TB *tb)
 {
-    X86CPUState *s = cpu->s;
-    const TBInsn *e = tb->insn, *last = tb->insn + tb->n - 1;
-    uint64_t rip = s->rip;
-    for (; e < last; e++) {
-        rip += e->i.len;
-        cpu->next_rip = rip;
-        e->fn(cpu, &e->i);
-        s->rip = rip;
-        if (unlikely(cpu->exit_tb))
-            return;
-    }
-    cpu->next_rip = rip + e->i.len;
+    const TBInsn *e = tb->insn;
+    cpu->next_rip = cpu->s->rip + e->i.len;
     e->fn(cpu, &e->i);
-    s->rip = cpu->next_rip;
 }
 
 static void handle_init_sipi(TcgVcpu *t, uint32_t req)
@@ -221,23 +210,19 @@ static __attribute__((noinline)) void tcg_run_chain(TcgVcpu *t, TB *tb)
 {
     X86CPU *cpu = &t->cpu;
     X86CPUState *s = cpu->s;
-    Vcpu *v = t->vcpu;
-    _Atomic unsigned *view_gen = &t->tm->view_gen;
     for (;;) {
         if (unlikely(log_enabled(LOG_EXEC | LOG_CPU)))
             log_block(cpu, tb);
         tb_run(cpu, tb);
-        if (unlikely(cpu->exit_tb | cpu->irq_inhibit_next | cpu->halt_request |
-                     ((s->rflags & FLAG_TF) != 0) | ((s->dr[7] & 0xff) != 0)))
-            return;
         /*
-         * A new memory map (PAM shadowing, a BAR moved) must be seen
-         * by the next instruction: the TLB may still map the old one.
+         * Other threads' requests (interrupts, kicks, TLB shootdowns, a new
+         * memory map) arrive through 'attention'; a block ending in an A_END
+         * instruction (I/O, mode or IF changes) goes back to the outer loop
+         * too, for the full check.
          */
-        if (unlikely(atomic_load_explicit(&v->exit_request, memory_order_relaxed) |
-                     (atomic_load_explicit(&v->interrupt_request, memory_order_relaxed) != 0) |
-                     atomic_load_explicit(&t->flush_tlb, memory_order_relaxed) |
-                     (atomic_load_explicit(view_gen, memory_order_relaxed) != t->view_gen)))
+        if (unlikely(atomic_load_explicit(&t->attention, memory_order_acquire) | tb->end |
+                     cpu->exit_tb | cpu->irq_inhibit_next | cpu->halt_request |
+                     ((s->rflags & FLAG_TF) != 0) | ((s->dr[7] & 0xff) != 0)))
             return;
         uint64_t pc = s->segs[SEG_CS].base + s->rip;
         if (!cpu->lma)
@@ -252,7 +237,6 @@ static __attribute__((noinline)) void tcg_run_chain(TcgVcpu *t, TB *tb)
         tb = next;
     }
 }
-
 
 VcpuExit tcg_exec(TcgVcpu *t)
 {
@@ -297,6 +281,8 @@ static VcpuExit tcg_exec_loop(TcgVcpu *t)
             s->interrupt_shadow = false;
             inhibit = true;
         }
+        /* Cleared before the sources are read: a request after this sets it again. */
+        atomic_store(&t->attention, false);
         if (atomic_load_explicit(&v->exit_request, memory_order_relaxed)) {
             atomic_store(&v->exit_request, false);
             x86_flags_sync(cpu);
@@ -326,6 +312,10 @@ static VcpuExit tcg_exec_loop(TcgVcpu *t)
             }
         }
         inhibit = false;
+        /* An interrupt that could not be taken (IF, shadow): stop at every
+         * boundary until it can, as IF or the shadow may change any time. */
+        if (atomic_load_explicit(&v->interrupt_request, memory_order_relaxed))
+            tcg_attention(t);
         if (s->halted) {
             x86_flags_sync(cpu);
             s->interrupt_shadow = false;

@@ -28,7 +28,7 @@
 #include "softmmu/log.h"
 
 #define TB_ARENA_SIZE (64u << 20)
-#define TB_ALLOC_SIZE (sizeof(TB) + TB_MAX_INSNS * sizeof(TBInsn))
+#define TB_ALLOC_SIZE (sizeof(TB) + (TB_MAX_INSNS + 1) * sizeof(TBInsn))
 
 int tb_cache_init(TbCache *c, Error *err)
 {
@@ -193,15 +193,17 @@ static void protect_page(TcgVcpu *t, uint64_t page)
     TcgMachine *tm = t->tm;
     pthread_mutex_lock(&tm->vcpus_lock);
     for (TcgVcpu *o = tm->vcpus; o; o = o->next)
-        if (o != t)
+        if (o != t) {
             atomic_store(&o->flush_tlb, true);
+            tcg_attention(o);
+        }
     pthread_mutex_unlock(&tm->vcpus_lock);
 }
 
 void tb_commit(TcgVcpu *t, TB *tb)
 {
     TbCache *c = &t->tbc;
-    size_t used = sizeof(TB) + tb->n * sizeof(TBInsn);
+    size_t used = sizeof(TB) + (tb->n + 1u) * sizeof(TBInsn);
     c->arena_used += (used + 15) & ~(size_t)15;
     c->tb_count++;
     uint64_t p1 = tb->phys & ~0xfffull;

@@ -42,8 +42,9 @@ static uint64_t wrap_pc(const X86CPU *cpu, uint64_t pc)
 }
 
 /*
- * Handlers, chosen last to first with the arithmetic flags live after each
- * instruction (all of them after the last one): see cpu/x86/fast.h.
+ * Step functions and plain handlers, chosen last to first with the
+ * arithmetic flags live after each instruction (all of them after the last
+ * one): see cpu/x86/fast.h.
  */
 static void tb_select_handlers(TB *tb)
 {
@@ -51,6 +52,7 @@ static void tb_select_handlers(TB *tb)
     for (unsigned k = tb->n; k-- > 0;) {
         const X86Insn *i = &tb->insn[k].i;
         uint32_t use, def;
+        tb->insn[k].impl = x86_insn_handler(i);
         tb->insn[k].fn = x86_insn_select(i, live);
         x86_insn_flags(i, &use, &def);
         live = (live & ~def) | use;
@@ -118,7 +120,10 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
             break;
     }
     tb->size = (uint16_t)off;
+    tb->end = x86_insn_block_class(tb->insn[tb->n - 1].i.op) == A_END;
     tb_select_handlers(tb);
+    memset(&tb->insn[tb->n], 0, sizeof(tb->insn[tb->n]));
+    tb->insn[tb->n].fn = tb->insn[tb->n].impl = x86_step_end;
     if (tb->phys2 == (phys & ~0xfffull))
         tb->phys2 = ~0ull;
     tb_commit(t, tb);

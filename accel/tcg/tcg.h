@@ -29,6 +29,7 @@
 #include <stdatomic.h>
 
 #include "cpu/x86/x86.h"
+#include "cpu/x86/fast.h"
 #include "softmmu/memory.h"
 #include "accel/accel.h"
 
@@ -38,11 +39,12 @@
 #define TB_JC_BITS 12
 #define TB_PAGE_HASH_BITS 12
 
-/* One instruction of a block: its decoded form and the handler chosen for it. */
-typedef struct TBInsn {
-    X86Handler fn;
-    X86Insn i;
-} TBInsn;
+/*
+ * One instruction of a block: its decoded form, the plain handler and the
+ * step function that runs it (cpu/x86/fast.h). A block's n instructions are
+ * followed by an end step, so the array holds n + 1.
+ */
+typedef X86Step TBInsn;
 
 typedef struct TB {
     uint64_t pc;                /* linear address of the first byte */
@@ -51,6 +53,7 @@ typedef struct TB {
     uint32_t flags;
     uint16_t size;              /* bytes */
     uint16_t n;                 /* instructions */
+    bool end;                   /* the last one is of class A_END (I/O, mode, IF ...) */
     _Atomic bool invalid;
     struct TB *hash_next;
     struct TB *jmp[2];          /* chained successors (same page only) */
@@ -89,6 +92,13 @@ typedef struct TcgVcpu {
     bool large_pages;           /* a large page is in the TLB: INVLPG flushes all */
     bool reload;                /* state changed from outside */
     _Atomic bool flush_tlb;     /* another vCPU found code on a page we may write */
+    /*
+     * Set by whoever asks this vCPU to look up from guest code: a kick
+     * (exit_request, interrupt_request), flush_tlb, a new memory map. The
+     * chained loop polls only this; the outer loop clears it before it
+     * reads those sources, and sets it again while an interrupt waits.
+     */
+    _Atomic bool attention;
     struct TcgVcpu *next;       /* in TcgMachine.vcpus */
 } TcgVcpu;
 
@@ -104,6 +114,21 @@ struct TcgMachine {
 static inline TcgVcpu *tcg_vcpu(X86CPU *cpu)
 {
     return (TcgVcpu *)cpu;
+}
+
+/*
+ * Leave the running block after the current instruction (code or map
+ * changed). Only plain handlers can get here (x86_step_generic checks).
+ */
+static inline void tcg_exit_tb(TcgVcpu *t)
+{
+    t->cpu.exit_tb = true;
+}
+
+/* Make t leave its chained loop at the next block boundary (any thread). */
+static inline void tcg_attention(TcgVcpu *t)
+{
+    atomic_store(&t->attention, true);
 }
 
 /* tb-cache.c */

@@ -195,7 +195,7 @@ static void notdirty_write(X86CPU *cpu, TlbEntry *e, uint64_t lin, unsigned size
     TcgVcpu *t = tcg_vcpu(cpu);
     uint64_t pa = e->phys | (lin & 0xfff);
     tb_invalidate_phys_range(t->tm, pa, size);
-    cpu->exit_tb = true;        /* the running block may be among them */
+    tcg_exit_tb(t);             /* the running block may be among them */
     x86_host_st((void *)(uintptr_t)(lin + e->addend), size, v);
     if (!tb_page_has_code(t->tm, e->phys)) {
         /* No code left on the page: let writes take the fast path again. */

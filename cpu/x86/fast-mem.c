@@ -52,33 +52,30 @@ static inline __attribute__((always_inline)) void *m_host(const X86CPU *cpu, uin
 
 /* ---- MOV ---- */
 
-static inline __attribute__((always_inline)) void m_load(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool m_load(X86CPU *cpu, const X86Insn *i,
                                                          unsigned sz, unsigned src, bool sx)
 {
     void *p = m_host(cpu, m_lin(cpu, i), src, M_READ);
-    if (unlikely(!p)) {
-        x86_handlers[i->op](cpu, i);
-        return;
-    }
+    if (unlikely(!p))
+        return false;
     uint64_t v = x86_host_ld(p, src);
     if (sx)
         v = x86_sext(v, src);
     cpu->s->regs[i->r1] = v & x86_size_mask(sz);
+    return true;
 }
 
-static inline __attribute__((always_inline)) void m_store(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool m_store(X86CPU *cpu, const X86Insn *i,
                                                           unsigned sz, bool imm)
 {
     void *p = m_host(cpu, m_lin(cpu, i), sz, M_WRITE);
-    if (unlikely(!p)) {
-        x86_handlers[i->op](cpu, i);
-        return;
-    }
+    if (unlikely(!p))
+        return false;
     x86_host_st(p, sz, imm ? i->imm : cpu->s->regs[i->r2]);
+    return true;
 }
 
-#define M_LOAD(name, sz, src, sx)                                                            \
-    static void m_##name(X86CPU *c, const X86Insn *i) { m_load(c, i, sz, src, sx); }
+#define M_LOAD(name, sz, src, sx) X86_STEP(m_##name, m_load(c, i, sz, src, sx))
 M_LOAD(ld64, 8, 8, false)
 M_LOAD(ld32, 4, 4, false)
 M_LOAD(zx8_32, 4, 1, false)
@@ -92,8 +89,8 @@ M_LOAD(sx16_64, 8, 2, true)
 M_LOAD(sx32_64, 8, 4, true)
 
 #define M_STORE(sz)                                                                          \
-    static void m_st##sz##_r(X86CPU *c, const X86Insn *i) { m_store(c, i, sz / 8, false); } \
-    static void m_st##sz##_i(X86CPU *c, const X86Insn *i) { m_store(c, i, sz / 8, true); }
+    X86_STEP(m_st##sz##_r, m_store(c, i, sz / 8, false))                                     \
+    X86_STEP(m_st##sz##_i, m_store(c, i, sz / 8, true))
 M_STORE(8) M_STORE(16) M_STORE(32) M_STORE(64)
 
 /* ---- ALU with a memory operand ---- */
@@ -103,7 +100,7 @@ M_STORE(8) M_STORE(16) M_STORE(32) M_STORE(64)
  * else op1 is a register and op2 the memory operand. src_imm: op2 is the
  * immediate (with dst_mem only).
  */
-static inline __attribute__((always_inline)) void m_alu(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool m_alu(X86CPU *cpu, const X86Insn *i,
                                                         unsigned op, unsigned sz,
                                                         bool dst_mem, bool src_imm, bool flags)
 {
@@ -115,10 +112,8 @@ static inline __attribute__((always_inline)) void m_alu(X86CPU *cpu, const X86In
     uint64_t mask = x86_size_mask(sz);
     uint64_t *regs = cpu->s->regs;
     void *p = m_host(cpu, m_lin(cpu, i), sz, rmw ? M_READ | M_WRITE : M_READ);
-    if (unlikely(!p)) {
-        x86_handlers[i->op](cpu, i);
-        return;
-    }
+    if (unlikely(!p))
+        return false;
     uint64_t m = x86_host_ld(p, sz), a, b;
     if (dst_mem) {
         a = m;
@@ -134,21 +129,16 @@ static inline __attribute__((always_inline)) void m_alu(X86CPU *cpu, const X86In
         regs[i->r1] = sz >= 4 ? r : (regs[i->r1] & ~mask) | r;  /* 8/16 bits merge */
     if (flags)
         x86_set_cc(cpu, ccop[op], sz, r, a, b);
+    return true;
 }
 
 #define M_ALU_SZ(name, op, sz)                                                               \
-    static void m_##name##_gm##sz(X86CPU *c, const X86Insn *i)                              \
-    { m_alu(c, i, op, sz / 8, false, false, true); }                                         \
-    static void m_##name##_mg##sz(X86CPU *c, const X86Insn *i)                              \
-    { m_alu(c, i, op, sz / 8, true, false, true); }                                          \
-    static void m_##name##_mi##sz(X86CPU *c, const X86Insn *i)                              \
-    { m_alu(c, i, op, sz / 8, true, true, true); }                                           \
-    static void m_##name##_gm##sz##_nf(X86CPU *c, const X86Insn *i)                         \
-    { m_alu(c, i, op, sz / 8, false, false, false); }                                        \
-    static void m_##name##_mg##sz##_nf(X86CPU *c, const X86Insn *i)                         \
-    { m_alu(c, i, op, sz / 8, true, false, false); }                                         \
-    static void m_##name##_mi##sz##_nf(X86CPU *c, const X86Insn *i)                         \
-    { m_alu(c, i, op, sz / 8, true, true, false); }
+    X86_STEP(m_##name##_gm##sz, m_alu(c, i, op, sz / 8, false, false, true))                 \
+    X86_STEP(m_##name##_mg##sz, m_alu(c, i, op, sz / 8, true, false, true))                  \
+    X86_STEP(m_##name##_mi##sz, m_alu(c, i, op, sz / 8, true, true, true))                   \
+    X86_STEP(m_##name##_gm##sz##_nf, m_alu(c, i, op, sz / 8, false, false, false))           \
+    X86_STEP(m_##name##_mg##sz##_nf, m_alu(c, i, op, sz / 8, true, false, false))            \
+    X86_STEP(m_##name##_mi##sz##_nf, m_alu(c, i, op, sz / 8, true, true, false))
 #define M_ALU(name, op) M_ALU_SZ(name, op, 8) M_ALU_SZ(name, op, 16) M_ALU_SZ(name, op, 32) \
                         M_ALU_SZ(name, op, 64)
 M_ALU(add, X86_ALU_ADD)

@@ -27,19 +27,29 @@
  */
 #include "cpu/x86/fast.h"
 
+void x86_step_generic(X86CPU *cpu, const X86Insn *i)
+{
+    x86_step_of(i)->impl(cpu, i);
+    if (unlikely(cpu->exit_tb)) {
+        cpu->s->rip = cpu->next_rip;
+        return;
+    }
+    x86_step_next(cpu, i);
+}
+
+void x86_step_end(X86CPU *cpu, const X86Insn *i)
+{
+}
+
 /* ---- ALU: ADD OR ADC SBB AND SUB XOR CMP TEST with register/immediate ---- */
 
-static inline __attribute__((always_inline)) void fast_alu(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_alu(X86CPU *cpu, const X86Insn *i,
                                                            unsigned op, unsigned sz,
                                                            bool imm, bool flags)
 {
     static const uint8_t ccop[] = {
         CC_OP_ADD, CC_OP_LOGIC, CC_OP_ADC, CC_OP_SBB, CC_OP_LOGIC, CC_OP_SUB,
         CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC,
-    };
-    static const X86Handler generic[] = {
-        x86_op_add, x86_op_or, x86_op_adc, x86_op_sbb, x86_op_and, x86_op_sub, x86_op_xor,
-        x86_op_cmp, x86_op_test,
     };
     uint64_t mask = x86_size_mask(sz);
     uint64_t *regs = cpu->s->regs;
@@ -48,10 +58,8 @@ static inline __attribute__((always_inline)) void fast_alu(X86CPU *cpu, const X8
     unsigned cin = 0;
     if (op == X86_ALU_ADC || op == X86_ALU_SBB) {
         int cf = x86_fast_cf(cpu);
-        if (unlikely(cf < 0)) {
-            generic[op](cpu, i);
-            return;
-        }
+        if (unlikely(cf < 0))
+            return false;
         cin = (unsigned)cf;
     }
     uint64_t r = x86_alu_calc(op, a, b, cin) & mask;
@@ -62,17 +70,14 @@ static inline __attribute__((always_inline)) void fast_alu(X86CPU *cpu, const X8
         if (op == X86_ALU_ADC || op == X86_ALU_SBB)
             cpu->cc_aux = (uint8_t)cin;
     }
+    return true;
 }
 
 #define FAST_ALU_SZ(name, op, sz)                                                            \
-    static void fast_##name##_rr##sz(X86CPU *c, const X86Insn *i)                           \
-    { fast_alu(c, i, op, sz / 8, false, true); }                                             \
-    static void fast_##name##_ri##sz(X86CPU *c, const X86Insn *i)                           \
-    { fast_alu(c, i, op, sz / 8, true, true); }                                              \
-    static void fast_##name##_rr##sz##_nf(X86CPU *c, const X86Insn *i)                      \
-    { fast_alu(c, i, op, sz / 8, false, false); }                                            \
-    static void fast_##name##_ri##sz##_nf(X86CPU *c, const X86Insn *i)                      \
-    { fast_alu(c, i, op, sz / 8, true, false); }
+    X86_STEP(fast_##name##_rr##sz, fast_alu(c, i, op, sz / 8, false, true))                  \
+    X86_STEP(fast_##name##_ri##sz, fast_alu(c, i, op, sz / 8, true, true))                   \
+    X86_STEP(fast_##name##_rr##sz##_nf, fast_alu(c, i, op, sz / 8, false, false))            \
+    X86_STEP(fast_##name##_ri##sz##_nf, fast_alu(c, i, op, sz / 8, true, false))
 #define FAST_ALU(name, op) FAST_ALU_SZ(name, op, 32) FAST_ALU_SZ(name, op, 64)
 FAST_ALU(add, X86_ALU_ADD)
 FAST_ALU(or, X86_ALU_OR)
@@ -81,21 +86,21 @@ FAST_ALU(sbb, X86_ALU_SBB)
 FAST_ALU(and, X86_ALU_AND)
 FAST_ALU(sub, X86_ALU_SUB)
 FAST_ALU(xor, X86_ALU_XOR)
-/* CMP and TEST only write flags: their no-flags copy is x86_op_nop. */
+/* CMP and TEST only write flags: their no-flags copy is fast_nop. */
 #undef FAST_ALU_SZ
 #define FAST_ALU_SZ(name, op, sz)                                                            \
-    static void fast_##name##_rr##sz(X86CPU *c, const X86Insn *i)                           \
-    { fast_alu(c, i, op, sz / 8, false, true); }                                             \
-    static void fast_##name##_ri##sz(X86CPU *c, const X86Insn *i)                           \
-    { fast_alu(c, i, op, sz / 8, true, true); }
+    X86_STEP(fast_##name##_rr##sz, fast_alu(c, i, op, sz / 8, false, true))                  \
+    X86_STEP(fast_##name##_ri##sz, fast_alu(c, i, op, sz / 8, true, true))
 FAST_ALU(cmp, X86_ALU_CMP)
 FAST_ALU(test, X86_ALU_TEST)
 
-/* [op][size 32/64][imm][nf]; CMP/TEST have no nf entries (x86_op_nop). */
+X86_STEP(fast_nop, true)
+
+/* [op][size 32/64][imm][nf]; CMP/TEST with dead flags do nothing. */
 #define ALU_ROW(n) { { { fast_##n##_rr32, fast_##n##_rr32_nf }, { fast_##n##_ri32, fast_##n##_ri32_nf } }, \
                      { { fast_##n##_rr64, fast_##n##_rr64_nf }, { fast_##n##_ri64, fast_##n##_ri64_nf } } }
-#define ALU_ROW_F(n) { { { fast_##n##_rr32, x86_op_nop }, { fast_##n##_ri32, x86_op_nop } }, \
-                       { { fast_##n##_rr64, x86_op_nop }, { fast_##n##_ri64, x86_op_nop } } }
+#define ALU_ROW_F(n) { { { fast_##n##_rr32, fast_nop }, { fast_##n##_ri32, fast_nop } }, \
+                       { { fast_##n##_rr64, fast_nop }, { fast_##n##_ri64, fast_nop } } }
 static const X86Handler fast_alu_tab[9][2][2][2] = {
     ALU_ROW(add), ALU_ROW(or), ALU_ROW(adc), ALU_ROW(sbb), ALU_ROW(and), ALU_ROW(sub),
     ALU_ROW(xor), ALU_ROW_F(cmp), ALU_ROW_F(test),
@@ -103,7 +108,7 @@ static const X86Handler fast_alu_tab[9][2][2][2] = {
 
 /* ---- INC/DEC register ---- */
 
-static inline __attribute__((always_inline)) void fast_incdec(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_incdec(X86CPU *cpu, const X86Insn *i,
                                                               bool dec, unsigned sz, bool flags)
 {
     uint64_t mask = x86_size_mask(sz);
@@ -111,21 +116,18 @@ static inline __attribute__((always_inline)) void fast_incdec(X86CPU *cpu, const
     uint64_t r = (dec ? a - 1 : a + 1) & mask;
     if (flags) {
         int cf = x86_fast_cf(cpu);
-        if (unlikely(cf < 0)) {
-            (dec ? x86_op_dec : x86_op_inc)(cpu, i);
-            return;
-        }
+        if (unlikely(cf < 0))
+            return false;
         x86_set_cc(cpu, dec ? CC_OP_DEC : CC_OP_INC, sz, r, a, 1);
         cpu->cc_aux = (uint8_t)cf;
     }
     cpu->s->regs[i->r1] = r;
+    return true;
 }
 
 #define FAST_INCDEC(name, dec, sz)                                                           \
-    static void fast_##name##_r##sz(X86CPU *c, const X86Insn *i)                            \
-    { fast_incdec(c, i, dec, sz / 8, true); }                                                \
-    static void fast_##name##_r##sz##_nf(X86CPU *c, const X86Insn *i)                       \
-    { fast_incdec(c, i, dec, sz / 8, false); }
+    X86_STEP(fast_##name##_r##sz, fast_incdec(c, i, dec, sz / 8, true))                      \
+    X86_STEP(fast_##name##_r##sz##_nf, fast_incdec(c, i, dec, sz / 8, false))
 FAST_INCDEC(inc, false, 32)
 FAST_INCDEC(inc, false, 64)
 FAST_INCDEC(dec, true, 32)
@@ -156,7 +158,7 @@ static inline uint32_t fast_pzs(uint64_t r, unsigned bits)
  * the flags alone and is left to the generic handler). Flags as shift.c:
  * shifts set all six (AF = 0), rotates only CF and OF.
  */
-static inline __attribute__((always_inline)) void fast_shift(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_shift(X86CPU *cpu, const X86Insn *i,
                                                              unsigned kind, unsigned sz,
                                                              bool flags)
 {
@@ -165,11 +167,8 @@ static inline __attribute__((always_inline)) void fast_shift(X86CPU *cpu, const 
     uint64_t *reg = &cpu->s->regs[i->r1];
     uint64_t a = *reg & mask, r;
     bool cf, of;
-    if (flags && (kind == SH_ROL || kind == SH_ROR) && cpu->cc_op != CC_OP_EFLAGS) {
-        /* The flags it keeps must be computed first: leave that to shift.c. */
-        (kind == SH_ROL ? x86_op_rol : x86_op_ror)(cpu, i);
-        return;
-    }
+    if (flags && (kind == SH_ROL || kind == SH_ROR) && cpu->cc_op != CC_OP_EFLAGS)
+        return false;   /* the flags it keeps must be computed first: shift.c */
     switch (kind) {
     case SH_SHL:
         r = (a << c) & mask;
@@ -201,19 +200,18 @@ static inline __attribute__((always_inline)) void fast_shift(X86CPU *cpu, const 
     }
     *reg = r;
     if (!flags)
-        return;
+        return true;
     uint32_t f = (cf ? FLAG_CF : 0) | (of ? FLAG_OF : 0);
     if (kind == SH_ROL || kind == SH_ROR)
         cpu->s->rflags = (cpu->s->rflags & ~(uint64_t)(FLAG_CF | FLAG_OF)) | f;
     else
         x86_set_arith(cpu, fast_pzs(r, bits) | f);
+    return true;
 }
 
 #define FAST_SHIFT(name, kind, sz)                                                           \
-    static void fast_##name##_ri##sz(X86CPU *c, const X86Insn *i)                           \
-    { fast_shift(c, i, kind, sz / 8, true); }                                                \
-    static void fast_##name##_ri##sz##_nf(X86CPU *c, const X86Insn *i)                      \
-    { fast_shift(c, i, kind, sz / 8, false); }
+    X86_STEP(fast_##name##_ri##sz, fast_shift(c, i, kind, sz / 8, true))                     \
+    X86_STEP(fast_##name##_ri##sz##_nf, fast_shift(c, i, kind, sz / 8, false))
 #define FAST_SHIFT2(name, kind) FAST_SHIFT(name, kind, 32) FAST_SHIFT(name, kind, 64)
 FAST_SHIFT2(shl, SH_SHL)
 FAST_SHIFT2(shr, SH_SHR)
@@ -229,7 +227,7 @@ static const X86Handler fast_shift_tab[SH_KINDS][2][2] = {
 
 /* ---- LEA without RIP ---- */
 
-static inline __attribute__((always_inline)) void fast_lea(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_lea(X86CPU *cpu, const X86Insn *i,
                                                            bool base, bool index, bool wide)
 {
     uint64_t *regs = cpu->s->regs;
@@ -239,11 +237,12 @@ static inline __attribute__((always_inline)) void fast_lea(X86CPU *cpu, const X8
     if (index)
         ea += regs[i->index] << i->scale;
     regs[i->r1] = wide ? ea : (uint32_t)ea;
+    return true;
 }
 
 #define FAST_LEA(name, b, x)                                                                 \
-    static void fast_lea_##name##32(X86CPU *c, const X86Insn *i) { fast_lea(c, i, b, x, false); } \
-    static void fast_lea_##name##64(X86CPU *c, const X86Insn *i) { fast_lea(c, i, b, x, true); }
+    X86_STEP(fast_lea_##name##32, fast_lea(c, i, b, x, false))                               \
+    X86_STEP(fast_lea_##name##64, fast_lea(c, i, b, x, true))
 FAST_LEA(d, false, false)
 FAST_LEA(b, true, false)
 FAST_LEA(i, false, true)
@@ -262,33 +261,31 @@ static const X86Handler fast_lea_tab[2][2][2] = {
  * outside 64-bit mode, which wraps at 4 GiB and checks the CS limit, as
  * control.c's branch_to does.
  */
-static inline __attribute__((always_inline)) void fast_branch(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_branch(X86CPU *cpu, const X86Insn *i,
                                                               bool wide)
 {
     uint64_t t = cpu->next_rip + i->imm;
     if (!wide) {
         t = (uint32_t)t;
-        if (unlikely(t > cpu->s->segs[SEG_CS].limit)) {
-            x86_op_jmp(cpu, i);             /* raises the #GP */
-            return;
-        }
+        if (unlikely(t > cpu->s->segs[SEG_CS].limit))
+            return false;                   /* control.c raises the #GP */
     }
     cpu->next_rip = t;
+    return true;
 }
 
-static inline __attribute__((always_inline)) void fast_jcc(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_jcc(X86CPU *cpu, const X86Insn *i,
                                                            unsigned cc, bool wide)
 {
     int taken = x86_fast_cond(cpu, cc);
     if (unlikely(taken < 0))
-        x86_op_jcc(cpu, i);
-    else if (taken)
-        fast_branch(cpu, i, wide);
+        return false;
+    return taken ? fast_branch(cpu, i, wide) : true;
 }
 
 #define FAST_JCC(cc)                                                                         \
-    static void fast_jcc##cc##_32(X86CPU *c, const X86Insn *i) { fast_jcc(c, i, cc, false); } \
-    static void fast_jcc##cc##_64(X86CPU *c, const X86Insn *i) { fast_jcc(c, i, cc, true); }
+    X86_STEP(fast_jcc##cc##_32, fast_jcc(c, i, cc, false))                                   \
+    X86_STEP(fast_jcc##cc##_64, fast_jcc(c, i, cc, true))
 FAST_JCC(0) FAST_JCC(1) FAST_JCC(2) FAST_JCC(3) FAST_JCC(4) FAST_JCC(5) FAST_JCC(6) FAST_JCC(7)
 FAST_JCC(8) FAST_JCC(9) FAST_JCC(10) FAST_JCC(11) FAST_JCC(12) FAST_JCC(13) FAST_JCC(14)
 FAST_JCC(15)
@@ -300,8 +297,8 @@ static const X86Handler fast_jcc_tab[16][2] = {
     JCC_ROW(14), JCC_ROW(15),
 };
 
-static void fast_jmp_32(X86CPU *c, const X86Insn *i) { fast_branch(c, i, false); }
-static void fast_jmp_64(X86CPU *c, const X86Insn *i) { fast_branch(c, i, true); }
+X86_STEP(fast_jmp_32, fast_branch(c, i, false))
+X86_STEP(fast_jmp_64, fast_branch(c, i, true))
 
 /* ---- IMUL r, r/imm ---- */
 
@@ -309,7 +306,7 @@ static void fast_jmp_64(X86CPU *c, const X86Insn *i) { fast_branch(c, i, true); 
  * Flags as muldiv.c: CF = OF = the product does not fit, SF/ZF/PF from the
  * truncated product, AF = 0. three: IMUL r, r, imm (else IMUL r, r).
  */
-static inline __attribute__((always_inline)) void fast_imul(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_imul(X86CPU *cpu, const X86Insn *i,
                                                             unsigned sz, bool three, bool flags)
 {
     uint64_t *regs = cpu->s->regs;
@@ -327,13 +324,14 @@ static inline __attribute__((always_inline)) void fast_imul(X86CPU *cpu, const X
     regs[i->r1] = (uint64_t)p;
     if (flags)
         x86_set_arith(cpu, fast_pzs((uint64_t)p, sz * 8) | (ov ? FLAG_CF | FLAG_OF : 0));
+    return true;
 }
 
 #define FAST_IMUL(name, three)                                                               \
-    static void fast_##name##_32(X86CPU *c, const X86Insn *i) { fast_imul(c, i, 4, three, true); } \
-    static void fast_##name##_64(X86CPU *c, const X86Insn *i) { fast_imul(c, i, 8, three, true); } \
-    static void fast_##name##_32_nf(X86CPU *c, const X86Insn *i) { fast_imul(c, i, 4, three, false); } \
-    static void fast_##name##_64_nf(X86CPU *c, const X86Insn *i) { fast_imul(c, i, 8, three, false); }
+    X86_STEP(fast_##name##_32, fast_imul(c, i, 4, three, true))                              \
+    X86_STEP(fast_##name##_64, fast_imul(c, i, 8, three, true))                              \
+    X86_STEP(fast_##name##_32_nf, fast_imul(c, i, 4, three, false))                          \
+    X86_STEP(fast_##name##_64_nf, fast_imul(c, i, 8, three, false))
 FAST_IMUL(imul2, false)
 FAST_IMUL(imul3, true)
 
@@ -345,35 +343,33 @@ static const X86Handler fast_imul_tab[2][2][2] = {
 
 /* ---- CMOVcc / SETcc with register operands ---- */
 
-static inline __attribute__((always_inline)) void fast_cmov(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_cmov(X86CPU *cpu, const X86Insn *i,
                                                             unsigned cc, bool wide)
 {
     int c = x86_fast_cond(cpu, cc);
-    if (unlikely(c < 0)) {
-        x86_op_cmov(cpu, i);
-        return;
-    }
+    if (unlikely(c < 0))
+        return false;
     uint64_t *regs = cpu->s->regs;
     uint64_t v = c ? regs[i->r2] : regs[i->r1];
     regs[i->r1] = wide ? v : (uint32_t)v;   /* a 32-bit CMOV zero-extends either way */
+    return true;
 }
 
-static inline __attribute__((always_inline)) void fast_setcc(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_setcc(X86CPU *cpu, const X86Insn *i,
                                                              unsigned cc)
 {
     int c = x86_fast_cond(cpu, cc);
-    if (unlikely(c < 0)) {
-        x86_op_setcc(cpu, i);
-        return;
-    }
+    if (unlikely(c < 0))
+        return false;
     uint64_t *reg = &cpu->s->regs[i->r1];
     *reg = (*reg & ~0xffull) | (unsigned)c;
+    return true;
 }
 
 #define FAST_CC(cc)                                                                          \
-    static void fast_cmov##cc##_32(X86CPU *c, const X86Insn *i) { fast_cmov(c, i, cc, false); } \
-    static void fast_cmov##cc##_64(X86CPU *c, const X86Insn *i) { fast_cmov(c, i, cc, true); }  \
-    static void fast_set##cc(X86CPU *c, const X86Insn *i) { fast_setcc(c, i, cc); }
+    X86_STEP(fast_cmov##cc##_32, fast_cmov(c, i, cc, false))                                 \
+    X86_STEP(fast_cmov##cc##_64, fast_cmov(c, i, cc, true))                                  \
+    X86_STEP(fast_set##cc, fast_setcc(c, i, cc))
 FAST_CC(0) FAST_CC(1) FAST_CC(2) FAST_CC(3) FAST_CC(4) FAST_CC(5) FAST_CC(6) FAST_CC(7)
 FAST_CC(8) FAST_CC(9) FAST_CC(10) FAST_CC(11) FAST_CC(12) FAST_CC(13) FAST_CC(14) FAST_CC(15)
 
@@ -387,7 +383,7 @@ static const X86Handler fast_cc_tab[16][3] = {
 
 /* ---- MOVZX / MOVSX / MOVSXD between registers ---- */
 
-static inline __attribute__((always_inline)) void fast_movx(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_movx(X86CPU *cpu, const X86Insn *i,
                                                             unsigned sz, unsigned src, bool sx)
 {
     uint64_t *regs = cpu->s->regs;
@@ -395,10 +391,10 @@ static inline __attribute__((always_inline)) void fast_movx(X86CPU *cpu, const X
     if (sx)
         v = x86_sext(v, src);
     regs[i->r1] = v & x86_size_mask(sz);
+    return true;
 }
 
-#define FAST_MOVX(name, sz, src, sx)                                                         \
-    static void fast_##name(X86CPU *c, const X86Insn *i) { fast_movx(c, i, sz, src, sx); }
+#define FAST_MOVX(name, sz, src, sx) X86_STEP(fast_##name, fast_movx(c, i, sz, src, sx))
 FAST_MOVX(zx8_32, 4, 1, false)
 FAST_MOVX(zx16_32, 4, 2, false)
 FAST_MOVX(zx8_64, 8, 1, false)
@@ -408,6 +404,22 @@ FAST_MOVX(sx16_32, 4, 2, true)
 FAST_MOVX(sx8_64, 8, 1, true)
 FAST_MOVX(sx16_64, 8, 2, true)
 FAST_MOVX(sx32_64, 8, 4, true)
+
+/* ---- MOV between registers, MOV r, imm ---- */
+
+static inline __attribute__((always_inline)) bool fast_mov(X86CPU *cpu, const X86Insn *i,
+                                                           bool wide, bool imm)
+{
+    uint64_t *regs = cpu->s->regs;
+    uint64_t v = imm ? i->imm : regs[i->r2];
+    regs[i->r1] = wide ? v : (uint32_t)v;
+    return true;
+}
+
+X86_STEP(fast_mov_rr32, fast_mov(c, i, false, false))
+X86_STEP(fast_mov_rr64, fast_mov(c, i, true, false))
+X86_STEP(fast_mov_ri32, fast_mov(c, i, false, true))
+X86_STEP(fast_mov_ri64, fast_mov(c, i, true, true))
 
 /* ---- flag facts ---- */
 
@@ -519,10 +531,10 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out)
     int alu = alu_kind(h), sh = shift_kind(h);
     if (i->k1 == K_MEM || i->k2 == K_MEM) {
         X86Handler m = x86_fast_mem_select(i, alu, nf);
-        return m ? m : x86_insn_handler(i);
+        return m ? m : x86_step_generic;
     }
     if (!wide || !regs_only(i))
-        return x86_insn_handler(i);
+        return x86_step_generic;
 
     if (alu >= 0 && i->k2 != K_NONE)
         return fast_alu_tab[alu][q][i->k2 == K_IMM][nf];
@@ -530,6 +542,10 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out)
         return fast_incdec_tab[h == x86_op_dec][q][nf];
     if (sh >= 0 && i->k2 == K_IMM && shift_imm_count(i))
         return fast_shift_tab[sh][q][nf];
+    if (h == x86_op_mov && i->k2 == K_REG)
+        return q ? fast_mov_rr64 : fast_mov_rr32;
+    if (h == x86_op_mov && i->k2 == K_IMM)
+        return q ? fast_mov_ri64 : fast_mov_ri32;
     if ((h == x86_op_imul2 || h == x86_op_imul3) && i->k2 == K_REG)
         return fast_imul_tab[h == x86_op_imul3][q][nf];
     if (h == x86_op_cmov && i->k2 == K_REG)
@@ -537,10 +553,10 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out)
     if ((h == x86_op_movzx || h == x86_op_movsx) && i->k2 == K_REG) {
         bool sx = h == x86_op_movsx;
         if (i->opc == 0x63)
-            return q ? fast_sx32_64 : x86_insn_handler(i);
+            return q ? fast_sx32_64 : x86_step_generic;
         if (i->opc & 1)
             return sx ? (q ? fast_sx16_64 : fast_sx16_32) : (q ? fast_zx16_64 : fast_zx16_32);
         return sx ? (q ? fast_sx8_64 : fast_sx8_32) : (q ? fast_zx8_64 : fast_zx8_32);
     }
-    return x86_insn_handler(i);
+    return x86_step_generic;
 }

@@ -11,6 +11,8 @@
 #ifndef TANDEM_X86_FAST_H
 #define TANDEM_X86_FAST_H
 
+#include <stddef.h>
+
 #include "cpu/x86/x86.h"
 
 /* The ALU operations of the classic eight and TEST, and their result. */
@@ -99,6 +101,56 @@ static inline __attribute__((always_inline)) int x86_fast_cond(const X86CPU *cpu
 }
 
 /*
+ * Threaded execution of a decoded instruction sequence. A translator lays
+ * its instructions out as an array of X86Step ended by a step whose fn is
+ * x86_step_end and whose len is 0, sets RIP to the first instruction and
+ * next_rip to its end, and calls the first step's fn. Each fn runs its
+ * instruction and continues with the next step (x86_step_next: RIP and
+ * next_rip advance, then a tail call), so a sequence costs one indirect
+ * jump per instruction instead of a call, a return and a loop. The end
+ * step returns, with RIP = next_rip (the fall-through, or where the last
+ * instruction branched). x86_step_generic runs impl, the plain handler
+ * (x86_insn_handler), and stops early after an instruction that set
+ * exit_tb. A fault unwinds as always, with RIP at the faulting
+ * instruction. Without tail calls (-O0, sanitizers) the stack grows by a
+ * frame per step of the sequence, which its length bounds.
+ */
+typedef struct X86Step {
+    X86Handler fn;
+    X86Handler impl;
+    X86Insn i;
+} X86Step;
+
+static inline const X86Step *x86_step_of(const X86Insn *i)
+{
+    return (const X86Step *)(const void *)((const char *)i - offsetof(X86Step, i));
+}
+
+static inline __attribute__((always_inline)) void x86_step_next(X86CPU *cpu, const X86Insn *i)
+{
+    const X86Step *n = x86_step_of(i) + 1;
+    cpu->s->rip = cpu->next_rip;
+    cpu->next_rip += n->i.len;
+    n->fn(cpu, &n->i);
+}
+
+void x86_step_generic(X86CPU *cpu, const X86Insn *i);
+void x86_step_end(X86CPU *cpu, const X86Insn *i);
+
+/*
+ * A step whose work is core (an expression that is false when the fast
+ * path does not apply: nothing has been changed and impl must run).
+ */
+#define X86_STEP(name, core)                                                                 \
+    static void name(X86CPU *c, const X86Insn *i)                                           \
+    {                                                                                        \
+        if (likely(core))                                                                    \
+            x86_step_next(c, i);                                                             \
+        else                                                                                 \
+            x86_step_generic(c, i);                                                          \
+    }
+
+/*
  * The arithmetic flags (FLAGS_ARITH bits) instruction i reads (*use) and
  * always writes (*def). An instruction that can fault, or that this table
  * does not know, reads all six and writes none, which makes every flag
@@ -107,9 +159,10 @@ static inline __attribute__((always_inline)) int x86_fast_cond(const X86CPU *cpu
 void x86_insn_flags(const X86Insn *i, uint32_t *use, uint32_t *def);
 
 /*
- * The handler for i when the flags in live_out may be read after it
- * (FLAGS_ARITH for a block's last instruction). The result has the
- * semantics of x86_handlers[i->op] for registers, memory and the live flags.
+ * The step function for i when the flags in live_out may be read after it
+ * (FLAGS_ARITH for a sequence's last instruction): a specialised one, or
+ * x86_step_generic. Its instruction has the semantics of x86_handlers[i->op]
+ * for registers, memory and the live flags.
  */
 X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out);
 
