@@ -14,6 +14,11 @@
  * mode cache (code and stack size, CPL), hence x86_hflags_update().
  * Far transfers through call gates (with the stack switch and parameter
  * copy), task gates and TSS descriptors (task.c) are implemented.
+ *
+ * The checks on every data access live here too (x86_seg_check, reached
+ * from x86_lin() in x86.h only for segments whose bit is set in the masks
+ * x86_seg_chk_update() derives at each mode change): limits over the whole
+ * access, expand-down segments, type rights and null selectors.
  */
 #include "cpu/x86/x86.h"
 #include "softmmu/log.h"
