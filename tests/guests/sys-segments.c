@@ -15,6 +15,10 @@
  *     (limit+1..4 GiB-1);
  *  4. SS: #SS(0) for accesses beyond or straddling its limit;
  *  5. null selectors in DS, ES and GS: #GP(0) on use, none on load;
+ *  5b. the other instruction families with their own operand sizes:
+ *     string (STOS to a read-only ES, MOVS and XLAT past a limit), BOUND,
+ *     CMPXCHG8B, an indirect CALL, x87 (FLDS, FNSTENV's 28 bytes),
+ *     FXSAVE's 512 bytes and SSE (MOVUPS loads and stores);
  *  6. virtual-8086 mode (the limits of real mode): a word at DS:0xffff
  *     raises #GP(0), a push with SP = 1 #SS(0), a byte at 0xffff nothing;
  *  7. interrupt delivery with no room for the frame: #SS(0) for INT n on
@@ -284,6 +288,66 @@ static void test_null(void)
     puts("sys-segments: null selectors fault on use ok");
 }
 
+static void test_forms(void)
+{
+    uint32_t a = (uint32_t)&target;
+
+    load_fs(SEL_SMALL);
+    exc_clear();
+    __asm__ volatile("pushl %%es\n\t"
+                     "movw %w1, %%es\n\t"
+                     "movl %0, %%edi\n\t"
+                     "movl $4, %%ecx\n\t"
+                     EXPECT_FAULT("rep stosb")
+                     "popl %%es"
+                     : : "r"(a), "r"(SEL_RO) : "eax", "ecx", "edi", "memory");
+    exc_resume = 0;
+    check(13, 0);
+    GUEST_ASSERT(target == 0x11223344);
+    exc_clear();
+    __asm__ volatile("movl $0x1000, %%esi\n\t"
+                     "movl %0, %%edi\n\t"
+                     EXPECT_FAULT("movsb %%fs:(%%esi), %%es:(%%edi)")
+                     : : "r"(a) : "esi", "edi", "memory");
+    exc_resume = 0;
+    check(13, 0);
+    TRY("xlat %%fs:(%%ebx)", 0xfff);               /* AL = 0x5a: 0x1059 */
+    check(13, 0);
+    TRY("boundl %%eax, %%fs:(%%ebx)", 0xffc);      /* two dwords to 0x1003 */
+    check(13, 0);
+    TRY("call *%%fs:(%%ebx)", 0xffe);
+    check(13, 0);
+    TRY("flds %%fs:(%%ebx)", 0xffe);
+    check(13, 0);
+    TRY("fnstenv %%fs:(%%ebx)", 0xff0);            /* 28 bytes to 0x100b */
+    check(13, 0);
+    TRY("fnstenv %%fs:(%%ebx)", 0xfe4);            /* 28 bytes to 0xfff */
+    none();
+    TRY("fxsave %%fs:(%%ebx)", 0xe10);             /* 512 bytes to 0x100f */
+    check(13, 0);
+    TRY("fxsave %%fs:(%%ebx)", 0xe00);
+    none();
+    write_cr4(read_cr4() | (1u << 9));              /* OSFXSR: SSE on */
+    TRY("movups %%fs:(%%ebx), %%xmm0", 0xff1);     /* 16 bytes to 0x1000 */
+    check(13, 0);
+    TRY("movups %%fs:(%%ebx), %%xmm0", 0xff0);
+    none();
+
+    load_fs(SEL_RO);
+    TRY("movups %%fs:(%%ebx), %%xmm0", a);
+    none();
+    TRY("movups %%xmm0, %%fs:(%%ebx)", a);
+    check(13, 0);
+    write_cr4(read_cr4() & ~(1u << 9));
+    exc_clear();
+    __asm__ volatile(EXPECT_FAULT("cmpxchg8b %%fs:(%%esi)")
+                     : : "S"(a) : "eax", "ebx", "ecx", "edx", "memory", "cc");
+    exc_resume = 0;
+    check(13, 0);
+    GUEST_ASSERT(target == 0x11223344);
+    puts("sys-segments: string, BOUND, CMPXCHG8B, CALL, x87, FXSAVE and SSE forms ok");
+}
+
 /* ---- 6. virtual-8086 mode: real-mode limits ---- */
 
 #define V86_CS 0x0700
@@ -465,6 +529,7 @@ int guest_main(void)
     test_expand_down();
     test_stack_segment();
     test_null();
+    test_forms();
     test_v86();
     test_delivery();
     __asm__ volatile("movw %0, %%fs\n\tmovw %0, %%gs" : : "r"((uint16_t)SEL_DS0));
