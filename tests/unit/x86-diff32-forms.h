@@ -81,15 +81,16 @@ static const Form32 diff32_forms[] = {
     { "add M,Gv (regs)", {0x01}, 1, E_REG, false, true, 0, FL_ALL, SP_MEMR, NULL, false },
     { "cmp M,Gb (regs)", {0x38}, 1, E_REG, true, true, 0, FL_ALL, SP_MEMR, NULL, false },
     { "cmpxchg8b", {0x0f, 0xc7}, 2, 1, false, true, 0, FL_ALL, SP_CMPX, NULL, false },
-    /* near branches to the next instruction, with a 32-bit stack (no 66:
-     * a 16-bit IP would leave the page) */
-    { "call rel32", {0xe8}, 1, E_NONE, true, false, 4, FL_ALL, SP_REL0, NULL, false },
-    { "jmp rel8",  {0xeb}, 1, E_NONE, true, false, 1, FL_ALL, SP_REL0, NULL, false },
-    { "jcc rel32", {0x0f, 0x80}, 2, E_NONE, true, false, 4, FL_ALL, SP_REL0, NULL, false },
-    { "ret",       {0xc3}, 1, E_NONE, true, false, 0, FL_ALL, SP_RET, NULL, false },
-    { "ret Iw",    {0xc2}, 1, E_NONE, true, false, 2, FL_ALL, SP_RET, NULL, false },
-    { "call Ev",   {0xff}, 1, 2, true, false, 0, FL_ALL, SP_BRIND, NULL, false },
-    { "jmp Ev",    {0xff}, 1, 4, true, false, 0, FL_ALL, SP_BRIND, NULL, false },
+    /* near branches to the next instruction, at both operand sizes in 16-bit
+     * code (66 CALL/RET push and pop EIP), at 32 bits in 32-bit code (a
+     * 16-bit IP would leave the page) */
+    { "call rel",  {0xe8}, 1, E_NONE, false, false, 4, FL_ALL, SP_REL0, NULL, false },
+    { "jmp rel8",  {0xeb}, 1, E_NONE, false, false, 1, FL_ALL, SP_REL0, NULL, false },
+    { "jcc rel",   {0x0f, 0x80}, 2, E_NONE, false, false, 4, FL_ALL, SP_REL0, NULL, false },
+    { "ret",       {0xc3}, 1, E_NONE, false, false, 0, FL_ALL, SP_RET, NULL, false },
+    { "ret Iw",    {0xc2}, 1, E_NONE, false, false, 2, FL_ALL, SP_RET, NULL, false },
+    { "call Ev",   {0xff}, 1, 2, false, false, 0, FL_ALL, SP_BRIND, NULL, false },
+    { "jmp Ev",    {0xff}, 1, 4, false, false, 0, FL_ALL, SP_BRIND, NULL, false },
     /* EFLAGS: IF is 1 on both sides; POPF pops IF=1, IOPL=0, and never TF or
      * AC (user mode has CR0.AM set), so CPL 3 natively and CPL 0 in tandem agree */
     { "pushf",     {0x9c}, 1, E_NONE, false, false, 0, FL_ALL, 0, NULL, false },
