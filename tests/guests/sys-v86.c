@@ -14,7 +14,9 @@
  * in the TSS's redirection bitmap) goes to the 8086 program's own IVT
  * handler with a FLAGS image of IF = VIF, IOPL 3 and VIF cleared, its IRET
  * restores VIF; INT 0x31 (bit set) traps with #GP(0), STI with VIP pending
- * traps, PUSHFD/POPFD (32-bit) still trap. Last, CR4.PVI at ring 3 (IOPL
+ * traps, PUSHFD/POPFD (32-bit) still trap. At IOPL 3, INT 0x30 goes to
+ * the 8086 handler with the real IF (cleared, then restored by its IRET)
+ * and INT 0x31 to the protected-mode handler. Last, CR4.PVI at ring 3 (IOPL
  * 0): CLI and STI clear and set VIF instead of faulting, and STI with VIP
  * pending raises #GP(0).
  */
@@ -119,6 +121,7 @@ static void check_gp(unsigned n, const uint8_t *at, uint8_t op, uint32_t ds)
 #define FL_VIF  0x80000u
 #define FL_VIP  0x100000u
 
+extern const uint8_t vme3_start[], vme3_after_int[], vme3_int_idt[], vme3_hlt[];
 extern const uint8_t vme_start[], vme_end[], vme_after_int[], vme_int_idt[], vme_sti_vip[],
     vme_pushfd[], vme_popfd[], vme_hlt[], vme_isr[];
 __asm__(".section .rodata\n"
@@ -149,6 +152,13 @@ __asm__(".section .rodata\n"
         "movw 4(%bp), %ax\n movw %ax, 0xc\n"     /* pushed FLAGS */
         "pushfw\n popw %ax\n movw %ax, 0x12\n"  /* VIF cleared */
         "iret\n"
+        "vme3_start:\n"                           /* the same at IOPL 3 */
+        "sti\n"
+        "int $0x30\n"
+        "vme3_after_int:\n"
+        "pushfw\n popw %ax\n movw %ax, 0x14\n"  /* IF back from the handler's IRET */
+        "vme3_int_idt: int $0x31\n"                /* to the IDT: a DPL 3 gate */
+        "vme3_hlt: hlt\n"
         "vme_end:\n"
         ".code32\n"
         ".text\n");
@@ -242,6 +252,52 @@ static void test_vme(void)
     puts("sys-v86: VME traps (INT via IDT bit, STI with VIP, PUSHFD/POPFD) ok");
 }
 
+/* IOPL 3 with CR4.VME: methods 5 (redirect, real IF) and 4 (through the IDT). */
+static volatile uint32_t vme3_vec, vme3_ip, vme3_eflags, vme3_count;
+
+static int vme3_monitor(struct exc_frame *f)
+{
+    if (!(f->eflags & (1u << 17)))
+        return 0;
+    vme3_count++;
+    if (f->vector == 0x31) {
+        vme3_vec = f->vector;
+        vme3_ip = f->eip;
+        vme3_eflags = f->eflags;
+        return 1;                               /* IRET back after the INT */
+    }
+    user_return();                              /* #GP at HLT, or anything else */
+    return 1;
+}
+
+static void test_vme_iopl3(void)
+{
+    volatile uint16_t *d = (volatile uint16_t *)VME_DATA;
+
+    memset((void *)VME_DATA, 0xee, 0x20);
+    tss.t.iomap = sizeof(struct tss32) + 32;
+    tss.iomap[0x30 / 8] = (uint8_t)~(1u << (0x30 & 7));
+    set_gate_stub(0x31, 0xee);
+    write_cr4(read_cr4() | 1);
+    vme3_count = 0;
+    exc_hook = vme3_monitor;
+    v86_call(VME_CS, vme_off(vme3_start), V86_SS, 0x1000, V86_DS, 0x3002);   /* IOPL 3 */
+    exc_hook = 0;
+    write_cr4(read_cr4() & ~1u);
+    set_gate_stub(0x31, 0x8e);
+    tss.t.iomap = sizeof(struct tss32);
+    memset(tss.iomap, 0xff, 32);
+
+    GUEST_ASSERT(d[4] == vme_off(vme3_after_int) && d[5] == VME_CS);
+    GUEST_ASSERT((d[6] & (FL_IF | FL_IOPL)) == (FL_IF | FL_IOPL));   /* the real IF */
+    GUEST_ASSERT((d[9] & FL_IF) == 0);                 /* IF cleared in the handler */
+    GUEST_ASSERT((d[10] & FL_IF) == FL_IF);            /* restored by its IRET */
+    GUEST_ASSERT(vme3_count == 2 && vme3_vec == 0x31);
+    GUEST_ASSERT(vme3_ip == vme_off(vme3_hlt));        /* INT pushes the next IP */
+    GUEST_ASSERT(((vme3_eflags >> 12) & 3) == 3);
+    puts("sys-v86: VME at IOPL 3: redirected INT and INT through the IDT ok");
+}
+
 /* ---- CR4.PVI at ring 3 ---- */
 
 void pvi_cli(void);
@@ -318,6 +374,7 @@ int guest_main(void)
     puts("sys-v86: 8086 code results ok");
 
     test_vme();
+    test_vme_iopl3();
     test_pvi();
     return 0;
 }
