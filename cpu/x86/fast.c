@@ -29,6 +29,7 @@
 
 void x86_step_generic(X86CPU *cpu, const X86Insn *i)
 {
+    cpu->s->rip = cpu->next_rip - i->len;
     x86_step_of(i)->impl(cpu, i);
     if (unlikely(cpu->exit_tb)) {
         cpu->s->rip = cpu->next_rip;
@@ -39,6 +40,7 @@ void x86_step_generic(X86CPU *cpu, const X86Insn *i)
 
 void x86_step_end(X86CPU *cpu, const X86Insn *i)
 {
+    cpu->s->rip = cpu->next_rip;
 }
 
 /* ---- ALU: ADD OR ADC SBB AND SUB XOR CMP TEST with register/immediate ---- */

@@ -43,17 +43,21 @@ static inline uint64_t x86_alu_calc(unsigned op, uint64_t a, uint64_t b, unsigne
  */
 static inline __attribute__((always_inline)) int x86_fast_cf(const X86CPU *cpu)
 {
-    switch (cpu->cc_op) {
-    case CC_OP_EFLAGS: return cpu->s->rflags & FLAG_CF;
-    case CC_OP_LOGIC: return 0;
-    case CC_OP_INC: case CC_OP_DEC: return cpu->cc_aux;
-    case CC_OP_ADD: return cpu->cc_dst < (cpu->cc_src1 & x86_size_mask(cpu->cc_size));
-    case CC_OP_SUB: {
+    /* Tests, not a switch: a jump table would cost an indirect branch. */
+    unsigned op = cpu->cc_op;
+    if (op == CC_OP_LOGIC)
+        return 0;
+    if (op == CC_OP_EFLAGS)
+        return cpu->s->rflags & FLAG_CF;
+    if (op == CC_OP_INC || op == CC_OP_DEC)
+        return cpu->cc_aux;
+    if (op == CC_OP_SUB) {
         uint64_t mask = x86_size_mask(cpu->cc_size);
         return (cpu->cc_src1 & mask) < (cpu->cc_src2 & mask);
     }
-    default: return -1;
-    }
+    if (op == CC_OP_ADD)
+        return cpu->cc_dst < (cpu->cc_src1 & x86_size_mask(cpu->cc_size));
+    return -1;
 }
 
 static inline __attribute__((always_inline)) int x86_fast_cond(const X86CPU *cpu, unsigned cc)
@@ -105,15 +109,19 @@ static inline __attribute__((always_inline)) int x86_fast_cond(const X86CPU *cpu
  * its instructions out as an array of X86Step ended by a step whose fn is
  * x86_step_end and whose len is 0, sets RIP to the first instruction and
  * next_rip to its end, and calls the first step's fn. Each fn runs its
- * instruction and continues with the next step (x86_step_next: RIP and
- * next_rip advance, then a tail call), so a sequence costs one indirect
- * jump per instruction instead of a call, a return and a loop. The end
- * step returns, with RIP = next_rip (the fall-through, or where the last
- * instruction branched). x86_step_generic runs impl, the plain handler
- * (x86_insn_handler), and stops early after an instruction that set
- * exit_tb. A fault unwinds as always, with RIP at the faulting
- * instruction. Without tail calls (-O0, sanitizers) the stack grows by a
- * frame per step of the sequence, which its length bounds.
+ * instruction and continues with the next step (x86_step_next: next_rip
+ * advances, then a tail call), so a sequence costs one indirect jump per
+ * instruction instead of a call, a return and a loop.
+ *
+ * RIP itself is only written where someone can look: x86_step_generic sets
+ * it to the instruction's address (next_rip - len) before running impl,
+ * the plain handler (x86_insn_handler), which may fault or read RIP; the
+ * specialised steps never fault (they fall back to x86_step_generic before
+ * changing anything) and never read RIP; the end step returns with RIP =
+ * next_rip (the fall-through, or where the last instruction branched).
+ * x86_step_generic also stops the sequence after an instruction that set
+ * exit_tb. Without tail calls (-O0, sanitizers) the stack grows by a frame
+ * per step, which the sequence's length bounds.
  */
 typedef struct X86Step {
     X86Handler fn;
@@ -129,7 +137,6 @@ static inline const X86Step *x86_step_of(const X86Insn *i)
 static inline __attribute__((always_inline)) void x86_step_next(X86CPU *cpu, const X86Insn *i)
 {
     const X86Step *n = x86_step_of(i) + 1;
-    cpu->s->rip = cpu->next_rip;
     cpu->next_rip += n->i.len;
     n->fn(cpu, &n->i);
 }
