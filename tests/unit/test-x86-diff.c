@@ -36,7 +36,8 @@
 
 /* ---- forms ---- */
 
-enum { SP_NONE, SP_DIV, SP_IDIV, SP_BSX, SP_CL, SP_IMM8CNT, SP_SHD_CL, SP_NO16, SP_LEA, SP_STR, SP_CMPX, SP_VEX };
+enum { SP_NONE, SP_DIV, SP_IDIV, SP_BSX, SP_CL, SP_IMM8CNT, SP_SHD_CL, SP_NO16, SP_LEA, SP_STR, SP_CMPX, SP_VEX,
+       SP_BTMEM };
 
 typedef struct DiffForm {
     const char *name;
@@ -113,6 +114,10 @@ static const DiffForm forms[] = {
     { "shld Ev,Gv,Ib", {0x0f, 0xa4}, 2, -1, false, false, 1, FL_SHD, SP_IMM8CNT, NULL },
     { "bt Ev,Gv",  {0x0f, 0xa3}, 2, -1, false, false, 0, FL_CF, 0, NULL },
     { "bts Ev,Gv", {0x0f, 0xab}, 2, -1, false, false, 0, FL_CF, 0, NULL },
+    /* on memory the register bit offset is signed and reaches other bytes */
+    { "bt Mv,Gv",  {0x0f, 0xa3}, 2, -1, false, true, 0, FL_CF, SP_BTMEM, NULL },
+    { "btr Mv,Gv", {0x0f, 0xb3}, 2, -1, false, true, 0, FL_CF, SP_BTMEM, NULL },
+    { "btc Mv,Ib", {0x0f, 0xba}, 2, 7, false, true, 1, FL_CF, 0, NULL },
     { "btr Ev,Ib", {0x0f, 0xba}, 2, 6, false, false, 1, FL_CF, 0, NULL },
     { "btc Ev,Ib", {0x0f, 0xba}, 2, 7, false, false, 1, FL_CF, 0, NULL },
     { "bsf Gv,Ev", {0x0f, 0xbc}, 2, -1, false, false, 0, FL_ZF, SP_BSX, NULL },
@@ -449,7 +454,8 @@ static void run_form(const DiffForm *f, unsigned iters, unsigned *ran, unsigned 
             }
             if (f->mem) {
                 /* disp32 from the end of the instruction to PAGE_DATA */
-                int32_t disp = (int32_t)(PAGE_DATA - (PAGE_INSN + n));
+                int32_t disp = (int32_t)(PAGE_DATA + (f->sp == SP_BTMEM ? 0x100 : 0) -
+                                         (PAGE_INSN + n));
                 memcpy(insn + modrm_at + 1, &disp, 4);
             }
             (void)imm_at;
@@ -480,6 +486,8 @@ generated:;
                 in.regs[R_ECX] = rnd() % 20;
                 in.flags |= (rnd() & 1) ? FLAG_DF : 0;
             }
+            if (f->sp == SP_BTMEM)      /* bits -2048..2047 around data+0x100 */
+                in.regs[reg] = (uint64_t)((int64_t)(rnd() % 4096) - 2048);
             if (f->sp == SP_CL || f->sp == SP_SHD_CL) {
                 in.regs[R_ECX] = (in.regs[R_ECX] & ~0xffull) | (it % 64);
                 count = it % 64;
