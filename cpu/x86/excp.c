@@ -150,6 +150,8 @@ static void deliver_prot(X86CPU *cpu, int vec, bool soft, bool has_err, uint32_t
     unsigned ist = lm ? (unsigned)(g >> 32) & 7 : 0;
     if (lm && (!((cd >> 53) & 1) || ((cd >> 54) & 1)))
         x86_raise_exception_err(cpu, EXCP_GP, (sel & 0xfffc) | ext);
+    if (!lm && (gate32 ? off : off & 0xffff) > x86_desc_limit(cd))
+        x86_raise_exception_err(cpu, EXCP_GP, ext);     /* gate offset past the limit */
 
     uint64_t fl = x86_get_rflags(cpu);
     bool vm = cpu->vm86;
@@ -329,6 +331,8 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
             mask |= FLAG_IOPL;
         if (osz == 2)
             mask &= 0xffff;
+        if ((ip & x86_size_mask(osz)) > s->segs[SEG_CS].limit)
+            x86_raise_exception_err(cpu, EXCP_GP, 0);
         x86_load_seg_real(cpu, SEG_CS, cs);
         x86_set_sp(cpu, sp + 3 * osz);
         x86_set_rflags(cpu, nf, mask);
@@ -416,6 +420,8 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
             x86_raise_exception_err(cpu, EXCP_GP, cs & 0xfffc);
         if (!((d >> 47) & 1))
             x86_raise_exception_err(cpu, EXCP_NP, cs & 0xfffc);
+        if ((ip & x86_size_mask(osz)) > x86_desc_limit(d))
+            x86_raise_exception_err(cpu, EXCP_GP, 0);
         SegmentCache ss;
         x86_check_ss(cpu, nss, rpl, &ss);
         x86_seg_from_desc(&s->segs[SEG_CS], cs, d);

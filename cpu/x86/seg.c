@@ -253,7 +253,7 @@ static uint64_t far_target_desc(X86CPU *cpu, uint16_t sel)
     return d;
 }
 
-static uint32_t desc_limit(uint64_t d)
+uint32_t x86_desc_limit(uint64_t d)
 {
     uint32_t limit = (uint32_t)((d & 0xffff) | ((d >> 32) & 0xf0000));
     return (d & (1ull << 55)) ? (limit << 12) | 0xfff : limit;
@@ -322,6 +322,8 @@ static void far_via_gate(X86CPU *cpu, uint16_t sel, uint64_t g, bool call, unsig
         x86_raise_exception_err(cpu, EXCP_NP, csel & 0xfffc);
     if (lm && (!((cd >> 53) & 1) || ((cd >> 54) & 1)))
         x86_raise_exception_err(cpu, EXCP_GP, csel & 0xfffc);
+    if (!lm && off > x86_desc_limit(cd))
+        x86_raise_exception_err(cpu, EXCP_GP, 0);           /* gate offset past the limit */
     if (!call) {
         load_cs(cpu, csel, cd, cpl);
         cpu->next_rip = off;
@@ -400,7 +402,7 @@ void x86_far_jump(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz)
         return;
     }
     bool to64 = cpu->lma && (d & (1ull << 53));
-    if (!to64 && off > desc_limit(d))
+    if (!to64 && off > x86_desc_limit(d))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     load_cs(cpu, sel, d, cpu->cpl);
     cpu->next_rip = off;
@@ -429,7 +431,7 @@ void x86_far_call(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz)
         return;
     }
     bool to64 = cpu->lma && (d & (1ull << 53));
-    if (!to64 && off > desc_limit(d))
+    if (!to64 && off > x86_desc_limit(d))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t old_sp = s->regs[R_ESP];
     x86_push(cpu, osz, old_cs);
@@ -467,6 +469,8 @@ void x86_far_return(X86CPU *cpu, unsigned osz, unsigned pop_bytes, bool is_iret)
     uint16_t sel = (uint16_t)x86_ld(cpu, x86_lin(cpu, ss_seg, (sp + osz) & smask, osz, ACC_READ),
                                     2);
     if (!cpu->pe || cpu->vm86) {
+        if ((off & x86_size_mask(osz)) > s->segs[SEG_CS].limit)
+            x86_raise_exception_err(cpu, EXCP_GP, 0);
         x86_load_seg_real(cpu, SEG_CS, sel);
         x86_set_sp(cpu, sp + 2 * osz + pop_bytes);
         cpu->next_rip = off & x86_size_mask(osz);
@@ -487,6 +491,9 @@ void x86_far_return(X86CPU *cpu, unsigned osz, unsigned pop_bytes, bool is_iret)
         x86_raise_exception_err(cpu, EXCP_GP, err);
     if (!((d >> 47) & 1))
         x86_raise_exception_err(cpu, EXCP_NP, err);
+    /* The return offset must lie in the new code segment (not in 64-bit code). */
+    if (!(cpu->lma && (d & (1ull << 53))) && (off & x86_size_mask(osz)) > x86_desc_limit(d))
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t nsp = sp + 2 * osz + pop_bytes;
     if (rpl == cpl) {
         load_cs(cpu, sel, d, rpl);

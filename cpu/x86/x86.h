@@ -529,6 +529,8 @@ void x86_far_jump(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz);
 void x86_far_call(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz);
 void x86_far_return(X86CPU *cpu, unsigned osz, unsigned pop_bytes, bool is_iret);
 uint64_t x86_desc_read(X86CPU *cpu, uint16_t sel, bool *ok);
+/* A segment descriptor's limit in bytes (G applied). */
+uint32_t x86_desc_limit(uint64_t d);
 void x86_seg_from_desc(SegmentCache *sc, uint16_t sel, uint64_t desc);
 
 /* ---- MMU (mmu.c) ---- */

@@ -19,6 +19,8 @@
  *     string (STOS to a read-only ES, MOVS and XLAT past a limit), BOUND,
  *     CMPXCHG8B, an indirect CALL, x87 (FLDS, FNSTENV's 28 bytes),
  *     FXSAVE's 512 bytes and SSE (MOVUPS loads and stores);
+ *  5c. code targets past the new CS limit: RETF, IRET, an interrupt gate
+ *     and a call gate whose offset lies beyond the target's limit, #GP(0);
  *  6. virtual-8086 mode (the limits of real mode): a word at DS:0xffff
  *     raises #GP(0), a push with SP = 1 #SS(0), a byte at 0xffff nothing;
  *  7. interrupt delivery with no room for the frame: #SS(0) for INT n on
@@ -37,6 +39,8 @@
 #define SEL_ED16   0x68         /* data RW expand-down, B=0, limit 0xfff */
 #define SEL_ED32   0x70         /* data RW expand-down, B=1, limit 0xfff */
 #define SEL_SSLIM  0x78         /* data RW, base 0, limit 16 MiB - 1 */
+#define SEL_LIMCODE 0x90        /* code, base 0, limit 1 MiB - 1 */
+#define SEL_FARGATE 0x98        /* call gate, DPL 0, to SEL_LIMCODE:2 MiB */
 
 #define SMALL_BASE 0x200000u
 #define ED16_BASE  0x300000u
@@ -348,6 +352,28 @@ static void test_forms(void)
     puts("sys-segments: string, BOUND, CMPXCHG8B, CALL, x87, FXSAVE and SSE forms ok");
 }
 
+static void test_code_limits(void)
+{
+    exc_clear();
+    __asm__ volatile("pushl %0\n\tpushl $0x100000\n\t" EXPECT_FAULT("lret")
+                     "addl $8, %%esp" : : "i"(SEL_LIMCODE) : "memory");
+    check(13, 0);
+    exc_clear();
+    __asm__ volatile("pushfl\n\tpushl %0\n\tpushl $0x100000\n\t" EXPECT_FAULT("iret")
+                     "addl $12, %%esp" : : "i"(SEL_LIMCODE) : "memory");
+    check(13, 0);
+    set_gate(0x51, 0x200000, SEL_LIMCODE, 0x8e);
+    exc_clear();
+    __asm__ volatile(EXPECT_FAULT("int $0x51") : : : "memory");
+    check(13, 0);
+    set_gate_stub(0x51, 0x8e);
+    gdt[SEL_FARGATE >> 3] = ((uint64_t)SEL_LIMCODE << 16) | (0x8cull << 40) | (0x20ull << 48);
+    exc_clear();
+    __asm__ volatile(EXPECT_FAULT("lcall %0, $0") : : "i"(SEL_FARGATE) : "memory");
+    check(13, 0);
+    puts("sys-segments: RETF, IRET and gates past the code segment limit ok");
+}
+
 /* ---- 6. virtual-8086 mode: real-mode limits ---- */
 
 #define V86_CS 0x0700
@@ -523,6 +549,7 @@ int guest_main(void)
     gdt[SEL_ED16 >> 3] = seg_desc(ED16_BASE, 0xfff, 0x97, 0x0);
     gdt[SEL_ED32 >> 3] = seg_desc(0, 0xfff, 0x97, 0x4);
     gdt[SEL_SSLIM >> 3] = seg_desc(0, 0xfff, 0x93, 0xc);
+    gdt[SEL_LIMCODE >> 3] = seg_desc(0, 0xfffff, 0x9b, 0x4);
 
     test_limits();
     test_rights();
@@ -530,6 +557,7 @@ int guest_main(void)
     test_stack_segment();
     test_null();
     test_forms();
+    test_code_limits();
     test_v86();
     test_delivery();
     __asm__ volatile("movw %0, %%fs\n\tmovw %0, %%gs" : : "r"((uint16_t)SEL_DS0));
