@@ -338,7 +338,8 @@ bool x86_seg_range_ok(const SegmentCache *sc, uint64_t ea, unsigned size);
 /* Recompute seg_chk / seg_chk_w from the segment caches and the mode. */
 void x86_seg_chk_update(X86CPU *cpu);
 
-/* Linear address of seg:ea with no check (INVLPG, prefetches, LEA-likes). */
+/* Linear address of seg:ea with no check: INVLPG, and the later parts of an
+ * operand whose whole extent x86_lin() already checked (far pointers, ...). */
 static inline uint64_t x86_lin_nochk(const X86CPU *cpu, unsigned seg, uint64_t ea)
 {
     uint64_t lin = x86_seg_base(cpu, seg) + ea;
