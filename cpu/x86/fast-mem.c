@@ -159,6 +159,67 @@ static const X86Handler m_alu_tab[9][4][3][2] = {
     [X86_ALU_TEST] = M_ROW(test),
 };
 
+/* ---- 64-bit stack: PUSH, POP, CALL rel, RET ---- */
+
+/*
+ * 64-bit mode only (operand size 8: the stack pointer is RSP, no segment).
+ * As stack.c: RSP changes after the memory access succeeded, PUSH RSP
+ * pushes the old value, POP RSP leaves the popped value in RSP.
+ */
+static inline __attribute__((always_inline)) bool m_push(X86CPU *cpu, const X86Insn *i,
+                                                         bool imm)
+{
+    uint64_t *regs = cpu->s->regs, sp = regs[R_ESP] - 8;
+    void *p = m_host(cpu, sp, 8, M_WRITE);
+    if (unlikely(!p))
+        return false;
+    x86_host_st(p, 8, imm ? i->imm : regs[i->r1]);
+    regs[R_ESP] = sp;
+    return true;
+}
+
+static inline __attribute__((always_inline)) bool m_pop(X86CPU *cpu, const X86Insn *i)
+{
+    uint64_t *regs = cpu->s->regs, sp = regs[R_ESP];
+    void *p = m_host(cpu, sp, 8, M_READ);
+    if (unlikely(!p))
+        return false;
+    uint64_t v = x86_host_ld(p, 8);
+    regs[R_ESP] = sp + 8;
+    regs[i->r1] = v;
+    return true;
+}
+
+static inline __attribute__((always_inline)) bool m_call(X86CPU *cpu, const X86Insn *i)
+{
+    uint64_t *regs = cpu->s->regs, sp = regs[R_ESP] - 8;
+    void *p = m_host(cpu, sp, 8, M_WRITE);
+    if (unlikely(!p))
+        return false;
+    x86_host_st(p, 8, cpu->next_rip);
+    regs[R_ESP] = sp;
+    cpu->next_rip += i->imm;
+    return true;
+}
+
+static inline __attribute__((always_inline)) bool m_return(X86CPU *cpu, const X86Insn *i, bool imm)
+{
+    uint64_t *regs = cpu->s->regs, sp = regs[R_ESP];
+    void *p = m_host(cpu, sp, 8, M_READ);
+    if (unlikely(!p))
+        return false;
+    cpu->next_rip = x86_host_ld(p, 8);
+    regs[R_ESP] = sp + 8 + (imm ? i->imm : 0);
+    return true;
+}
+
+X86_STEP(m_push_r, m_push(c, i, false))
+X86_STEP(m_push_i, m_push(c, i, true))
+X86_STEP(m_pop_r, m_pop(c, i))
+X86_STEP(m_call_rel, m_call(c, i))
+X86_STEP(m_ret, m_return(c, i, false))
+X86_STEP(m_ret_imm, m_return(c, i, true))
+
 static unsigned log2_size(unsigned sz)
 {
     return sz == 1 ? 0 : sz == 2 ? 1 : sz == 4 ? 2 : 3;
@@ -203,5 +264,23 @@ X86Handler x86_fast_mem_select(const X86Insn *i, int alu, bool nf)
             return sx ? (q ? m_sx16_64 : m_sx16_32) : (q ? m_zx16_64 : m_zx16_32);
         return sx ? (q ? m_sx8_64 : m_sx8_32) : (q ? m_zx8_64 : m_zx8_32);
     }
+    return NULL;
+}
+
+X86Handler x86_fast_stack_select(const X86Insn *i)
+{
+    X86Handler h = x86_handlers[i->op];
+    if (i->osz != 8)                    /* 64-bit mode, 64-bit operands */
+        return NULL;
+    if (h == x86_op_push && i->k2 == K_IMM)
+        return m_push_i;
+    if (h == x86_op_push && i->k1 == K_REG && i->r1 < 16)
+        return m_push_r;
+    if (h == x86_op_pop && i->k1 == K_REG && i->r1 < 16)
+        return m_pop_r;
+    if (h == x86_op_call)
+        return m_call_rel;
+    if (h == x86_op_ret)
+        return i->k2 == K_IMM ? m_ret_imm : m_ret;
     return NULL;
 }

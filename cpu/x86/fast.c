@@ -528,6 +528,10 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out)
     if (h == x86_op_lea && wide && i->base != X86_BASE_RIP && (i->asz == 4 || i->asz == 8))
         return fast_lea_tab[i->base != X86_BASE_NONE][i->index != X86_BASE_NONE]
                            [q && i->asz == 8];
+    if (h == x86_op_push || h == x86_op_pop || h == x86_op_call || h == x86_op_ret) {
+        X86Handler m = x86_fast_stack_select(i);
+        return m ? m : x86_step_generic;
+    }
     if (h == x86_op_setcc && i->k1 == K_REG && i->r1 < 16)
         return fast_cc_tab[i->opc & 15][2];
     int alu = alu_kind(h), sh = shift_kind(h);

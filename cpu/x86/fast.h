@@ -178,5 +178,7 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out);
  * X86_ALU_* operation or -1; nf: its flags are dead), or NULL.
  */
 X86Handler x86_fast_mem_select(const X86Insn *i, int alu, bool nf);
+/* fast-mem.c: a specialised PUSH/POP/CALL/RET step for i, or NULL. */
+X86Handler x86_fast_stack_select(const X86Insn *i);
 
 #endif

@@ -157,6 +157,21 @@ static const Form forms[] = {
     { "or [rbx+1],al", {0x08, 0x43, 0x01}, 3, true, true },
     { "add dword [rbx],5", {0x83, 0x03, 0x05}, 3, true, true },
     { "adc [rbx],eax (generic)", {0x11, 0x03}, 2, true, false },
+    /* the stack (RSP points into the page) */
+    { "push rax", {0x50}, 1, true, true },
+    { "push r12", {0x41, 0x54}, 2, true, true },
+    { "push rsp", {0x54}, 1, true, true },
+    { "push -2", {0x6a, 0xfe}, 2, true, true },
+    { "push imm32", {0x68, 0x00, 0x00, 0x00, 0x80}, 5, true, true },
+    { "pop rcx", {0x59}, 1, true, true },
+    { "pop rsp", {0x5c}, 1, true, true },
+    { "pop r15", {0x41, 0x5f}, 2, true, true },
+    { "push [rbx] (generic)", {0xff, 0x33}, 2, true, false },
+    { "push ax (generic)", {0x66, 0x50}, 2, true, false },
+    { "call rel32", {0xe8, 0x00, 0x01, 0x00, 0x00}, 5, true, true },
+    { "call -5", {0xe8, 0xfb, 0xff, 0xff, 0xff}, 5, true, true },
+    { "ret", {0xc3}, 1, true, true },
+    { "ret 16", {0xc2, 0x10, 0x00}, 3, true, true },
 };
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -199,11 +214,20 @@ static void map_mem(X86CPU *c)
     e->addend = (uintptr_t)mem_buf - MEM_LIN;
 }
 
-/* RBX 8-aligned in the first page, RCX small: no access crosses a page. */
+/* RBX and RSP 8-aligned in the page, RCX small: no access crosses a page. */
 static void point_regs(X86CPUState *s)
 {
     s->regs[R_EBX] = MEM_LIN + (rnd() & 0x7f8);
     s->regs[R_ECX] = rnd() & 0x3f;
+    s->regs[R_ESP] = MEM_LIN + 0x800 + (rnd() & 0x3f8);
+}
+
+/* Does i touch memory (an operand or the stack)? Those forms compare it. */
+static bool uses_memory(const X86Insn *i)
+{
+    X86Handler h = x86_handlers[i->op];
+    return i->k1 == K_MEM || i->k2 == K_MEM || h == x86_op_push || h == x86_op_pop ||
+           h == x86_op_call || h == x86_op_ret;
 }
 
 static X86CPU fcpu;
@@ -256,7 +280,7 @@ static void run_handler(X86Handler h, bool step, const X86Insn *i, const X86CPU 
                         const X86CPUState *s0, Result *out)
 {
     static X86Step steps[2];
-    bool memory = i->k1 == K_MEM || i->k2 == K_MEM;
+    volatile bool memory = uses_memory(i);
     steps[0] = (X86Step){ h, x86_insn_handler(i), *i };
     steps[1] = (X86Step){ x86_step_end, x86_step_end, { 0 } };
     fstate = *s0;
@@ -301,7 +325,7 @@ static void test_forms(void)
             CU_FAIL("form not specialised");
         }
         unsigned bad = 0, faults = 0;
-        bool memory = i.k1 == K_MEM || i.k2 == K_MEM;
+        bool memory = uses_memory(&i);
         for (unsigned n = 0; n < (memory ? 400u : 3000u) && bad < 3; n++) {
             static X86CPU c0;
             X86CPUState s0;
@@ -309,6 +333,7 @@ static void test_forms(void)
             memset(&s0, 0, sizeof(s0));
             c0.code_size = fm->mode64 ? 8 : 4;
             c0.lma = fm->mode64;
+            c0.stack_size = fm->mode64 ? 8 : 4;
             c0.s = &s0;
             random_state(&s0, &c0);
             point_regs(&s0);
