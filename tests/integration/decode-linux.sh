@@ -34,7 +34,7 @@ for flavour in ${DECODE_LINUX_FLAVOURS:-cloud}; do
     t0=$SECONDS
     TESTS_X86_DECODE_LINUX=$pkg "$bin" > "$build/decode-linux-$flavour.log" 2>&1
     rc=$?
-    grep -E '^  (vmlinux|modules|unimplemented)' "$build/decode-linux-$flavour.log"
+    grep -E '^  (vmlinux|modules|unimplemented|capstone gaps)' "$build/decode-linux-$flavour.log"
     echo "decode-linux: $flavour: status $rc in $((SECONDS - t0))s (log: $build/decode-linux-$flavour.log)"
     if [ "$rc" -ne 0 ]; then
         grep -E '^  .*(capstone|tandem)' "$build/decode-linux-$flavour.log" | head -40

@@ -61,20 +61,28 @@ typedef struct LinuxCount {
     unsigned long compared, unimpl, both_invalid, cs_gap, mismatch, files, bytes;
 } LinuxCount;
 
-/* Mnemonic histogram of the unimplemented bucket. */
+/* Mnemonic histograms of the unimplemented and capstone-gap buckets. */
 #define LINUX_HIST 256
-static struct { char mnem[32]; unsigned long n; } linux_hist[LINUX_HIST];
+typedef struct LinuxHist { char mnem[32]; unsigned long n; } LinuxHist;
+static LinuxHist linux_unimpl_hist[LINUX_HIST], linux_gap_hist[LINUX_HIST];
 
-static void linux_hist_add(const char *m)
+static void linux_hist_add(LinuxHist *h, const char *m)
 {
     for (unsigned k = 0; k < LINUX_HIST; k++) {
-        if (!linux_hist[k].mnem[0])
-            snprintf(linux_hist[k].mnem, sizeof(linux_hist[k].mnem), "%s", m);
-        if (!strcmp(linux_hist[k].mnem, m)) {
-            linux_hist[k].n++;
+        if (!h[k].mnem[0])
+            snprintf(h[k].mnem, sizeof(h[k].mnem), "%s", m);
+        if (!strcmp(h[k].mnem, m)) {
+            h[k].n++;
             return;
         }
     }
+}
+
+static void linux_hist_print(const char *what, const LinuxHist *h)
+{
+    printf("\n  %s:", what);
+    for (unsigned k = 0; k < LINUX_HIST && h[k].mnem[0]; k++)
+        printf(" %s %lu", h[k].mnem, h[k].n);
 }
 
 /*
@@ -171,6 +179,7 @@ static void linux_sweep(csh h, csh hd, cs_insn *in, cs_insn *ind, const char *fi
                     linux_show(file, sec, (uint64_t)(at - code), at, left, "invalid to both");
             } else if (linux_cs_gap(&i)) {
                 c->cs_gap++;
+                linux_hist_add(linux_gap_hist, x86_insn_mnemonic(i.op));
                 step = i.len <= left ? i.len : left;
             } else {
                 if (c->mismatch++ < linux_show_max) {
@@ -193,12 +202,13 @@ static void linux_sweep(csh h, csh hd, cs_insn *in, cs_insn *ind, const char *fi
             uint64_t qa = 0;
             if (cs_disasm_iter(hd, &q, &ql, &qa, ind) && linux_unimplemented(ind)) {
                 c->unimpl++;
-                linux_hist_add(ind->mnemonic);
+                linux_hist_add(linux_unimpl_hist, ind->mnemonic);
                 continue;
             }
         }
         if (st == X86_DEC_OK && linux_cs_gap(&i)) {
             c->cs_gap++;
+            linux_hist_add(linux_gap_hist, x86_insn_mnemonic(i.op));
             p = at + i.len, left = size - (size_t)(p - code), addr = (uint64_t)(p - code);
             continue;
         }
@@ -459,9 +469,8 @@ static void test_decode_linux(void)
            "%lu unimplemented, %lu invalid to both, %lu capstone gaps, %lu mismatches",
            mc.files, l.n, mc.bytes, mc.compared, mc.unimpl, mc.both_invalid, mc.cs_gap,
            mc.mismatch);
-    printf("\n  unimplemented by mnemonic:");
-    for (unsigned k = 0; k < LINUX_HIST && linux_hist[k].mnem[0]; k++)
-        printf(" %s %lu", linux_hist[k].mnem, linux_hist[k].n);
+    linux_hist_print("unimplemented by mnemonic", linux_unimpl_hist);
+    linux_hist_print("capstone gaps by tandem's mnemonic", linux_gap_hist);
     printf("\n");
     cs_free(in, 1);
     cs_free(ind, 1);
