@@ -9,7 +9,8 @@
  * link, load TR, then the new state (CR3, EIP, EFLAGS, registers, LDTR,
  * segment registers). Faults before the state is saved are raised in the
  * old task; loading the new segment registers happens in the new task,
- * with #TS for a bad selector, like hardware. A 16-bit TSS holds only the
+ * with #TS for a bad selector, like hardware; a 32-bit TSS with its T bit
+ * set then raises #DB (DR6.BT). A 16-bit TSS holds only the
  * low halves of IP, FLAGS and the registers, ES/CS/SS/DS (FS and GS become
  * null) and no CR3. The I/O bitmap and the VM bit of the new
  * EFLAGS are honoured through the normal paths once the state is loaded.
@@ -82,6 +83,7 @@ static const TssLayout tss_layout16 = { 0x0e, 0x10, 0x12, 0x22, 0x2a, 2, 4, 0x2b
 /* The new task's state, read completely before anything is changed. */
 typedef struct TssState {
     uint32_t eip, eflags, cr3, regs[8], ldt;
+    bool trap;                  /* the T bit (32-bit TSS): #DB on entry */
     uint16_t segs[SEG_COUNT];
 } TssState;
 
@@ -106,6 +108,7 @@ static void tss_read(X86CPU *cpu, uint64_t base, const TssLayout *l, TssState *t
     for (unsigned g = 0; g < SEG_COUNT; g++)
         t->segs[g] = g < l->nsegs ? (uint16_t)tss_ld(cpu, base, l->segs + w * g, 2) : 0;
     t->ldt = tss_ld(cpu, base, l->ldt, 2);
+    t->trap = w == 4 && (tss_ld(cpu, base, 0x64, 2) & 1);
 }
 
 /* Save the outgoing task's state in its TSS (layout of the current TR). */
@@ -211,4 +214,10 @@ void x86_task_switch(X86CPU *cpu, uint16_t sel, int source, bool has_err, uint32
     tlb_flush(cpu);
     if (has_err)
         x86_push(cpu, (s->segs[SEG_CS].attrib & SEG_ATTR_DB) ? 4 : 2, err);
+    if (nt.trap) {
+        /* A debug trap (DR6.BT) once the switch is complete, before the new
+         * task's first instruction: RIP is already the new task's. */
+        s->dr[6] |= 1u << 15;
+        x86_raise_exception(cpu, EXCP_DB);
+    }
 }
