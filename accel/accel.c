@@ -2,6 +2,8 @@
 /*
  * Choosing the engine: "-accel a:b" tries each in order and takes the first
  * one whose available() says yes, reporting why the others could not run.
+ * An entry may carry the engine's own options after its name, QEMU-style
+ * ("kvm,kernel-irqchip=split"); the engine parses them in its init().
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,11 +26,11 @@ const AccelOps *accel_select(const char *list, bool *fell_back, Error *err)
     const char *p = list;
     *fell_back = false;
     while (*p) {
-        size_t n = strcspn(p, ":");
-        const AccelOps *ops = accel_find(p, n);
+        size_t n = strcspn(p, ":"), name = strcspn(p, ",:");
+        const AccelOps *ops = accel_find(p, name);
         if (!ops)
             return error_setf(err, "-accel %s: unknown accelerator '%.*s' (tcg, kvm)",
-                              list, (int)n, p), NULL;
+                              list, (int)name, p), NULL;
         Error e = { 0 };
         if (!ops->available || ops->available(&e)) {
             if (why.set) {

@@ -11,7 +11,8 @@
  * optional one is recorded in KvmState and each user falls back without it.
  *
  * The engine's pieces: kvm-mem.c (memory slots from the flat view),
- * kvm-vcpu.c (vCPU run loop, exits, interrupts, kicks), kvm-state.c (register
+ * kvm-vcpu.c (vCPU run loop, exits, interrupts, kicks), kvm-irqchip.c (the
+ * split irqchip: local APICs in the kernel), kvm-state.c (register
  * transfer between the kernel and X86CPUState), kvm-cpuid.c (CPUID),
  * kvm-emul.c (the few instructions KVM's own emulator refuses, for hosts
  * where it runs guest kernels: kvm-pvm), kvm-stats.c (KVM's counters, for
@@ -140,8 +141,51 @@ static void kvm_cleanup(Machine *m)
     m->accel_state = NULL;
 }
 
+typedef enum { KVM_IRQCHIP_DEFAULT, KVM_IRQCHIP_OFF, KVM_IRQCHIP_SPLIT } KvmIrqchipMode;
+
+/*
+ * The engine's own options, QEMU's spelling: "-accel kvm,kernel-irqchip=X"
+ * (also inside a list, "kvm,kernel-irqchip=off:tcg"). split puts the local
+ * APICs in the kernel; off keeps every interrupt controller in tandem; on
+ * (PIC, IOAPIC and PIT in the kernel too) is refused, since those are
+ * devices tandem runs the same under both engines.
+ */
+static int kvm_parse_options(const Machine *m, KvmIrqchipMode *irqchip, Error *err)
+{
+    *irqchip = KVM_IRQCHIP_DEFAULT;
+    const char *p = m->cfg ? m->cfg->accel : NULL;
+    while (p && *p) {
+        size_t n = strcspn(p, ":"), name = strcspn(p, ",:");
+        if (name == 3 && !strncmp(p, "kvm", 3)) {
+            const char *o = p + name;
+            while (o < p + n) {
+                o++;                            /* the comma */
+                size_t len = strcspn(o, ",:");
+                if (len == 20 && !strncmp(o, "kernel-irqchip=split", 20))
+                    *irqchip = KVM_IRQCHIP_SPLIT;
+                else if (len == 18 && !strncmp(o, "kernel-irqchip=off", 18))
+                    *irqchip = KVM_IRQCHIP_OFF;
+                else if (len == 17 && !strncmp(o, "kernel-irqchip=on", 17))
+                    return error_setf(err, "-accel kvm,kernel-irqchip=on: not supported (the "
+                                      "PIC, IOAPIC and PIT stay tandem's); use split or off");
+                else
+                    return error_setf(err, "-accel kvm: unknown option '%.*s' "
+                                      "(kernel-irqchip=split|off)", (int)len, o);
+                o += len;
+            }
+        }
+        p += n;
+        if (*p == ':')
+            p++;
+    }
+    return 0;
+}
+
 static int kvm_init(Machine *m, Error *err)
 {
+    KvmIrqchipMode irqchip;
+    if (kvm_parse_options(m, &irqchip, err) < 0)
+        return -1;
     KvmState *ks = calloc(1, sizeof(*ks));
     if (!ks)
         return error_setf(err, "out of memory");
@@ -181,10 +225,18 @@ static int kvm_init(Machine *m, Error *err)
     ks->cap_xsave = kvm_check_extension(ks->kvm_fd, KVM_CAP_XSAVE);
     ks->cap_xcrs = kvm_check_extension(ks->kvm_fd, KVM_CAP_XCRS);
     ks->cap_debugregs = kvm_check_extension(ks->kvm_fd, KVM_CAP_DEBUGREGS);
+    ks->cap_tsc_deadline = kvm_check_extension(ks->kvm_fd, KVM_CAP_TSC_DEADLINE_TIMER);
+    ks->nested_state_size = kvm_check_extension(ks->kvm_fd, KVM_CAP_NESTED_STATE);
+    if (ks->nested_state_size < (int)sizeof(struct kvm_nested_state))
+        ks->nested_state_size = 0;
     int slots = kvm_check_extension(ks->vm_fd, KVM_CAP_NR_MEMSLOTS);
     ks->nr_slots = slots <= 0 ? 32 : slots < KVM_MAX_SLOTS ? slots : KVM_MAX_SLOTS;
 
     ks->nr_msrs = -1;
+    /* Before any vCPU exists, as KVM_CAP_SPLIT_IRQCHIP requires. */
+    if (irqchip != KVM_IRQCHIP_OFF &&
+        kvm_irqchip_init(ks, irqchip == KVM_IRQCHIP_SPLIT, err) < 0)
+        goto fail;
     if (kvm_cpuid_init(ks, err) < 0)
         goto fail;
     kvm_mem_init(ks);

@@ -8,16 +8,24 @@
  * 0x80000001) are the model's AND the host's; identification (vendor,
  * signature, brand, address sizes) is the model's; leaf limits are the lower
  * of the two; everything the model does not describe (caches, XSAVE sizes,
- * topology) is KVM's, which matches the host the guest really runs on.
- * "-cpu host" (or no model at all, as in the unit tests) passes the supported
- * set as it is. Whatever the model, a few bits are fixed here because they
- * describe this engine's machine rather than the CPU:
+ * topology, and with +svm the SVM leaf 0x8000000a) is KVM's, which matches
+ * the host the guest really runs on. "-cpu host" (or no model at all, as in
+ * the unit tests) passes the supported set as it is.
+ *
+ * Nested virtualization: "+svm" or "+vmx" in the model reaches the guest
+ * only if KVM offers it (kvm_amd/kvm_intel loaded with nested=1); when it
+ * does not, a warning says so once, since the guest's own KVM will then
+ * refuse to load for a reason that lies on the host.
+ *
+ * Whatever the model, a few bits are fixed here because they describe this
+ * engine's machine rather than the CPU:
  *
  *  - APIC IDs (leaf 1 EBX[31:24], leaves 0xB/0x1F EDX) are the vCPU index,
  *    and leaf 1 EBX[23:16] the number of logical processors;
- *  - x2APIC and the TSC-deadline timer are hidden: the local APIC is not in
- *    the kernel (userspace irqchip, see kvm-vcpu.c), so their MSRs would
- *    fault;
+ *  - x2APIC and the TSC-deadline timer are the kernel APIC's: with the
+ *    split irqchip they pass as the model asks and KVM allows (the deadline
+ *    timer needs KVM_CAP_TSC_DEADLINE_TIMER); with the userspace irqchip
+ *    they are hidden, since their MSRs would not reach tandem's APIC;
  *  - the hypervisor bit is set, and KVM's own paravirtual leaves
  *    (0x40000000..) are hidden: a guest must see the same PC under kvm as
  *    under tcg, and kvmclock, PV EOI and async page faults assume an
@@ -27,6 +35,7 @@
  * (the APIC IDs differ) through KVM_SET_CPUID2 before its first KVM_RUN.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -40,6 +49,43 @@
 #define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_1_ECX_HYPERVISOR  (1u << 31)
 
+static const struct kvm_cpuid_entry2 *kvm_cpuid_find(const struct kvm_cpuid2 *c,
+                                                      uint32_t function, uint32_t index)
+{
+    for (uint32_t i = 0; i < c->nent; i++)
+        if (c->entries[i].function == function && c->entries[i].index == index)
+            return &c->entries[i];
+    return NULL;
+}
+
+/*
+ * A virtualization extension the model asks for but KVM does not offer
+ * (kvm_amd/kvm_intel loaded without nested=1, or the other vendor's) is
+ * filtered out like any other feature; say so, since the guest's own KVM
+ * will then refuse to load and the reason is on the host.
+ */
+static void kvm_cpuid_check_virt(const KvmState *ks, const X86CPUModel *model)
+{
+    static const struct {
+        const char *name, *module;
+        uint32_t function, ecx_bit;
+    } ext[] = {
+        { "svm", "kvm_amd", 0x80000001u, 1u << 2 },
+        { "vmx", "kvm_intel", 1, 1u << 5 },
+    };
+    for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+        if (!x86_cpu_model_has(model, ext[i].name))
+            continue;
+        const struct kvm_cpuid_entry2 *e = kvm_cpuid_find(ks->supported_cpuid,
+                                                          ext[i].function, 0);
+        if (!e || !(e->ecx & ext[i].ecx_bit))
+            fprintf(stderr, "tandem: kvm: warning: -cpu %s,+%s: this host's KVM does not "
+                    "offer %s to guests (%s loaded with nested=1 on a host that has it?); "
+                    "the guest will not see it\n", model->name, ext[i].name, ext[i].name,
+                    ext[i].module);
+    }
+}
+
 int kvm_cpuid_init(KvmState *ks, Error *err)
 {
     /* The kernel says E2BIG until the buffer is large enough. */
@@ -50,6 +96,8 @@ int kvm_cpuid_init(KvmState *ks, Error *err)
         c->nent = n;
         if (ioctl(ks->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
             ks->supported_cpuid = c;
+            if (ks->machine->cpu_model && !ks->machine->cpu_model->host)
+                kvm_cpuid_check_virt(ks, ks->machine->cpu_model);
             return 0;
         }
         int e = errno;
@@ -65,10 +113,20 @@ static void kvm_cpuid_fix_entry(struct kvm_cpuid_entry2 *e, Vcpu *cpu)
     uint32_t apic_id = (uint32_t)cpu->index;
     int nr_cpus = cpu->machine->nr_cpus > 0 ? cpu->machine->nr_cpus : 1;
 
+    const KvmState *ks = ((KvmVcpu *)cpu->accel)->ks;
+    const X86CPUModel *model = cpu->machine->cpu_model;
+
     switch (e->function) {
     case 1:
         e->ebx = (e->ebx & 0x0000ffff) | (apic_id << 24) | ((uint32_t)nr_cpus << 16);
-        e->ecx &= ~(CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE);
+        if (!ks->split_irqchip) {
+            e->ecx &= ~(CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE);
+        } else if (ks->cap_tsc_deadline &&
+                   (!model || model->host || x86_cpu_model_has(model, "tsc-deadline"))) {
+            /* The kernel's APIC has the timer; KVM_GET_SUPPORTED_CPUID
+             * leaves the bit to userspace (KVM_CAP_TSC_DEADLINE_TIMER). */
+            e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
+        }
         e->ecx |= CPUID_1_ECX_HYPERVISOR;
         break;
     case 0xb:
@@ -80,10 +138,7 @@ static void kvm_cpuid_fix_entry(struct kvm_cpuid_entry2 *e, Vcpu *cpu)
 
 static bool kvm_cpu_is_host(const Machine *m)
 {
-    const char *spec = m->cfg ? m->cfg->cpu_model : NULL;
-    if (!m->cpu_model)
-        return true;
-    return spec && !strncmp(spec, "host", 4) && (spec[4] == 0 || spec[4] == ',');
+    return !m->cpu_model || m->cpu_model->host;
 }
 
 static uint32_t kvm_min(uint32_t a, uint32_t b)
@@ -159,6 +214,18 @@ struct kvm_cpuid2 *kvm_cpuid_build(Vcpu *cpu)
         c->nent++;
     }
     return c;
+}
+
+bool kvm_cpuid_has_virt(Vcpu *cpu)
+{
+    struct kvm_cpuid2 *c = kvm_cpuid_build(cpu);
+    if (!c)
+        return false;
+    const struct kvm_cpuid_entry2 *l1 = kvm_cpuid_find(c, 1, 0);
+    const struct kvm_cpuid_entry2 *e1 = kvm_cpuid_find(c, 0x80000001u, 0);
+    bool virt = (l1 && (l1->ecx & (1u << 5))) || (e1 && (e1->ecx & (1u << 2)));
+    free(c);
+    return virt;
 }
 
 int kvm_cpuid_setup_vcpu(Vcpu *cpu, Error *err)

@@ -31,6 +31,7 @@
 
 typedef struct Machine Machine;
 typedef struct Vcpu Vcpu;
+typedef struct IOApic IOApic;
 
 /* Signal that kicks a vCPU thread out of KVM_RUN; blocked outside it. */
 #define KVM_KICK_SIGNAL SIGUSR1
@@ -57,7 +58,9 @@ typedef struct KvmState {
     bool intel;                 /* host vendor: VMX needs TSS/identity map */
 
     /* Optional capabilities (required ones are checked and not stored). */
-    bool cap_xsave, cap_xcrs, cap_debugregs;
+    bool cap_xsave, cap_xcrs, cap_debugregs, cap_tsc_deadline;
+    /* KVM_CAP_NESTED_STATE: the largest nested state blob, 0 if unsupported. */
+    int nested_state_size;
 
     /* Memory slots, kept equal to the RAM/ROM ranges of the flat view. */
     MemoryListener listener;
@@ -71,6 +74,12 @@ typedef struct KvmState {
 
     /* KVM_GET_SUPPORTED_CPUID, fetched once. */
     struct kvm_cpuid2 *supported_cpuid;
+
+    /* Split irqchip (kvm-irqchip.c): local APICs in the kernel. */
+    bool split_irqchip;
+    IOApic *ioapic;                 /* the board's, its EOIs come from KVM */
+    struct kvm_msi level_routes[24]; /* level messages the kernel reports EOIs of */
+    int nr_level_routes, next_level_route;
 } KvmState;
 
 typedef struct KvmVcpu {
@@ -95,6 +104,19 @@ typedef struct KvmVcpu {
     struct kvm_vcpu_events events;
     bool events_read;
     struct kvm_xsave *xsave;
+    /*
+     * Nested virtualization state (KVM_GET/SET_NESTED_STATE), for a guest
+     * whose CPUID has SVM or VMX on a kernel with the capability; NULL
+     * otherwise. Opaque to tandem (the kernel's VMCB/VMCS format), so it
+     * lives here rather than in X86CPUState: 'nested_valid' once read,
+     * 'nested_reset' when Vcpu.state was replaced (reset, INIT) and the
+     * guest must leave guest mode.
+     */
+    struct kvm_nested_state *nested;
+    bool nested_valid, nested_reset;
+    /* Split irqchip: the kernel APIC as created, written back on reset. */
+    struct kvm_lapic_state *lapic_reset;
+    bool lapic_needs_reset;
 } KvmVcpu;
 
 /* kvm-accel.c */
@@ -126,10 +148,21 @@ void kvm_stats_dump(Vcpu *cpu, FILE *f);
  * the engine knows (see there); false leaves the exit fatal. */
 bool kvm_emul_fallback(Vcpu *cpu);
 
+/* kvm-irqchip.c: the split irqchip. init() turns it on when the kernel can
+ * (an error only if 'required'); the rest are no-ops without it. */
+int kvm_irqchip_init(KvmState *ks, bool required, Error *err);
+int kvm_irqchip_vcpu_init(Vcpu *cpu, Error *err);
+void kvm_irqchip_eoi(KvmState *ks, uint8_t vector);
+/* With the state put: the kernel APIC and MP state back to power-on after
+ * a reset (lapic_needs_reset). */
+int kvm_irqchip_put_reset(Vcpu *cpu);
+
 /* kvm-cpuid.c */
 int kvm_cpuid_init(KvmState *ks, Error *err);
 /* The CPUID table for cpu (malloc'd; NULL when out of memory). */
 struct kvm_cpuid2 *kvm_cpuid_build(Vcpu *cpu);
 int kvm_cpuid_setup_vcpu(Vcpu *cpu, Error *err);
+/* Does cpu's CPUID (as given to the kernel) have SVM or VMX? */
+bool kvm_cpuid_has_virt(Vcpu *cpu);
 
 #endif

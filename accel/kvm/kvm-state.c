@@ -13,8 +13,9 @@
  * What goes where: REGS (GPRs, RIP, RFLAGS), SREGS (segments with their
  * hidden parts, GDT/IDT, CR0/2/3/4/8, EFER, APIC base), XSAVE (x87, SSE,
  * AVX upper halves; KVM_GET/SET_FPU when the kernel has no XSAVE), XCRS
- * (XCR0), DEBUGREGS, the MSRs of X86Msrs that the kernel accepts, and
- * VCPU_EVENTS (exception being delivered, interrupt shadow, NMI masking).
+ * (XCR0), DEBUGREGS, the MSRs of X86Msrs that the kernel accepts,
+ * VCPU_EVENTS (exception being delivered, interrupt shadow, NMI masking),
+ * and, for a guest with SVM or VMX, NESTED_STATE (kept in KvmVcpu, below).
  * Parts of the kernel's event state X86CPUState has no field for (an NMI
  * pending, an interrupt vector queued but not yet delivered) are kept in
  * KvmVcpu across a get/put; state_changed() drops them, since a state
@@ -22,7 +23,8 @@
  *
  * MP state is not transferred: with the userspace irqchip the kernel never
  * halts a vCPU itself (HLT exits to us), so 'halted' and wait-for-SIPI are
- * ours alone. The TSC is kept as an offset from the host's TSC and written
+ * ours alone; with the split irqchip they are the kernel's, and a reset
+ * puts its APIC and MP state back to power-on (kvm-irqchip.c). The TSC is kept as an offset from the host's TSC and written
  * back only when that offset was changed from outside, so that a plain
  * get/put does not make guest time jump.
  */
@@ -584,16 +586,72 @@ static int kvm_put_xcrs_dregs(Vcpu *cpu)
     return 0;
 }
 
+/*
+ * Nested state. Read as the kernel has it and written back as read, so that
+ * a pause or a state transfer in the middle of the guest's own guest (L2)
+ * leaves it there. After a reset or INIT it is replaced by "not in guest
+ * mode" in the same format (SVM: GIF set; VMX: no VMXON region), which the
+ * kernel requires once EFER.SVME or CR4.VMXE have been cleared.
+ */
+static int kvm_get_nested(Vcpu *cpu)
+{
+    KvmVcpu *kv = cpu->accel;
+    if (!kv->nested)
+        return 0;
+    memset(kv->nested, 0, kv->ks->nested_state_size);
+    kv->nested->size = kv->ks->nested_state_size;
+    if (ioctl(kv->fd, KVM_GET_NESTED_STATE, kv->nested) < 0)
+        return -1;
+    kv->nested_valid = true;
+    kv->nested_reset = false;
+    return 0;
+}
+
+static int kvm_put_nested(Vcpu *cpu)
+{
+    KvmVcpu *kv = cpu->accel;
+    struct kvm_nested_state *n = kv->nested;
+    if (!n || !kv->nested_valid)
+        return 0;           /* never read: the kernel's is still the right one */
+    if (kv->nested_reset) {
+        uint16_t format = n->format;
+        memset(n, 0, sizeof(*n));
+        n->format = format;
+        n->size = sizeof(*n);
+        if (format == KVM_STATE_NESTED_FORMAT_SVM) {
+            n->flags = KVM_STATE_NESTED_GIF_SET;
+        } else {
+            n->hdr.vmx.vmxon_pa = UINT64_MAX;
+            n->hdr.vmx.vmcs12_pa = UINT64_MAX;
+        }
+        kv->nested_reset = false;
+    }
+    return ioctl(kv->fd, KVM_SET_NESTED_STATE, n);
+}
+
+/* The kernel's APIC is not part of Vcpu.state (split irqchip): only reset. */
+static int kvm_get_nothing(Vcpu *cpu)
+{
+    (void)cpu;
+    return 0;
+}
+
 typedef struct KvmStatePart {
     const char *name;
     int (*get)(Vcpu *cpu);
     int (*put)(Vcpu *cpu);
 } KvmStatePart;
 
-/* Put order matters: SREGS (CR0/CR4/EFER) before what they constrain. */
+/*
+ * Put order matters: SREGS (CR0/CR4/EFER) before what they constrain; the
+ * nested state after SREGS and REGS, which in guest mode are L2's and which
+ * the kernel moves into the L2 control block when it enters guest mode.
+ */
 static const KvmStatePart kvm_state_parts[] = {
     { "SREGS", kvm_get_sregs, kvm_put_sregs },
     { "REGS", kvm_get_regs, kvm_put_regs },
+    { "NESTED_STATE", kvm_get_nested, kvm_put_nested },
+    { "LAPIC/MP_STATE", kvm_get_nothing, kvm_irqchip_put_reset },
     { "XCRS/DEBUGREGS", kvm_get_xcrs_dregs, kvm_put_xcrs_dregs },
     { "FPU/XSAVE", kvm_get_fpu, kvm_put_fpu },
     { "MSRS", kvm_get_msrs, kvm_put_msrs },
@@ -657,7 +715,19 @@ void kvm_state_changed(Vcpu *cpu)
     /* A replaced state has no queued interrupt or NMI of the old one. */
     memset(&kv->events.interrupt, 0, sizeof(kv->events.interrupt));
     kv->events.nmi.injected = kv->events.nmi.pending = 0;
+    kv->nested_reset = true;
     kv->irq_window_open = false;
+    if (kv->ks->split_irqchip) {
+        /*
+         * The kernel's APIC halts vCPUs and holds APs until INIT/SIPI (its
+         * MP state, reset with it): the vCPU thread must always enter
+         * KVM_RUN, which sleeps in the kernel while there is nothing to do.
+         */
+        kv->lapic_needs_reset = true;
+        kv->wait_for_sipi = false;
+        cpu->state.halted = false;
+        return;
+    }
     kv->wait_for_sipi = cpu->state.halted && !(cpu->state.msr.apic_base & (1u << 8));
 }
 

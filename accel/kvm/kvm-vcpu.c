@@ -22,9 +22,16 @@
  * before each KVM_RUN, after 'in_run' is published, so a request made before
  * or during the kick is always seen.
  *
- * Interrupts: userspace irqchip (for now). The PIC, IOAPIC and PIT are
- * tandem's own models, as under tcg; the kernel emulates no interrupt
- * controller. A pending INTR (CPU_INTERRUPT_HARD) is acknowledged through
+ * Interrupts, split irqchip (the default where the kernel has it; see
+ * kvm-irqchip.c): local APICs in the kernel, which also halts vCPUs and
+ * runs INIT/SIPI, so this loop only injects the 8259's ExtINT vectors
+ * (below, as for the userspace irqchip, with the kernel's LINT0 deciding
+ * when one can be taken) and passes EOIs of level-triggered IOAPIC vectors
+ * back to the IOAPIC (KVM_EXIT_IOAPIC_EOI).
+ *
+ * Interrupts, userspace irqchip ("kernel-irqchip=off"). The PIC, IOAPIC,
+ * PIT and local APICs are tandem's own models, as under tcg; the kernel
+ * emulates no interrupt controller. A pending INTR (CPU_INTERRUPT_HARD) is acknowledged through
  * Vcpu.irq_ack and injected with KVM_INTERRUPT only when the last exit said
  * the guest can take it (ready_for_interrupt_injection: IF set, no shadow,
  * nothing being delivered); otherwise request_interrupt_window makes KVM
@@ -33,9 +40,7 @@
  * The cost: every HLT, every interrupt and every window is a round trip to
  * userspace, and a local APIC in tandem is reached through MMIO exits (EOI
  * and TPR writes included), so interrupt-heavy guests run slower than with
- * an in-kernel APIC. The next step is KVM_CAP_SPLIT_IRQCHIP (local APIC in
- * the kernel, PIC/IOAPIC/PIT still in tandem), once tandem's local APIC can
- * hand its state over; the device models do not change.
+ * an in-kernel APIC, which is what the split irqchip is for.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -113,9 +118,16 @@ int kvm_vcpu_init(Vcpu *cpu, Error *err)
         }
     }
     cpu->accel = kv;
-    if (kvm_cpuid_setup_vcpu(cpu, err) < 0) {
+    if (kvm_cpuid_setup_vcpu(cpu, err) < 0 || kvm_irqchip_vcpu_init(cpu, err) < 0) {
         kvm_vcpu_cleanup(cpu);
         return -1;
+    }
+    if (ks->nested_state_size && kvm_cpuid_has_virt(cpu)) {
+        kv->nested = calloc(1, ks->nested_state_size);
+        if (!kv->nested) {
+            kvm_vcpu_cleanup(cpu);
+            return error_setf(err, "out of memory");
+        }
     }
     if (ks->nr_msrs < 0)
         kvm_msr_probe(ks, kv->fd);
@@ -134,6 +146,8 @@ void kvm_vcpu_cleanup(Vcpu *cpu)
     munmap(kv->run, kv->ks->run_size);
     close(kv->fd);
     free(kv->xsave);
+    free(kv->nested);
+    free(kv->lapic_reset);
     free(kv);
 }
 
@@ -443,6 +457,11 @@ static KvmExitResult kvm_handle_exit(Vcpu *cpu)
     case KVM_EXIT_HLT:
         cpu->state.halted = true;
         return VCPU_EXIT_HALT;
+    case KVM_EXIT_IOAPIC_EOI:
+        bql_lock();
+        kvm_irqchip_eoi(kv->ks, run->eoi.vector);
+        bql_unlock();
+        return KVM_EXIT_CONTINUE;
     case KVM_EXIT_SHUTDOWN:
         log_mask_printf(LOG_INT, "kvm: vCPU %d: shutdown (triple fault)\n", cpu->index);
         return VCPU_EXIT_SHUTDOWN;
@@ -500,8 +519,11 @@ VcpuExit kvm_vcpu_run(Vcpu *cpu)
          * Without an in-kernel APIC, KVM loads CR8 from kvm_run on every
          * entry and stores it there on every exit: the TPR lives in
          * tandem's local APIC when there is one, in Vcpu.state otherwise.
+         * With the split irqchip the kernel's APIC owns the TPR.
          */
-        run->cr8 = cpu->apic_get_cr8 ? cpu->apic_get_cr8(cpu) : cpu->state.cr8;
+        bool split = kv->ks->split_irqchip;
+        if (!split)
+            run->cr8 = cpu->apic_get_cr8 ? cpu->apic_get_cr8(cpu) : cpu->state.cr8;
         uint64_t cr8_before = run->cr8;
 
         int r = ioctl(kv->fd, KVM_RUN, 0);
@@ -510,14 +532,20 @@ VcpuExit kvm_vcpu_run(Vcpu *cpu)
         if (r < 0) {
             if (e == EINTR || e == EAGAIN) {
                 kvm_consume_kick();
-                kv->irq_window_open = false;    /* no exit state was written */
+                /*
+                 * The kernel writes the window flag on every return; the
+                 * userspace irqchip does not trust it here (no exit state),
+                 * but a vCPU halted in the kernel's APIC only ever comes
+                 * back this way, and an ExtINT must reach it.
+                 */
+                kv->irq_window_open = split && run->ready_for_interrupt_injection;
                 continue;
             }
             ret = kvm_fatal(cpu, "KVM_RUN failed: %s", strerror(e));
             break;
         }
         kv->irq_window_open = run->ready_for_interrupt_injection;
-        if (run->cr8 != cr8_before) {
+        if (!split && run->cr8 != cr8_before) {
             cpu->state.cr8 = run->cr8;
             if (cpu->apic_set_cr8)
                 cpu->apic_set_cr8(cpu, run->cr8);

@@ -63,6 +63,8 @@ static void tcg_code_write_hook(AddressSpace *as, MemoryRegion *mr, uint64_t off
 
 static int tcg_init(Machine *m, Error *err)
 {
+    if (x86_cpu_model_check_tcg(m->cpu_model, err) < 0)
+        return -1;
     TcgMachine *tm = calloc(1, sizeof(*tm));
     if (!tm)
         return error_setf(err, "tcg: out of memory");

@@ -72,6 +72,7 @@ static const FeatureBit feature_bits[] = {
     { "sha-ni",  X86_FW_7_EBX, 29, true,  FEAT_SHA },      /* sse-aes.c */
     { "cx16",    X86_FW_1_ECX, 13, true,  FEAT_CX16 },
     { "x2apic",  X86_FW_1_ECX, 21, false, FEAT_NONE },
+    { "tsc-deadline", X86_FW_1_ECX, 24, false, FEAT_NONE },  /* kvm's in-kernel APIC */
     { "movbe",   X86_FW_1_ECX, 22, true,  FEAT_MOVBE },
     { "popcnt",  X86_FW_1_ECX, 23, true,  FEAT_POPCNT },
     { "xsave",   X86_FW_1_ECX, 26, true,  FEAT_XSAVE },
@@ -100,6 +101,7 @@ typedef struct ModelDef {
     const char *name;
     const char *features;       /* space separated */
     uint32_t family, model, stepping;
+    bool host;                  /* the host's CPU as KVM offers it */
 } ModelDef;
 
 /*
@@ -111,12 +113,45 @@ static const ModelDef model_defs[] = {
                 "mmx fxsr sse sse2 sse3 ssse3 sse4.1 sse4.2 avx avx2 fma f16c aes pclmulqdq sha-ni "
                 "cx16 popcnt movbe rdrand hypervisor fsgsbase bmi1 smep smap "
                 "bmi2 adx syscall nx pdpe1gb xsave xsaveopt xsavec "
-                "rdtscp lm lahf_lm abm", 6, 0x3a, 9 },
+                "rdtscp lm lahf_lm abm x2apic tsc-deadline", 6, 0x3a, 9, false },
     { "tandem32", "fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 mmx "
-                  "fxsr sse sse2 hypervisor", 6, 0x0d, 6 },
+                  "fxsr sse sse2 hypervisor", 6, 0x0d, 6, false },
     /* As QEMU means it: every feature the engine implements (NULL list). */
-    { "max", NULL, 6, 0x3a, 9 },
+    { "max", NULL, 6, 0x3a, 9, false },
+    /* KVM's supported CPUID as it is; only kvm can give it (the host's
+     * features are not what tcg implements). */
+    { "host", "", 0, 0, 0, true },
 };
+#define NMODELS (sizeof(model_defs) / sizeof(model_defs[0]))
+
+/*
+ * The virtualization extensions are each one vendor's: Linux loads kvm-amd
+ * only on an AMD CPU and kvm-intel only where VMX is. A model asked for SVM
+ * therefore identifies itself as an AMD processor of the family QEMU's
+ * qemu64 uses (K8-style, which every kernel handles without model quirks);
+ * VMX keeps the Intel identity every tandem model already has.
+ */
+#define CPUID_81_ECX_SVM (1u << 2)
+#define CPUID_1_ECX_VMX  (1u << 5)
+#define SVM_LEAF         0x8000000au     /* SVM revision, ASIDs, features */
+
+static int model_apply_virt(X86CPUModel *m, Error *err)
+{
+    bool svm = m->features[X86_FW_81_ECX] & CPUID_81_ECX_SVM;
+    bool vmx = m->features[X86_FW_1_ECX] & CPUID_1_ECX_VMX;
+    if (svm && vmx)
+        return error_setf(err, "-cpu %s: svm and vmx cannot both be on "
+                          "(AMD's and Intel's extensions; pick one)", m->name);
+    if (svm) {
+        memcpy(m->vendor, "AuthenticAMD", 13);
+        m->family = 0xf;
+        m->model = 0x6b;
+        m->stepping = 1;
+        if (m->max_ext_leaf < SVM_LEAF)
+            m->max_ext_leaf = SVM_LEAF;
+    }
+    return 0;
+}
 
 /* Bits of each feature word that tcg implements. */
 static void implemented_words(uint32_t out[X86_FW_COUNT])
@@ -152,11 +187,11 @@ int x86_cpu_model_new(const char *spec, X86CPUModel **out, Error *err)
     const char *p = spec && *spec ? spec : "tandem";
     size_t n = strcspn(p, ",");
     const ModelDef *def = NULL;
-    for (size_t k = 0; k < sizeof(model_defs) / sizeof(model_defs[0]); k++)
+    for (size_t k = 0; k < NMODELS; k++)
         if (strlen(model_defs[k].name) == n && !strncmp(model_defs[k].name, p, n))
             def = &model_defs[k];
     if (!def)
-        return error_setf(err, "unknown CPU model '%.*s' (known: tandem, tandem32, max)",
+        return error_setf(err, "unknown CPU model '%.*s' (known: tandem, tandem32, max, host)",
                           (int)n, p);
 
     X86CPUModel *m = calloc(1, sizeof(*m));
@@ -172,6 +207,7 @@ int x86_cpu_model_new(const char *spec, X86CPUModel **out, Error *err)
     m->max_ext_leaf = 0x80000008;
     m->phys_bits = 40;
     m->virt_bits = 48;
+    m->host = def->host;
     if (!def->features)
         implemented_words(m->features);
     for (const char *f = def->features ? def->features : ""; *f;) {
@@ -182,6 +218,11 @@ int x86_cpu_model_new(const char *spec, X86CPUModel **out, Error *err)
             f++;
     }
     p += n;
+    if (def->host && *p) {
+        free(m);
+        return error_setf(err, "-cpu host takes no feature changes: it is the host's "
+                          "CPU as KVM offers it");
+    }
     while (*p == ',') {
         p++;
         n = strcspn(p, ",");
@@ -207,7 +248,32 @@ int x86_cpu_model_new(const char *spec, X86CPUModel **out, Error *err)
         }
         p += n;
     }
+    if (model_apply_virt(m, err) < 0) {
+        free(m);
+        return -1;
+    }
     *out = m;
+    return 0;
+}
+
+bool x86_cpu_model_has(const X86CPUModel *model, const char *feature)
+{
+    const FeatureBit *f = feature_find(feature, strlen(feature));
+    return model && f && ((model->features[f->word] >> f->bit) & 1);
+}
+
+int x86_cpu_model_check_tcg(const X86CPUModel *model, Error *err)
+{
+    if (!model)
+        return 0;
+    if (model->host)
+        return error_setf(err, "-cpu host needs -accel kvm (tcg runs a CPU model, "
+                          "not the host's CPU)");
+    const char *ext = x86_cpu_model_has(model, "svm") ? "svm"
+                      : x86_cpu_model_has(model, "vmx") ? "vmx" : NULL;
+    if (ext)
+        return error_setf(err, "-cpu %s,+%s: tcg does not emulate %s yet; use -accel kvm",
+                          model->name, ext, ext);
     return 0;
 }
 

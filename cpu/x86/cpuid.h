@@ -7,11 +7,14 @@
  * feat=on|off]` picks a model and edits its features. kvm gives the guest
  * the model's features as far as the host supports them; tcg advertises
  * only the ones its CPU core implements (x86_cpuid_query in x86.h), so a
- * guest is never told of a feature tcg cannot run.
+ * guest is never told of a feature tcg cannot run. "+svm" makes the model
+ * an AMD one (Linux's kvm-amd wants that vendor), "+vmx" keeps it Intel;
+ * both are kvm-only, as is the "host" model (KVM's supported CPUID as is).
  */
 #ifndef TANDEM_X86_CPUID_H
 #define TANDEM_X86_CPUID_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +36,7 @@ typedef struct X86CPUModel {
     uint32_t features[X86_FW_COUNT];
     uint32_t max_leaf, max_ext_leaf;
     uint8_t phys_bits, virt_bits;
+    bool host;                  /* "-cpu host": KVM's supported CPUID, kvm only */
 } X86CPUModel;
 
 /* Parse a -cpu spec (NULL: the default model) into a new model. */
@@ -42,6 +46,11 @@ void x86_cpu_model_free(X86CPUModel *model);
 /* The decoder's per-row feature flags (FEAT_* in insn.h) for a model under
  * tcg (implemented features only). */
 void x86_cpu_model_features(const X86CPUModel *model, uint8_t *feat);
+/* Is the named feature on in the model? */
+bool x86_cpu_model_has(const X86CPUModel *model, const char *feature);
+/* What tcg cannot run at all, rather than quietly leave out: -cpu host and
+ * the virtualization extensions (svm, vmx). -1 with one line in err. */
+int x86_cpu_model_check_tcg(const X86CPUModel *model, Error *err);
 /* Names of the model's features tcg does not implement; returns how many. */
 int x86_cpu_model_unimplemented(const X86CPUModel *model, char *buf, size_t len);
 

@@ -3,8 +3,16 @@
 # The kvm engine on real KVM, on a host with no /dev/kvm at all: boot Debian's
 # cloud kernel in QEMU's tcg with SVM (-cpu qemu64,+svm), load irqbypass.ko,
 # kvm.ko and kvm-amd.ko nested=1 from the same kernel package inside it, and
-# run a static tandem there with "-accel kvm" on every bare-metal test guest.
-# Each guest must pass there as it does under tcg on this host.
+# run a static tandem there with "-accel kvm":
+#   - on every bare-metal test guest: each must pass as under tcg here;
+#   - on the cpuid guest again with "-cpu tandem,+svm": the guest must see
+#     SVM (CPUID 0x80000001 ECX bit 2) and an AMD vendor, so that its own
+#     kvm-amd could load;
+#   - on the cloud kernel with a small initramfs running the Linux boot
+#     test's /test.sh (tests/integration/linux-boot/): the same checks as
+#     linux-boot.sh makes (CPUs, sha256 of a file, a static program's output
+#     equal to the host's, clean poweroff), with -smp 1 (nested shadow
+#     paging inside tcg is slow; see the timings printed).
 #   tests/integration/kvm-nested.sh BUILD
 # Exit 0 pass, 77 skipped only when QEMU itself is missing (reason on the last
 # line), anything else fail (with the guest's console tail).
@@ -12,10 +20,10 @@
 # Environment:
 #   TANDEM_STATIC=FILE       a static tandem to use instead of building one in
 #                            BUILD/images/static (BUILD's own if it is static)
-#   KVM_NESTED_LINUX=1       also boot the cloud kernel under tandem -accel kvm
-#                            inside the QEMU guest (slow: shadow paging nested
-#                            in tcg; raises the outer guest's RAM)
-#   KVM_NESTED_TIMEOUT=SECS  QEMU's time limit (default 480, 1500 with LINUX)
+#   KVM_NESTED_LINUX=0       leave out the Linux boot under tandem -accel kvm
+#   KVM_NESTED_TIMEOUT=SECS  QEMU's time limit (default 300, 900 with Linux)
+#   KVM_NESTED_IRQCHIP=MODE  run every inner tandem with -accel kvm,kernel-irqchip=MODE
+#                            (split or off; default: tandem's default)
 #   KVM_NESTED_KEEP=1        keep the console log and staging folder
 set -u
 build=${1:-build}
@@ -84,20 +92,23 @@ image() {   # image NAME [EXTRA_ROOT]: prints "KERNEL INITRD"
     IMAGE_NAME=$1 EXTRA_ROOT=${2:-} "$top/scripts/guest-image.sh" "$build" cloud \
         2>"$work/image.err" | tail -1
 }
-# The inner Linux's initramfs (used by KVM_NESTED_LINUX); building it also
-# fetches and unpacks the kernel package the modules come from.
+# The inner Linux's initramfs: the Linux boot test's /test.sh with a smaller
+# file to hash and the same static program, whose output on this host is
+# what the guest must print. Building it also fetches and unpacks the kernel
+# package the modules come from.
+linux=${KVM_NESTED_LINUX:-1}
 inner=$work/inner
-mkdir -p "$inner"
-cat > "$inner/test.sh" <<'EOF'
-#!/bin/sh
-# Linux under tandem -accel kvm, inside QEMU: the basic checks of a booted system.
-ok=1
-grep -q ' /proc ' /proc/mounts || { echo "inner-linux: /proc not mounted"; ok=0; }
-[ -c /dev/null ] || { echo "inner-linux: no /dev/null"; ok=0; }
-echo "inner-linux: $(uname -sr), $(grep -c ^processor /proc/cpuinfo) CPU(s), $(sed -n 's/MemTotal: *//p' /proc/meminfo)"
-[ "$ok" = 1 ] && echo "inner-linux: ok"
-EOF
-chmod +x "$inner/test.sh"
+mkdir -p "$inner/testdata"
+cp "$top/tests/integration/linux-boot/test.sh" "$inner/test.sh"
+chmod 755 "$inner/test.sh"
+head -c 65536 /dev/urandom > "$inner/testdata/blob" || fail "cannot make the test file"
+host_sha=$(sha256sum "$inner/testdata/blob" | cut -d' ' -f1)
+if [ "$linux" = 1 ]; then
+    gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -pthread \
+        -o "$inner/testdata/prog" "$top/tests/integration/linux-boot/prog.c" -lm \
+        >"$work/gcc.log" 2>&1 || { cat "$work/gcc.log"; fail "the static test program did not build (libc6-dev?)"; }
+    "$inner/testdata/prog" > "$work/prog.host" || fail "the test program failed on the host"
+fi
 read -r kernel inner_initrd < <(image initramfs-kvm-nested-inner "$inner")
 [ -n "${kernel:-}" ] && [ -f "$kernel" ] ||
     { cat "$work/image.err"; fail "scripts/guest-image.sh did not give a kernel"; }
@@ -135,27 +146,36 @@ for f in bios-256k.bin vgabios-stdvga.bin; do
     [ -f "/usr/share/seabios/$f" ] && cp "/usr/share/seabios/$f" "$root/usr/share/seabios/"
 done
 mem=1024
-timeout=${KVM_NESTED_TIMEOUT:-480}
-if [ "${KVM_NESTED_LINUX:-0}" = 1 ]; then
+timeout=${KVM_NESTED_TIMEOUT:-300}
+if [ "$linux" = 1 ]; then
     mkdir -p "$root/tandem/linux"
     cp "$kernel" "$root/tandem/linux/vmlinuz"
     cp "$inner_initrd" "$root/tandem/linux/initrd.gz"
     mem=2048
-    timeout=${KVM_NESTED_TIMEOUT:-1500}
+    timeout=${KVM_NESTED_TIMEOUT:-900}
 fi
 read -r kernel initrd < <(image initramfs-kvm-nested "$root")
 [ -n "${initrd:-}" ] && [ -f "$initrd" ] ||
     { cat "$work/image.err"; fail "scripts/guest-image.sh did not build the initramfs"; }
 echo "kvm-nested: $(basename "$kernel"), initramfs $(du -k "$initrd" | cut -f1) KiB," \
-     "${#guests[@]} guests$([ "${KVM_NESTED_LINUX:-0}" = 1 ] && echo ' + Linux boot')" \
+     "${#guests[@]} guests$([ "$linux" = 1 ] && echo ' + Linux boot')" \
      "($((SECONDS - t_start))s so far)"
 
 # --- 4. Boot it in QEMU's tcg with SVM. ------------------------------------
 log=$work/console.log
+# The outer kernel hands unknown "NAME=value" words to init as environment.
+accel_env=""
+case ${KVM_NESTED_IRQCHIP:-} in
+"") ;;
+split|off) accel_env=" TANDEM_ACCEL=kvm,kernel-irqchip=$KVM_NESTED_IRQCHIP"
+           echo "kvm-nested: inner tandem runs with -accel kvm,kernel-irqchip=$KVM_NESTED_IRQCHIP" ;;
+*) fail "KVM_NESTED_IRQCHIP=$KVM_NESTED_IRQCHIP: split or off" ;;
+esac
 t_qemu=$SECONDS
 timeout -k 10 "$timeout" "$qemu" -accel tcg -cpu qemu64,+svm -m "$mem" -smp 1 \
     -nographic -no-reboot -net none -kernel "$kernel" -initrd "$initrd" \
-    -append "console=ttyS0 quiet panic=-1 LINUX_TIMEOUT=$((timeout - 120))" </dev/null >"$log" 2>&1
+    -append "console=ttyS0 quiet panic=-1 LINUX_TIMEOUT=$((timeout - 120))$accel_env" \
+    </dev/null >"$log" 2>&1
 qrc=$?
 tr -d '\r' < "$log" > "$log.txt"
 echo "kvm-nested: QEMU exited with status $qrc after $((SECONDS - t_qemu))s"
@@ -178,9 +198,44 @@ for elf in "${guests[@]}"; do
         [ "${tcg_result[$name]}" != PASS ] && tail -15 "$work/tcg-$name.log" | sed 's/^/    tcg| /'
     fi
 done
-if [ "${KVM_NESTED_LINUX:-0}" = 1 ] && ! grep -q '^nested: PASS linux-boot' "$log.txt"; then
-    echo "kvm-nested: linux-boot under tandem -accel kvm did not pass"
-    bad=$((bad + 1))
+check() {   # check ok|FAIL WHAT
+    echo "kvm-nested: $1 $2"
+    [ "$1" = ok ] || bad=$((bad + 1))
+}
+if [ -f "$build/tests/guests/cpuid.elf" ]; then
+    svm=$(grep -a -m1 '^nested: .* cpu-svm' "$log.txt")
+    [[ "$svm" == "nested: PASS cpu-svm"* ]] &&
+        check ok "-cpu tandem,+svm under nested KVM: the guest sees SVM and AuthenticAMD" ||
+        check FAIL "-cpu tandem,+svm: '${svm:-no cpu-svm line}'"
+fi
+if [ -f "$build/tests/guests/smp.elf" ]; then
+    ns=$(grep -a -m1 '^nested: .* smp-svm' "$log.txt")
+    [[ "$ns" == "nested: PASS smp-svm"* ]] &&
+        check ok "-cpu tandem,+svm -smp 2: INIT/SIPI with nested state saved and reset" ||
+        check FAIL "-cpu tandem,+svm -smp 2: '${ns:-no smp-svm line}'"
+fi
+if [ "$linux" = 1 ]; then
+    # The inner console's "linux-boot:" lines, judged as linux-boot.sh does.
+    sed -n 's/^    inner| //p' "$log.txt" > "$work/inner.txt"
+    line() { grep -a -m1 "^linux-boot: $1" "$work/inner.txt"; }
+    cpus=$(line "cpus online")
+    [ "$cpus" = "linux-boot: cpus online 0 count 1" ] &&
+        check ok "Linux: its CPU online ($cpus)" || check FAIL "Linux CPUs: '${cpus:-no line}'"
+    sha=$(line sha256)
+    [ "$sha" = "linux-boot: sha256 $host_sha" ] && check ok "Linux: sha256sum equals the host's" ||
+        check FAIL "Linux sha256: '${sha:-no line}', host $host_sha"
+    sed -n '/^linux-boot: prog-begin/,/^linux-boot: prog-status/p' "$work/inner.txt" |
+        grep -a '^prog: ' > "$work/prog.guest"
+    if cmp -s "$work/prog.host" "$work/prog.guest" && [ "$(line prog-status)" = "linux-boot: prog-status 0" ]; then
+        check ok "Linux: static program, same $(wc -l < "$work/prog.host") lines as on the host"
+    else
+        check FAIL "Linux: static program output differs from the host's (status: '$(line prog-status)')"
+        diff "$work/prog.host" "$work/prog.guest" | head -20 | sed 's/^/    /'
+    fi
+    lb=$(grep -a -m1 '^nested: .* linux-boot' "$log.txt")
+    [[ "$lb" == "nested: PASS linux-boot"* ]] &&
+        check ok "Linux: /test.sh done, clean poweroff ${lb#nested: PASS linux-boot }" ||
+        check FAIL "Linux: '${lb:-no linux-boot line}'"
 fi
 grep -q '^nested: done' "$log.txt" || { echo "kvm-nested: the guest's /test.sh did not finish"; bad=$((bad + 1)); }
 if [ "$bad" -ne 0 ] || [ "$qrc" -ne 0 ]; then
@@ -189,5 +244,5 @@ if [ "$bad" -ne 0 ] || [ "$qrc" -ne 0 ]; then
     echo "kvm-nested: --- end of console ---"
     fail "$bad check(s) failed, QEMU status $qrc (total $((SECONDS - t_start))s)"
 fi
-echo "kvm-nested: all ${#guests[@]} guests passed under tandem -accel kvm in nested KVM" \
-     "(total $((SECONDS - t_start))s)"
+echo "kvm-nested: all ${#guests[@]} guests$([ "$linux" = 1 ] && echo ' and Linux') passed" \
+     "under tandem -accel kvm in nested KVM (total $((SECONDS - t_start))s)"

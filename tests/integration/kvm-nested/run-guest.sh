@@ -8,6 +8,8 @@
 #   - each line of NAME.expect must appear in the serial output, and each
 #     line of NAME.out.expect in the @OUT@ file.
 #   run-guest.sh DIR NAME      (DIR holds NAME.elf and its .args/.expect)
+# TANDEM_EXTRA adds options before NAME.args (e.g. "-cpu tandem,+svm");
+# TANDEM_ACCEL replaces "kvm" after -accel (e.g. "kvm,kernel-irqchip=off").
 # Prints tandem's output; exit 0 pass, 1 fail.
 set -u
 dir=$1 name=$2
@@ -24,8 +26,8 @@ esac
 
 # $args is split on blanks on purpose, as read -a splits it on the host.
 # shellcheck disable=SC2086
-out=$(timeout "${GUEST_TIMEOUT:-120}" "$tandem" -accel kvm -kernel "$dir/$name.elf" \
-      -nographic -device isa-debug-exit,iobase=0xf4 $args </dev/null 2>&1)
+out=$(timeout "${GUEST_TIMEOUT:-120}" "$tandem" -accel "${TANDEM_ACCEL:-kvm}" -kernel "$dir/$name.elf" \
+      -nographic -device isa-debug-exit,iobase=0xf4 ${TANDEM_EXTRA:-} $args </dev/null 2>&1)
 rc=$?
 echo "$out"
 if [ -n "$outfile" ]; then
