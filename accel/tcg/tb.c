@@ -135,7 +135,7 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
 TB *tb_find(TcgVcpu *t, uint64_t pc, uint32_t flags)
 {
     X86CPU *cpu = &t->cpu;
-    unsigned j = (unsigned)((pc ^ (pc >> TB_JC_BITS)) & ((1u << TB_JC_BITS) - 1));
+    unsigned j = tb_jc_index(pc);
     TB *tb = t->jc[j];
     if (tb && tb->pc == pc && tb->flags == flags && !tb->invalid)
         return tb;

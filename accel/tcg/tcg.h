@@ -37,6 +37,7 @@
 #define TB_FLAG_ONE 0x100           /* one instruction per block (debugging) */
 #define TB_HASH_BITS 15
 #define TB_JC_BITS 12
+#define TB_JC_PAGE_BITS 6           /* a page's entries: one bucket of 2^6 */
 #define TB_PAGE_HASH_BITS 12
 
 /*
@@ -114,6 +115,23 @@ struct TcgMachine {
 static inline TcgVcpu *tcg_vcpu(X86CPU *cpu)
 {
     return (TcgVcpu *)cpu;
+}
+
+/*
+ * Jump cache index of a virtual pc: the page picks a bucket, the offset a
+ * slot in it, so forgetting one page (INVLPG) clears one bucket, not the
+ * whole cache.
+ */
+static inline unsigned tb_jc_bucket(uint64_t pc)
+{
+    uint64_t page = pc >> 12;
+    return (unsigned)((page ^ (page >> 6) ^ (page >> 12)) &
+                      ((1u << (TB_JC_BITS - TB_JC_PAGE_BITS)) - 1)) << TB_JC_PAGE_BITS;
+}
+
+static inline unsigned tb_jc_index(uint64_t pc)
+{
+    return tb_jc_bucket(pc) | (unsigned)((pc ^ (pc >> 6)) & ((1u << TB_JC_PAGE_BITS) - 1));
 }
 
 /*

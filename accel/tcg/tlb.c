@@ -313,7 +313,9 @@ void tlb_flush_page(X86CPU *cpu, uint64_t lin)
         TlbEntry *e = tlb_entry(cpu, k, lin);
         e->addr_read = e->addr_write = e->addr_code = TLB_INVALID;
     }
-    memset(t->jc, 0, sizeof(t->jc));
+    /* Blocks with bytes on the page start on it or on the page before. */
+    memset(&t->jc[tb_jc_bucket(lin)], 0, sizeof(t->jc[0]) << TB_JC_PAGE_BITS);
+    memset(&t->jc[tb_jc_bucket(lin - 0x1000)], 0, sizeof(t->jc[0]) << TB_JC_PAGE_BITS);
 }
 
 void tlb_protect_code_page(X86CPU *cpu, uint64_t phys)
