@@ -429,6 +429,8 @@ static void test_decode_linux(void)
             snprintf(path, sizeof(path), "%s/boot/%s", linux_dir, e->d_name);
     if (d)
         closedir(d);
+    if (!path[0])
+        printf("\n  %s: no boot/vmlinuz-* (not an unpacked linux-image package)", linux_dir);
     CU_ASSERT_FATAL(path[0] != 0);
     size_t size = 0;
     LinuxCount kc = { 0 }, mc = { 0 };
