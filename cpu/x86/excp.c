@@ -372,6 +372,12 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
         x86_load_seg_real(cpu, SEG_CS, cs);
         s->regs[R_ESP] = (uint32_t)v[0];
         cpu->next_rip = ip & 0xffff;
+        if ((s->cr4 & CR4_VME) && (s->rflags & FLAG_VIF) && (s->rflags & FLAG_VIP)) {
+            /* VIF and VIP both set at the start of the 8086 program's next
+             * instruction: #GP(0) there, for the monitor (SDM 20.3.3). */
+            s->rip = cpu->next_rip;
+            x86_raise_exception_err(cpu, EXCP_GP, 0);
+        }
         return;
     }
 

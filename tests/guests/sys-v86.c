@@ -14,7 +14,8 @@
  * in the TSS's redirection bitmap) goes to the 8086 program's own IVT
  * handler with a FLAGS image of IF = VIF, IOPL 3 and VIF cleared, its IRET
  * restores VIF; INT 0x31 (bit set) traps with #GP(0), STI with VIP pending
- * traps, PUSHFD/POPFD (32-bit) still trap. At IOPL 3, INT 0x30 goes to
+ * traps, the monitor's IRET back with VIF and VIP both set traps at the
+ * next instruction, PUSHFD/POPFD (32-bit) still trap. At IOPL 3, INT 0x30 goes to
  * the 8086 handler with the real IF (cleared, then restored by its IRET)
  * and INT 0x31 to the protected-mode handler. Last, CR4.PVI at ring 3 (IOPL
  * 0): CLI and STI clear and set VIF instead of faulting, and STI with VIP
@@ -122,6 +123,7 @@ static void check_gp(unsigned n, const uint8_t *at, uint8_t op, uint32_t ds)
 #define FL_VIP  0x100000u
 
 extern const uint8_t vme3_start[], vme3_after_int[], vme3_int_idt[], vme3_hlt[];
+extern const uint8_t vme_pending[];
 extern const uint8_t vme_start[], vme_end[], vme_after_int[], vme_int_idt[], vme_sti_vip[],
     vme_pushfd[], vme_popfd[], vme_hlt[], vme_isr[];
 __asm__(".section .rodata\n"
@@ -138,9 +140,10 @@ __asm__(".section .rodata\n"
         "int $0x30\n"
         "vme_after_int:\n"
         "pushfw\n popw %ax\n movw %ax, 0xe\n"   /* VIF 1 from the handler's IRET */
-        "vme_int_idt: int $0x31\n"                 /* the monitor sets VIP */
+        "vme_int_idt: int $0x31\n"                 /* the monitor sets VIP, clears VIF */
         "cli\n"
-        "vme_sti_vip: sti\n"                       /* the monitor sets VIF, clears VIP */
+        "vme_sti_vip: sti\n"                       /* the monitor sets VIF, VIP stays */
+        "vme_pending:\n"                           /* both set: #GP here; VIP cleared */
         "pushfw\n popw %ax\n movw %ax, 0x10\n"
         "vme_pushfd: pushfl\n"
         "vme_popfd: popfl\n"
@@ -183,11 +186,13 @@ static int vme_monitor(struct exc_frame *f)
     }
     nvgp++;
     if (ip == vme_off(vme_int_idt)) {
-        f->eflags |= FL_VIP;
+        f->eflags = (f->eflags | FL_VIP) & ~FL_VIF;
         f->eip += 2;
     } else if (ip == vme_off(vme_sti_vip)) {
-        f->eflags = (f->eflags & ~FL_VIP) | FL_VIF;
+        f->eflags |= FL_VIF;                    /* "deliver" it later: VIP kept */
         f->eip += 1;
+    } else if (ip == vme_off(vme_pending)) {
+        f->eflags &= ~FL_VIP;                   /* the pending interrupt is done */
     } else if (ip == vme_off(vme_pushfd) || ip == vme_off(vme_popfd)) {
         f->eip += 2;
     } else {
@@ -239,17 +244,19 @@ static void test_vme(void)
     GUEST_ASSERT((d[7] & FL_IF) == FL_IF);             /* restored by its IRET */
     puts("sys-v86: VME INT n redirected to the 8086 handler ok");
 
-    GUEST_ASSERT(nvgp == 5);
+    GUEST_ASSERT(nvgp == 6);
     GUEST_ASSERT(vgp[0].ip == vme_off(vme_int_idt) && vgp[0].error == 0);
     GUEST_ASSERT(vgp[0].eflags & FL_VIF);
     GUEST_ASSERT(((vgp[0].eflags >> 12) & 3) == 0);
     GUEST_ASSERT(vgp[1].ip == vme_off(vme_sti_vip) && vgp[1].error == 0);
     GUEST_ASSERT((vgp[1].eflags & (FL_VIF | FL_VIP)) == FL_VIP);
+    GUEST_ASSERT(vgp[2].ip == vme_off(vme_pending) && vgp[2].error == 0);
+    GUEST_ASSERT((vgp[2].eflags & (FL_VIF | FL_VIP)) == (FL_VIF | FL_VIP));
     GUEST_ASSERT((d[8] & FL_IF) == FL_IF);
-    GUEST_ASSERT(vgp[2].ip == vme_off(vme_pushfd) && vgp[2].error == 0);
-    GUEST_ASSERT(vgp[3].ip == vme_off(vme_popfd) && vgp[3].error == 0);
-    GUEST_ASSERT(vgp[4].ip == vme_off(vme_hlt));
-    puts("sys-v86: VME traps (INT via IDT bit, STI with VIP, PUSHFD/POPFD) ok");
+    GUEST_ASSERT(vgp[3].ip == vme_off(vme_pushfd) && vgp[3].error == 0);
+    GUEST_ASSERT(vgp[4].ip == vme_off(vme_popfd) && vgp[4].error == 0);
+    GUEST_ASSERT(vgp[5].ip == vme_off(vme_hlt));
+    puts("sys-v86: VME traps (INT via IDT bit, STI with VIP, VIF+VIP pending, PUSHFD/POPFD) ok");
 }
 
 /* IOPL 3 with CR4.VME: methods 5 (redirect, real IF) and 4 (through the IDT). */
