@@ -136,7 +136,7 @@ static bool linux_cs_gap(const X86Insn *i)
          * r/m field of the ModR/M byte"; capstone 4 knows rm = 0 only. */
         return (i->modrm & 7) != 0;
     case X86_INSN_VBROADCASTI128_66_385A_M:
-        /* SDM Vol. 2A, VPBROADCAST: "VEX.256.66.0F38.W0 5A /r VBROADCASTI128
+        /* SDM Vol. 2C, VPBROADCAST: "VEX.256.66.0F38.W0 5A /r VBROADCASTI128
          * ymm1, m128" (AVX2); capstone 4 has no such row. */
         return true;
     default:
