@@ -36,8 +36,8 @@
 #define TB_MAX_INSNS 64
 #define TB_FLAG_ONE 0x100           /* one instruction per block (debugging) */
 #define TB_HASH_BITS 15
-#define TB_JC_BITS 12
-#define TB_JC_PAGE_BITS 6           /* a page's entries: one bucket of 2^6 */
+#define TB_JC_BITS 14
+#define TB_JC_PAGE_BITS 7           /* a page's entries: one bucket of 2^7 */
 #define TB_PAGE_HASH_BITS 12
 
 /*
