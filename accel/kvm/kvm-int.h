@@ -156,6 +156,9 @@ void kvm_irqchip_eoi(KvmState *ks, uint8_t vector);
 /* With the state put: the kernel APIC and MP state back to power-on after
  * a reset (lapic_needs_reset). */
 int kvm_irqchip_put_reset(Vcpu *cpu);
+/* An IOAPIC message (hw/intc/apic.h's ApicMsg) as an MSI for KVM_SIGNAL_MSI. */
+struct ApicMsg;
+void kvm_irqchip_msg_to_msi(const struct ApicMsg *msg, struct kvm_msi *msi);
 
 /* kvm-cpuid.c */
 int kvm_cpuid_init(KvmState *ks, Error *err);

@@ -58,7 +58,7 @@ static PcIrq *kvm_irqchip_find_pc_irq(Machine *m)
 }
 
 /* An APIC message as the MSI the kernel's APIC decodes (Intel SDM 10.11). */
-static void kvm_irqchip_msg_to_msi(const ApicMsg *msg, struct kvm_msi *msi)
+void kvm_irqchip_msg_to_msi(const ApicMsg *msg, struct kvm_msi *msi)
 {
     memset(msi, 0, sizeof(*msi));
     msi->address_lo = 0xfee00000u | ((msg->dest & 0xff) << 12) |

@@ -24,6 +24,8 @@
 #   KVM_NESTED_TIMEOUT=SECS  QEMU's time limit (default 300, 900 with Linux)
 #   KVM_NESTED_IRQCHIP=MODE  run every inner tandem with -accel kvm,kernel-irqchip=MODE
 #                            (split or off; default: tandem's default)
+#   KVM_NESTED_COMPARE=1     then boot Linux three times with each irqchip,
+#                            alternately, and print the times (not judged)
 #   KVM_NESTED_KEEP=1        keep the console log and staging folder
 set -u
 build=${1:-build}
@@ -171,6 +173,10 @@ split|off) accel_env=" TANDEM_ACCEL=kvm,kernel-irqchip=$KVM_NESTED_IRQCHIP"
            echo "kvm-nested: inner tandem runs with -accel kvm,kernel-irqchip=$KVM_NESTED_IRQCHIP" ;;
 *) fail "KVM_NESTED_IRQCHIP=$KVM_NESTED_IRQCHIP: split or off" ;;
 esac
+if [ "${KVM_NESTED_COMPARE:-0}" = 1 ] && [ "$linux" = 1 ]; then
+    accel_env="$accel_env IRQCHIP_COMPARE=1"
+    timeout=$((timeout + 900))
+fi
 t_qemu=$SECONDS
 timeout -k 10 "$timeout" "$qemu" -accel tcg -cpu qemu64,+svm -m "$mem" -smp 1 \
     -nographic -no-reboot -net none -kernel "$kernel" -initrd "$initrd" \

@@ -5,13 +5,17 @@
  * kvm_cpuid_build() as the kernel's would, so what reaches the guest for
  * "-cpu tandem,+svm", "-cpu tandem" and "-cpu host" is checked on every
  * host (test-kvm.c checks the same table against a real kernel when there
- * is one). Also: what tcg must refuse rather than quietly drop.
+ * is one). Also: what tcg must refuse rather than quietly drop, the
+ * engine's own -accel options, and the MSI the split irqchip makes of an
+ * IOAPIC message.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include "accel/accel.h"
 #include "accel/kvm/kvm-int.h"
+#include "hw/intc/apic.h"
 #include "cpu/x86/cpuid.h"
 #include "softmmu/machine.h"
 #include "softmmu/vcpu.h"
@@ -166,11 +170,60 @@ static void test_model_errors(void)
     x86_cpu_model_free(m);
 }
 
+/* "-accel kvm,OPTIONS": the engine's init refuses bad options before it
+ * opens /dev/kvm, so this runs on any host. */
+static void test_accel_options(void)
+{
+    static const struct { const char *accel, *msg; } bad[] = {
+        { "kvm,kernel-irqchip=on", "not supported" },
+        { "kvm,kernel-irqchip=maybe", "unknown option" },
+        { "tcg:kvm,frobnicate", "unknown option 'frobnicate'" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        MachineConfig cfg = { .accel = bad[i].accel };
+        Machine m = { .cfg = &cfg };
+        Error err = { 0 };
+        CU_ASSERT_EQUAL(accel_kvm_ops.init(&m, &err), -1);
+        CU_ASSERT(err.set && strstr(err.msg, bad[i].msg));
+        CU_ASSERT(m.accel_state == NULL);
+    }
+    /* The engine list matches names before their options. */
+    bool fell_back;
+    Error err = { 0 };
+    CU_ASSERT(accel_select("tcg,whatever", &fell_back, &err) == &accel_tcg_ops);
+    CU_ASSERT(accel_select("kvm,x", &fell_back, &err) == &accel_kvm_ops || err.set);
+    err = (Error){ 0 };
+    CU_ASSERT(accel_select("kvmx,a", &fell_back, &err) == NULL);
+    CU_ASSERT(err.set && strstr(err.msg, "unknown accelerator 'kvmx'"));
+}
+
+/* IOAPIC messages become MSIs in the SDM's format (split irqchip). */
+static void test_ioapic_msi(void)
+{
+    struct kvm_msi msi;
+    ApicMsg edge = { .dest = 3, .delivery = APIC_DM_FIXED, .vector = 0x31 };
+    kvm_irqchip_msg_to_msi(&edge, &msi);
+    CU_ASSERT_EQUAL(msi.address_lo, 0xfee03000u);
+    CU_ASSERT_EQUAL(msi.address_hi, 0u);
+    CU_ASSERT_EQUAL(msi.data, 0x31u);
+    ApicMsg level = { .dest = 0x0f, .dest_logical = true, .delivery = APIC_DM_LOWEST,
+                      .vector = 0xa9, .level = true };
+    kvm_irqchip_msg_to_msi(&level, &msi);
+    CU_ASSERT_EQUAL(msi.address_lo, 0xfee0f004u);
+    CU_ASSERT_EQUAL(msi.data, 0xa9u | (1u << 8) | (1u << 14) | (1u << 15));
+    ApicMsg nmi = { .dest = 0xff, .delivery = APIC_DM_NMI, .vector = 0 };
+    kvm_irqchip_msg_to_msi(&nmi, &msi);
+    CU_ASSERT_EQUAL(msi.address_lo, 0xfeeff000u);
+    CU_ASSERT_EQUAL(msi.data, 4u << 8);
+}
+
 static const UnitTest tests[] = {
     { "-cpu tandem,+svm: SVM, AMD vendor, leaf 0x8000000a", test_svm_reaches_guest },
     { "no SVM/VMX unless asked; +vmx stays Intel", test_no_virt_by_default },
     { "-cpu host: KVM's CPUID as it is", test_host_model },
     { "bad -cpu and what tcg refuses", test_model_errors },
+    { "-accel kvm options", test_accel_options },
+    { "IOAPIC message as MSI", test_ioapic_msi },
     { NULL, NULL },
 };
 

@@ -33,7 +33,24 @@ load kvm-amd nested=1
 if [ ! -c /dev/kvm ]; then
     say "FAIL /dev/kvm did not appear"
     dmesg | grep -i -E 'kvm|svm' | indent 20
-    say "done"
+    # KVM_NESTED_COMPARE=1 on the host: the same Linux boot with each irqchip,
+# alternately, in this one guest (so both see the same load), for the cost
+# of each; nothing is judged.
+if [ -f /tandem/linux/vmlinuz ] && [ "${IRQCHIP_COMPARE:-0}" = 1 ]; then
+    for mode in split off split off split off; do
+        t0=$(now)
+        time -f "%e %U %S" -o /tmp/time.out \
+            timeout "${LINUX_TIMEOUT:-600}" /tandem/tandem -accel kvm,kernel-irqchip=$mode \
+            -d cpu -m 256 -smp 1 -kernel /tandem/linux/vmlinuz -initrd /tandem/linux/initrd.gz \
+            -append "console=ttyS0 panic=-1" -nographic -no-reboot </dev/null >/tmp/cmp.out 2>&1
+        st=$?
+        say "compare kernel-irqchip=$mode: status $st, $(since "$t0")s wall," \
+            "user+sys $(awk '{print $2 "+" $3}' /tmp/time.out)s," \
+            "guest uptime $(sed -n 's/^linux-boot: uptime //p' /tmp/cmp.out)s," \
+            "$(grep -o 'exits=[0-9]* io_exits=[0-9]* mmio_exits=[0-9]*' /tmp/cmp.out)"
+    done
+fi
+say "done"
     exit 1
 fi
 p=/sys/module/kvm_amd/parameters
