@@ -5,6 +5,7 @@
 # compared with the host (the clock, the program's output, the file's hash)
 # is printed, not judged here.
 echo "linux-boot: uname $(uname -sr)"
+echo "linux-boot: cmdline $(cat /proc/cmdline)"
 echo "linux-boot: cpus online $(cat /sys/devices/system/cpu/online) count $(grep -c ^processor /proc/cpuinfo)"
 # The RTC itself, not the system clock (which the kernel may have set from
 # it, or not): since_epoch exists once rtc_cmos has probed.
