@@ -16,8 +16,12 @@
  *
  * Inputs are random values mixed with edge cases (0, 1, all-ones, sign
  * boundaries); shift and rotate counts sweep every value 0..63. Inputs that
- * would fault natively (#DE) are adjusted first. TESTS_X86_DIFF_ITERS sets
- * the iterations per form and size for a long run.
+ * would fault natively (#DE) are adjusted first, except in the "#DE" forms,
+ * which compare the exception instead: natively the signal context (see
+ * x86_diff_call) gives vector, registers, RIP and RFLAGS; in tandem the
+ * guest page holds a GDT and an IDT whose handlers are one HLT per vector,
+ * and the frame gives RIP and RFLAGS. TESTS_X86_DIFF_ITERS sets the
+ * iterations per form and size for a long run.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +41,7 @@
 /* ---- forms ---- */
 
 enum { SP_NONE, SP_DIV, SP_IDIV, SP_BSX, SP_CL, SP_IMM8CNT, SP_SHD_CL, SP_NO16, SP_LEA, SP_STR, SP_CMPX, SP_VEX,
-       SP_BTMEM };
+       SP_BTMEM, SP_DIVF };
 
 typedef struct DiffForm {
     const char *name;
@@ -94,6 +98,11 @@ static const DiffForm forms[] = {
     { "div Eb",    {0xf6}, 1, 6, true,  false, 0, FL_NONE, SP_DIV, NULL },
     { "idiv Ev",   {0xf7}, 1, 7, false, false, 0, FL_NONE, SP_IDIV, NULL },
     { "idiv Eb",   {0xf6}, 1, 7, true,  false, 0, FL_NONE, SP_IDIV, NULL },
+    /* inputs that raise #DE: a zero divisor, a quotient too wide */
+    { "div Ev #DE",  {0xf7}, 1, 6, false, false, 0, FL_NONE, SP_DIVF, NULL },
+    { "idiv Ev #DE", {0xf7}, 1, 7, false, false, 0, FL_NONE, SP_DIVF, NULL },
+    { "div Eb #DE",  {0xf6}, 1, 6, true,  false, 0, FL_NONE, SP_DIVF, NULL },
+    { "idiv Eb #DE", {0xf6}, 1, 7, true,  false, 0, FL_NONE, SP_DIVF, NULL },
     { "rol Ev,CL", {0xd3}, 1, 0, false, false, 0, FL_ROT, SP_CL, NULL },
     { "ror Eb,CL", {0xd2}, 1, 1, true,  false, 0, FL_ROT, SP_CL, NULL },
     { "rcl Ev,CL", {0xd3}, 1, 2, false, false, 0, FL_RC, SP_CL, NULL },
@@ -185,6 +194,8 @@ typedef struct DiffState {
     uint64_t flags;
     uint64_t mem;               /* the memory operand at PAGE_DATA */
     uint8_t buf[DATA_LEN];      /* PAGE_DATA.. as a whole (string forms) */
+    int vector;                 /* exception raised, -1 for none */
+    uint64_t rip;               /* where it was raised */
 } DiffState;
 
 #define PAGE_INSN 0x100
@@ -192,6 +203,12 @@ typedef struct DiffState {
 #define PAGE_IN   0xc00
 #define PAGE_OUT  0xd00
 #define PAGE_RSP  0xe00
+/* guest page only: one HLT per vector, GDT (code64 0x10), IDT, the stack the
+ * exception frames go to (the instruction's RSP is not compared) */
+#define PAGE_VEC  0x200
+#define PAGE_GDT  0x300
+#define PAGE_IDT  0x400
+#define PAGE_GSTK 0x800
 
 static uint8_t *hpage;
 
@@ -280,10 +297,19 @@ static void host_run(const DiffState *in, DiffState *out)
     memcpy(hpage + PAGE_DATA, in->buf, DATA_LEN);
     memcpy(hpage + PAGE_DATA, &in->mem, 8);
     __builtin___clear_cache((char *)hpage, (char *)hpage + 4096);
-    ((void (*)(void))(void *)hpage)();
-    memcpy(out->regs, pout, 16 * 8);
+    X86DiffFault fault;
+    out->vector = -1;
+    out->rip = 0;
+    if (x86_diff_call((void (*)(void))(void *)hpage, &fault)) {
+        out->vector = fault.vector;
+        out->rip = fault.rip;
+        memcpy(out->regs, fault.regs, 16 * 8);
+        out->flags = fault.rflags;
+    } else {
+        memcpy(out->regs, pout, 16 * 8);
+        out->flags = pout[16];
+    }
     out->regs[R_ESP] = in->regs[R_ESP];
-    out->flags = pout[16];
     memcpy(&out->mem, hpage + PAGE_DATA, 8);
     memcpy(out->buf, hpage + PAGE_DATA, DATA_LEN);
 }
@@ -301,12 +327,24 @@ static int diff_init(void)
 {
     if (x86_diff_init(&dm, &dcfg, &dv, &dram, &hpage, GPAGE) < 0)
         return -1;
+    uint8_t *g = dram + GPAGE;
+    uint64_t hv = (uint64_t)(uintptr_t)hpage, code64 = 0x00af9b000000ffffull;
+    memcpy(g + PAGE_GDT + 0x10, &code64, 8);
+    for (unsigned v = 0; v < 32; v++) {
+        uint64_t h = hv + PAGE_VEC + v;
+        uint64_t gate[2] = { (h & 0xffff) | (0x10ull << 16) | (0x8eull << 40) |
+                             (((h >> 16) & 0xffff) << 48), h >> 32 };
+        memcpy(g + PAGE_IDT + v * 16, gate, 16);
+        g[PAGE_VEC + v] = 0xf4;
+    }
     host_build_trampoline();
+    x86_diff_signals(true);
     return 0;
 }
 
 static int diff_clean(void)
 {
+    x86_diff_signals(false);
     x86_diff_clean(&dm, &dv, hpage);
     return 0;
 }
@@ -322,8 +360,11 @@ static bool guest_run(const DiffState *in, DiffState *out)
                                       0xffffffff, 0 };
     SegmentCache data = { 0x18, SEG_ATTR_P | SEG_ATTR_S | 0x3 | SEG_ATTR_DB | SEG_ATTR_G, 0xffffffff, 0 };
     s->segs[SEG_SS] = s->segs[SEG_DS] = s->segs[SEG_ES] = data;
-    s->idt.limit = 0;           /* any exception becomes a triple fault */
+    uint64_t hv = (uint64_t)(uintptr_t)hpage;
+    s->gdt = (DescTable){ hv + PAGE_GDT, 0x17 };
+    s->idt = (DescTable){ hv + PAGE_IDT, 32 * 16 - 1 };
     memcpy(s->regs, in->regs, sizeof(s->regs));
+    s->regs[R_ESP] = hv + PAGE_GSTK;
     s->rflags = (in->flags & (ARITH | FLAG_DF)) | 2;
     s->rip = (uint64_t)(uintptr_t)hpage + PAGE_INSN;
     s->halted = false;
@@ -332,9 +373,21 @@ static bool guest_run(const DiffState *in, DiffState *out)
     accel_tcg_ops.state_changed(&dv);
     VcpuExit e = accel_tcg_ops.vcpu_run(&dv);
     memcpy(out->regs, s->regs, sizeof(out->regs));
+    out->regs[R_ESP] = in->regs[R_ESP];
     out->flags = s->rflags;
     memcpy(&out->mem, dram + GPAGE + PAGE_DATA, 8);
     memcpy(out->buf, dram + GPAGE + PAGE_DATA, DATA_LEN);
+    out->vector = -1;
+    out->rip = 0;
+    if (e == VCPU_EXIT_HALT && s->rip > hv + PAGE_VEC && s->rip <= hv + PAGE_VEC + 32) {
+        /* the frame: RIP, CS, RFLAGS, RSP, SS (no error code for #DE) */
+        uint64_t sp = s->regs[R_ESP];
+        if (sp < hv + PAGE_VEC || sp + 24 > hv + PAGE_DATA)
+            return false;
+        out->vector = (int)(s->rip - hv - PAGE_VEC - 1);
+        memcpy(&out->rip, dram + GPAGE + (sp - hv), 8);
+        memcpy(&out->flags, dram + GPAGE + (sp - hv) + 16, 8);
+    }
     return e == VCPU_EXIT_HALT;
 }
 
@@ -347,7 +400,8 @@ static uint64_t rnd_value(void) { return x86_diff_value(&rng); }
 
 static unsigned failures_printed;
 
-static void run_form(const DiffForm *f, unsigned iters, unsigned *ran, unsigned *bad)
+static void run_form(const DiffForm *f, unsigned iters, unsigned *ran, unsigned *faults,
+                     unsigned *bad)
 {
     static const unsigned vsizes[] = { 16, 32, 64 };
     unsigned nsizes = f->byte ? 1 : 3;
@@ -403,7 +457,8 @@ static void run_form(const DiffForm *f, unsigned iters, unsigned *ran, unsigned 
                 }
             } while ((reg == R_ESP) || (rm == R_ESP) ||
                      (f->byte && !use_rex && (reg == 4 || rm == 4)));
-            if ((f->sp == SP_DIV || f->sp == SP_IDIV) && (rm == R_EAX || rm == R_EDX))
+            if ((f->sp == SP_DIV || f->sp == SP_IDIV || f->sp == SP_DIVF) &&
+                (rm == R_EAX || rm == R_EDX))
                 rm = R_EBX;
             if ((f->sp == SP_CL || f->sp == SP_SHD_CL) && (rm == R_ECX || reg == R_ECX))
                 continue;
@@ -492,6 +547,25 @@ generated:;
                 in.regs[R_ECX] = (in.regs[R_ECX] & ~0xffull) | (it % 64);
                 count = it % 64;
             }
+            if (f->sp == SP_DIVF) {
+                /* a zero divisor, the most negative dividend over -1, or
+                 * whatever the random high half gives */
+                uint64_t m = bits == 64 ? ~0ull : (1ull << bits) - 1;
+                bool xh = bits == 8 && rm >= 4 && !use_rex;
+                unsigned how = it % 3;
+                if (how == 0 && xh)
+                    in.regs[rm - 4] &= ~0xff00ull;
+                else if (how == 0)
+                    in.regs[rm] &= ~m;
+                if (how == 1 && !xh && bits == 8) {
+                    in.regs[rm] |= 0xff;
+                    in.regs[R_EAX] = (in.regs[R_EAX] & ~0xffffull) | 0x8000;
+                } else if (how == 1 && !xh) {
+                    in.regs[rm] |= m;
+                    in.regs[R_EAX] = (in.regs[R_EAX] & ~m) | ((m >> 1) + 1);
+                    in.regs[R_EDX] |= m;
+                }
+            }
             if (f->sp == SP_DIV || f->sp == SP_IDIV) {
                 uint64_t m = bits == 64 ? ~0ull : (1ull << bits) - 1;
                 uint64_t d = in.regs[rm] & m;
@@ -527,6 +601,20 @@ generated:;
             host_run(&in, &h);
             bool ok = guest_run(&in, &g);
             (*ran)++;
+            if (ok && (h.vector >= 0 || g.vector >= 0)) {
+                /* an exception: the same vector, the state before the
+                 * instruction, its address and flags */
+                (*faults)++;
+                if (h.vector != g.vector || memcmp(h.regs, g.regs, sizeof(h.regs)) ||
+                    h.rip != g.rip || ((h.flags ^ g.flags) & (ARITH | FLAG_DF))) {
+                    (*bad)++;
+                    if (failures_printed++ < 40)
+                        printf("\nMISMATCH %s (%u-bit): vector host %d tandem %d, rip host "
+                               "%llx tandem %llx", f->name, bits, h.vector, g.vector,
+                               (unsigned long long)h.rip, (unsigned long long)g.rip);
+                }
+                continue;
+            }
 
             uint64_t fmask = x86_diff_defined_flags(f->fl, bits, count);
             bool regs_ok = true;
@@ -570,7 +658,7 @@ generated:;
 
 static void test_diff_integer(void)
 {
-    unsigned iters = 256, ran = 0, bad = 0, skipped = 0;
+    unsigned iters = 256, ran = 0, faults = 0, bad = 0, skipped = 0;
     const char *env = getenv("TESTS_X86_DIFF_ITERS");
     if (env)
         iters = (unsigned)strtoul(env, NULL, 0);
@@ -579,11 +667,13 @@ static void test_diff_integer(void)
             skipped++;
             continue;
         }
-        run_form(&forms[k], iters, &ran, &bad);
+        run_form(&forms[k], iters, &ran, &faults, &bad);
     }
-    printf("\n  %u forms, %u runs, %u skipped forms (host lacks feature), %u mismatches\n",
-           (unsigned)(sizeof(forms) / sizeof(forms[0])), ran, skipped, bad);
+    printf("\n  %u forms, %u runs, %u of them exceptions, %u skipped forms (host lacks "
+           "feature), %u mismatches\n", (unsigned)(sizeof(forms) / sizeof(forms[0])), ran,
+           faults, skipped, bad);
     CU_ASSERT(ran > 1000);
+    CU_ASSERT(faults > 100);
     CU_ASSERT_EQUAL(bad, 0);
 }
 

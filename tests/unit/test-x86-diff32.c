@@ -42,14 +42,11 @@
  * whose handlers are one HLT per vector, so where the vCPU halts names the
  * vector and the frame on the guest stack gives EIP and EFLAGS.
  */
-#include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <ucontext.h>
 #include <unistd.h>
 #include <asm/ldt.h>
 
@@ -261,43 +258,6 @@ static void host_place_insn(const uint8_t *insn, unsigned len)
     p[n++] = 0x33; p[n++] = 0;
 }
 
-static sigjmp_buf host_jmp;
-static DiffState *host_out;
-
-/* An exception in the 32-bit code: keep what the kernel saw, back to C. */
-static void host_fault(int sig, siginfo_t *si, void *ctx)
-{
-    static const int gr[8] = { REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP,
-                               REG_RSI, REG_RDI };
-    const greg_t *g = ((ucontext_t *)ctx)->uc_mcontext.gregs;
-    (void)sig;
-    (void)si;
-    host_out->vector = (int)g[REG_TRAPNO];
-    for (unsigned r = 0; r < 8; r++)
-        host_out->regs[r] = (uint32_t)g[gr[r]];
-    host_out->eip = (uint32_t)g[REG_RIP];
-    host_out->eflags = (uint32_t)g[REG_EFL];
-    siglongjmp(host_jmp, 1);
-}
-
-static void host_signals(bool on)
-{
-    static const int sigs[] = { SIGSEGV, SIGFPE, SIGBUS, SIGILL, SIGTRAP };
-    static struct sigaction old[5];
-    static uint8_t altstack[64 * 1024];
-    if (on) {
-        stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
-        sigaltstack(&ss, NULL);
-        struct sigaction sa = { .sa_sigaction = host_fault, .sa_flags = SA_SIGINFO | SA_ONSTACK };
-        sigemptyset(&sa.sa_mask);
-        for (unsigned k = 0; k < 5; k++)
-            sigaction(sigs[k], &sa, &old[k]);
-    } else {
-        for (unsigned k = 0; k < 5; k++)
-            sigaction(sigs[k], &old[k], NULL);
-    }
-}
-
 static void host_run(const DiffState *in, DiffState *out)
 {
     memcpy(hpage + PAGE_IN, in->regs, 32);
@@ -307,20 +267,23 @@ static void host_run(const DiffState *in, DiffState *out)
     out->vector = -1;
     out->es = out->ds = 0;
     out->eip = out->eflags = 0;
-    host_out = out;
     put32(hpage + PAGE_SAVE + 16,
           (uint32_t)(uintptr_t)hpage + (csz == 16 ? PAGE_PRO16 : PAGE_PRO));
     put16(hpage + PAGE_SAVE + 20, 0x23);
-    if (sigsetjmp(host_jmp, 1) == 0) {
-        ((void (*)(void))(void *)(hpage + PAGE_ENTRY))();
+    X86DiffFault fault;
+    if (!x86_diff_call((void (*)(void))(void *)(hpage + PAGE_ENTRY), &fault)) {
         memcpy(out->regs, hpage + PAGE_OUT, 32);
         memcpy(&out->flags, hpage + PAGE_OUT + 32, 4);
         memcpy(&out->es, hpage + PAGE_OUT + 36, 2);
         memcpy(&out->ds, hpage + PAGE_OUT + 38, 2);
     } else {
-        /* back from host_fault in 64-bit mode with DS/ES still 0x2b: harmless.
-         * A faulting REP store may have run over the glue: write it again. */
-        out->flags = out->eflags;
+        /* back in 64-bit mode with DS/ES still 0x2b: harmless. A faulting
+         * REP store may have run over the glue: write it again. */
+        out->vector = fault.vector;
+        for (unsigned r = 0; r < 8; r++)
+            out->regs[r] = (uint32_t)fault.regs[r];
+        out->eip = (uint32_t)fault.rip;
+        out->flags = out->eflags = (uint32_t)fault.rflags;
         host_build_glue();
     }
     memcpy(out->buf, hpage + PAGE_DATA, DATA_LEN);
@@ -374,13 +337,13 @@ static int diff_init(void)
     memcpy(g + PAGE_LDT, &ldt_code, 8);
     memcpy(g + PAGE_LDT + 8, &ldt_data, 8);
     host_build_glue();
-    host_signals(true);
+    x86_diff_signals(true);
     return 0;
 }
 
 static int diff_clean(void)
 {
-    host_signals(false);
+    x86_diff_signals(false);
     x86_diff_clean(&dm, &dv, hpage);
     return 0;
 }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared tandem side of the x86 differential tests: see x86-diff-common.h. */
 #include <cpuid.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 #include "tests/unit/x86-diff-common.h"
 #include "accel/accel.h"
@@ -103,6 +106,53 @@ void x86_diff_place_guest(Machine *dm, uint8_t *ram, uint64_t gpa, const uint8_t
     memcpy(ram + gpa, insn, len);
     ram[gpa + len] = 0xf4;                                      /* hlt */
     accel_tcg_ops.invalidate_code(dm, gpa, len + 1);
+}
+
+static sigjmp_buf x86_diff_jmp;
+static X86DiffFault *x86_diff_fault;
+
+static void x86_diff_on_signal(int sig, siginfo_t *si, void *ctx)
+{
+    static const int gr[16] = { REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP,
+                                REG_RSI, REG_RDI, REG_R8, REG_R9, REG_R10, REG_R11,
+                                REG_R12, REG_R13, REG_R14, REG_R15 };
+    const greg_t *g = ((ucontext_t *)ctx)->uc_mcontext.gregs;
+    (void)sig;
+    (void)si;
+    x86_diff_fault->vector = (int)g[REG_TRAPNO];
+    for (unsigned r = 0; r < 16; r++)
+        x86_diff_fault->regs[r] = (uint64_t)g[gr[r]];
+    x86_diff_fault->rip = (uint64_t)g[REG_RIP];
+    x86_diff_fault->rflags = (uint64_t)g[REG_EFL];
+    siglongjmp(x86_diff_jmp, 1);
+}
+
+void x86_diff_signals(bool on)
+{
+    static const int sigs[] = { SIGSEGV, SIGFPE, SIGBUS, SIGILL, SIGTRAP };
+    static struct sigaction old[5];
+    static uint8_t altstack[64 * 1024];
+    if (on) {
+        stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+        sigaltstack(&ss, NULL);
+        struct sigaction sa = { .sa_sigaction = x86_diff_on_signal,
+                                .sa_flags = SA_SIGINFO | SA_ONSTACK };
+        sigemptyset(&sa.sa_mask);
+        for (unsigned k = 0; k < 5; k++)
+            sigaction(sigs[k], &sa, &old[k]);
+    } else {
+        for (unsigned k = 0; k < 5; k++)
+            sigaction(sigs[k], &old[k], NULL);
+    }
+}
+
+bool x86_diff_call(void (*fn)(void), X86DiffFault *f)
+{
+    x86_diff_fault = f;
+    if (sigsetjmp(x86_diff_jmp, 1))
+        return true;
+    fn();
+    return false;
 }
 
 uint64_t x86_diff_value(uint64_t *state)

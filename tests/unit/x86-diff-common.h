@@ -42,6 +42,20 @@ void x86_diff_clean(Machine *dm, Vcpu *dv, uint8_t *hpage);
 void x86_diff_place_guest(Machine *dm, uint8_t *ram, uint64_t gpa, const uint8_t *insn,
                           unsigned len);
 
+/* What the kernel saw when the native side raised an exception. */
+typedef struct X86DiffFault {
+    int vector;                 /* the trap number */
+    uint64_t regs[16];          /* RAX..R15 in encoding order */
+    uint64_t rip, rflags;
+} X86DiffFault;
+/* Catch SIGSEGV/SIGFPE/SIGBUS/SIGILL/SIGTRAP on an alternate stack (on), or
+ * put the previous handlers back (off). */
+void x86_diff_signals(bool on);
+/* Run native code fn; false if it returned, true if it raised an exception
+ * (*f says which and where; fn's frame is gone, callee-saved registers are
+ * the caller's again). */
+bool x86_diff_call(void (*fn)(void), X86DiffFault *f);
+
 /* A random input: edge cases (0, 1, all-ones, sign boundaries), bytes, any. */
 uint64_t x86_diff_value(uint64_t *state);
 /* Does the host CPU have feat ("popcnt", "movbe", "abm", "adx", "bmi1",
