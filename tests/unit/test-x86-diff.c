@@ -330,13 +330,7 @@ static int diff_init(void)
     uint8_t *g = dram + GPAGE;
     uint64_t hv = (uint64_t)(uintptr_t)hpage, code64 = 0x00af9b000000ffffull;
     memcpy(g + PAGE_GDT + 0x10, &code64, 8);
-    for (unsigned v = 0; v < 32; v++) {
-        uint64_t h = hv + PAGE_VEC + v;
-        uint64_t gate[2] = { (h & 0xffff) | (0x10ull << 16) | (0x8eull << 40) |
-                             (((h >> 16) & 0xffff) << 48), h >> 32 };
-        memcpy(g + PAGE_IDT + v * 16, gate, 16);
-        g[PAGE_VEC + v] = 0xf4;
-    }
+    x86_diff_vectors(g + PAGE_VEC, hv + PAGE_VEC, g + PAGE_IDT, 16, 0x10);
     host_build_trampoline();
     x86_diff_signals(true);
     return 0;

@@ -314,16 +314,8 @@ static int diff_init(void)
     static const uint64_t gdt[6] = { 0, 0x00cf9b000000ffffull, 0x00cf93000000ffffull,
                                      0x00af9b000000ffffull, 0, 0x00cff3000000ffffull };
     memcpy(g + PAGE_GDT, gdt, sizeof(gdt));
-    for (unsigned v = 0; v < 32; v++) {
-        uint64_t h = hv + PAGE_VEC + v;
-        uint64_t gate = (h & 0xffff) | ((uint64_t)0x08 << 16) | (0x8eull << 40) |
-                        ((h >> 16) << 48);
-        memcpy(g + PAGE_IDT32 + v * 8, &gate, 8);
-        gate = (gate & ~(0xffffull << 16)) | ((uint64_t)0x18 << 16);
-        memcpy(g + PAGE_IDT64 + v * 16, &gate, 8);
-        memset(g + PAGE_IDT64 + v * 16 + 8, 0, 8);
-        g[PAGE_VEC + v] = 0xf4;
-    }
+    x86_diff_vectors(g + PAGE_VEC, hv + PAGE_VEC, g + PAGE_IDT32, 8, 0x08);
+    x86_diff_vectors(g + PAGE_VEC, hv + PAGE_VEC, g + PAGE_IDT64, 16, 0x18);
     /* the same two LDT segments for tandem and, through modify_ldt, the host */
     struct user_desc ud = { .entry_number = 0, .base_addr = hv, .limit = 0xffff,
                             .contents = MODIFY_LDT_CONTENTS_CODE, .useable = 1 };

@@ -108,6 +108,19 @@ void x86_diff_place_guest(Machine *dm, uint8_t *ram, uint64_t gpa, const uint8_t
     accel_tcg_ops.invalidate_code(dm, gpa, len + 1);
 }
 
+void x86_diff_vectors(uint8_t *hlt, uint64_t hlt_lin, uint8_t *idt, unsigned width,
+                      uint16_t sel)
+{
+    for (unsigned v = 0; v < 32; v++) {
+        uint64_t h = hlt_lin + v;
+        uint64_t gate[2] = { (h & 0xffff) | ((uint64_t)sel << 16) | (0x8eull << 40) |
+                             (((h >> 16) & 0xffff) << 48), h >> 32 };
+        hlt[v] = 0xf4;
+        if (idt)
+            memcpy(idt + v * width, gate, width);
+    }
+}
+
 static sigjmp_buf x86_diff_jmp;
 static X86DiffFault *x86_diff_fault;
 

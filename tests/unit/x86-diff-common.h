@@ -42,6 +42,16 @@ void x86_diff_clean(Machine *dm, Vcpu *dv, uint8_t *hpage);
 void x86_diff_place_guest(Machine *dm, uint8_t *ram, uint64_t gpa, const uint8_t *insn,
                           unsigned len);
 
+/*
+ * Exception handlers for the tandem side: at hlt, 32 HLT instructions (the
+ * handler of vector v is hlt_lin + v, so where the vCPU halts names the
+ * vector), and at idt (NULL: none) 32 interrupt gates to them, eight bytes
+ * each (width 8: protected mode) or sixteen (width 16: long mode), through
+ * code selector sel.
+ */
+void x86_diff_vectors(uint8_t *hlt, uint64_t hlt_lin, uint8_t *idt, unsigned width,
+                      uint16_t sel);
+
 /* What the kernel saw when the native side raised an exception. */
 typedef struct X86DiffFault {
     int vector;                 /* the trap number */
