@@ -30,6 +30,9 @@ static inline uint32_t cc_pzs(uint64_t dst, unsigned size)
 
 uint32_t x86_cc_compute(const X86CPU *cpu)
 {
+    /* First: with the flags in rflags, cc_size may still be 0 (after reset). */
+    if (cpu->cc_op == CC_OP_EFLAGS)
+        return (uint32_t)cpu->s->rflags & FLAGS_ARITH;
     unsigned size = cpu->cc_size;
     uint64_t mask = x86_size_mask(size);
     uint64_t sign = 1ull << (size * 8 - 1);
@@ -37,8 +40,6 @@ uint32_t x86_cc_compute(const X86CPU *cpu)
     uint32_t f;
 
     switch (cpu->cc_op) {
-    case CC_OP_EFLAGS:
-        return (uint32_t)cpu->s->rflags & FLAGS_ARITH;
     case CC_OP_ADD:
     case CC_OP_ADC:
     case CC_OP_INC:
