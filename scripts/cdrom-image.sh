@@ -49,16 +49,7 @@ mkdir -p "$work/iso/isolinux"
 cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$work/iso/isolinux/"
 cp "$kernel" "$work/iso/vmlinuz"
 cp "$initrd" "$work/iso/initrd.gz"
-cat > "$work/iso/isolinux/isolinux.cfg" <<CFG
-SERIAL 0 115200
-DEFAULT linux
-PROMPT 0
-TIMEOUT 0
-LABEL linux
-  KERNEL /vmlinuz
-  INITRD /initrd.gz
-  APPEND ${CDROM_APPEND:-console=ttyS0}
-CFG
+"$top/scripts/syslinux-cfg.sh" "${CDROM_APPEND:-console=ttyS0}" > "$work/iso/isolinux/isolinux.cfg"
 
 xorriso -as mkisofs -quiet -o "$iso.tmp" -V TANDEM -R -J \
     -b isolinux/isolinux.bin -c isolinux/boot.cat \

@@ -53,16 +53,7 @@ part=$work/part.img
 # partition's offset so the boot sector finds itself on the disk.
 mkfs.vfat -C -F 16 -n TANDEM -h "$part_start" "$part" "$part_kib" >/dev/null
 syslinux --install "$part"
-cat > "$work/syslinux.cfg" <<EOF
-SERIAL 0 115200
-DEFAULT linux
-PROMPT 0
-TIMEOUT 0
-LABEL linux
-  KERNEL /vmlinuz
-  INITRD /initrd.gz
-  APPEND ${DISK_APPEND:-console=ttyS0}
-EOF
+"$top/scripts/syslinux-cfg.sh" "${DISK_APPEND:-console=ttyS0}" > "$work/syslinux.cfg"
 export MTOOLS_SKIP_CHECK=1
 mcopy -i "$part" "$kernel" ::/vmlinuz
 mcopy -i "$part" "$initrd" ::/initrd.gz
