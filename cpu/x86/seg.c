@@ -110,6 +110,11 @@ bool x86_seg_range_ok(const SegmentCache *sc, uint64_t ea, unsigned size)
     return last <= sc->limit || sc->limit == 0xffffffffu;
 }
 
+void x86_seg_noncanonical(X86CPU *cpu, unsigned seg)
+{
+    x86_raise_exception_err(cpu, seg == SEG_SS ? EXCP_SS : EXCP_GP, 0);
+}
+
 void x86_seg_check(X86CPU *cpu, unsigned seg, uint64_t ea, unsigned size, int acc)
 {
     const SegmentCache *sc = &cpu->s->segs[seg];

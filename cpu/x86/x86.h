@@ -337,6 +337,8 @@ void x86_seg_check(X86CPU *cpu, unsigned seg, uint64_t ea, unsigned size, int ac
 bool x86_seg_range_ok(const SegmentCache *sc, uint64_t ea, unsigned size);
 /* Recompute seg_chk / seg_chk_w from the segment caches and the mode. */
 void x86_seg_chk_update(X86CPU *cpu);
+/* #GP(0) (#SS(0) through SS) for a non-canonical linear address. */
+_Noreturn void x86_seg_noncanonical(X86CPU *cpu, unsigned seg);
 
 /* Linear address of seg:ea with no check: INVLPG, and the later parts of an
  * operand whose whole extent x86_lin() already checked (far pointers, ...). */
@@ -349,7 +351,10 @@ static inline uint64_t x86_lin_nochk(const X86CPU *cpu, unsigned seg, uint64_t e
 /*
  * Linear address of a 'size'-byte access of kind acc (ACC_READ, or
  * ACC_WRITE for stores and read-modify-writes) at seg:ea, 64-bit in long
- * mode, else wrapped to 32 bits; raises the segment fault first.
+ * mode, else wrapped to 32 bits; raises the segment fault first. In long
+ * mode the address must be canonical (48 bits, sign-extended); only its
+ * first byte is checked, and 64-bit code's stack accesses (which carry no
+ * segment) get #GP(0) rather than #SS(0).
  */
 static inline __attribute__((always_inline)) uint64_t x86_lin(X86CPU *cpu, unsigned seg,
                                                               uint64_t ea, unsigned size,
@@ -358,7 +363,12 @@ static inline __attribute__((always_inline)) uint64_t x86_lin(X86CPU *cpu, unsig
     uint8_t chk = acc == ACC_WRITE ? cpu->seg_chk_w : cpu->seg_chk;
     if (unlikely((chk >> seg) & 1))
         x86_seg_check(cpu, seg, ea, size, acc);
-    return x86_lin_nochk(cpu, seg, ea);
+    uint64_t lin = x86_seg_base(cpu, seg) + ea;
+    if (!cpu->lma)
+        return (uint32_t)lin;
+    if (unlikely(lin + (1ull << 47) >= (1ull << 48)))
+        x86_seg_noncanonical(cpu, seg);
+    return lin;
 }
 
 /* Effective address (offset in the segment) of the memory operand. */

@@ -141,7 +141,7 @@ uint64_t lm_sc_rcx, lm_sc_r11, lm_sc_rflags;
 uint16_t lm_sc_cs, lm_sc_ss, lm_user_cs, lm_user_ss;
 struct { uint16_t limit; uint64_t base; } __attribute__((packed)) lm_idtr;
 
-extern uint8_t lm_stubs[], lm_pf1[], lm_pf2[], lm_pf4[], lm_after_syscall[];
+extern uint8_t lm_stubs[], lm_pf1[], lm_pf2[], lm_pf4[], lm_gp_nc[], lm_after_syscall[];
 extern uint8_t lm_syscall_entry[];
 void lm_enter(void);
 
@@ -178,6 +178,10 @@ __asm__(".text\n"
         "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
         "xorl %ecx, %ecx\n movl $1, %eax\n xorl %edx, %edx\n"
         "divl %ecx\n1:\n"
+        /* #GP(0) for a non-canonical address */
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "movabsq $0x0000800000000000, %rax\n"
+        "lm_gp_nc: movq (%rax), %rax\n1:\n"
         /* SYSRET to ring 3, SYSCALL back */
         "movq %rsp, lm_kernel_rsp(%rip)\n"
         "movl $lm_user, %ecx\n"
@@ -335,9 +339,9 @@ static void test_long_mode(void)
     GUEST_ASSERT(lm_val == 0x123456789abceef0ull);
     puts("sys-modes: protected -> long -> protected ok");
 
-    if (lm_count != 5)
+    if (lm_count != 6)
         printf("long mode: %u exceptions\n", (uint32_t)lm_count);
-    GUEST_ASSERT(lm_count == 5);
+    GUEST_ASSERT(lm_count == 6);
     check_rec(0, 14, 0, (uint32_t)lm_pf1, WIN);
     check_rec(1, 14, 3, (uint32_t)lm_pf2, WIN + 0x1000);
     check_rec(2, 14, 0x11, WIN + 0x2000, WIN + 0x2000);
@@ -349,6 +353,9 @@ static void test_long_mode(void)
     GUEST_ASSERT(lm_recs[4][5] == tss64.ist[0] - 7 * 8);
     GUEST_ASSERT(lm_recs[4][7] == SEL_KDS);
     puts("sys-modes: long mode double fault on IST1 ok");
+
+    check_rec(5, 13, 0, (uint32_t)lm_gp_nc, WIN + 0x3008);     /* CR2 unchanged */
+    puts("sys-modes: long mode #GP(0) for a non-canonical address ok");
 
     if (lm_sc_rcx != (uint32_t)lm_after_syscall || lm_sc_r11 != 0x402 ||
         lm_sc_rflags != 2 || lm_sc_cs != SEL_KCS64 || lm_sc_ss != SEL_KDS ||
