@@ -13,7 +13,8 @@
 #
 # Environment: KERNEL and INITRD, files to put on the CD as they are
 # (default: scripts/guest-image.sh's, which gets IMAGE_NAME and
-# EXTRA_ROOT); CDROM_NAME names the image under BUILD/images (default
+# EXTRA_ROOT); CDROM_EXTRA, a folder copied over the CD's root (files for
+# the guest to read); CDROM_NAME names the image under BUILD/images (default
 # cdrom-FLAVOUR.iso); CDROM_APPEND replaces the kernel command line
 # (default "console=ttyS0").
 set -euo pipefail
@@ -49,6 +50,9 @@ mkdir -p "$work/iso/isolinux"
 cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$work/iso/isolinux/"
 cp "$kernel" "$work/iso/vmlinuz"
 cp "$initrd" "$work/iso/initrd.gz"
+if [ -n "${CDROM_EXTRA:-}" ]; then
+    cp -a "$CDROM_EXTRA"/. "$work/iso"/
+fi
 "$top/scripts/syslinux-cfg.sh" "${CDROM_APPEND:-console=ttyS0}" > "$work/iso/isolinux/isolinux.cfg"
 
 xorriso -as mkisofs -quiet -o "$iso.tmp" -V TANDEM -R -J \

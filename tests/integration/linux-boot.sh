@@ -32,6 +32,12 @@
 #                         scripts/cdrom-image.sh, booted by SeaBIOS from the
 #                         ATAPI CD-ROM (-cdrom), checking "Booting from
 #                         DVD/CD" and ISOLINUX's BOOT_IMAGE= on the command line
+#   LINUX_BOOT_CD_READ=1  also attach the CD (-cdrom) and have Linux read it:
+#                         /test.sh loads ata_piix, sr_mod and isofs from
+#                         the kernel package, mounts /dev/sr0 and hashes a
+#                         file on it, which must equal the host's (the
+#                         ATAPI device under Linux's driver, PIO and DMA);
+#                         always on with LINUX_BOOT_VIA=cdrom
 #   LINUX_BOOT_SMP=N      the number of CPUs (default 2)
 #   LINUX_BOOT_TCG=0      skip the run under tandem's tcg (it runs by default)
 #   LINUX_BOOT_SLOW_KVM=1 run under kvm even on a host whose KVM emulates
@@ -76,7 +82,9 @@ firmware|cdrom)
     [ "$via" = firmware ] && [ "$emulator" = tandem ] && emu_cmd+=(-bios "$bios") ;;
 *) fail "LINUX_BOOT_VIA=$via: direct, firmware or cdrom" ;;
 esac
-if [ "$via" = cdrom ]; then
+cd_read=${LINUX_BOOT_CD_READ:-0}
+[ "$via" = cdrom ] && cd_read=1
+if [ "$cd_read" = 1 ]; then
     command -v xorriso >/dev/null 2>&1 || skip "xorriso not installed (Debian package xorriso)"
     [ -f /usr/lib/ISOLINUX/isolinux.bin ] || skip "no isolinux.bin (Debian package isolinux)"
 fi
@@ -135,13 +143,24 @@ IMAGE_NAME=initramfs-linux-boot-$flavour EXTRA_ROOT=$root "$top/scripts/guest-im
     >"$work/image.out" 2>&1 || { cat "$work/image.out"; fail "scripts/guest-image.sh failed"; }
 read -r kernel initrd < <(tail -1 "$work/image.out")
 [ -f "${kernel:-}" ] && [ -f "${initrd:-}" ] || { cat "$work/image.out"; fail "no kernel/initramfs built"; }
+if [ "$cd_read" = 1 ]; then
+    # The CD drivers come from the kernel package guest-image.sh unpacked,
+    # so the initramfs is built again with them in /testdata/modules.
+    kmods=$(dirname "$kernel")/../lib/modules/$(basename "$kernel" | sed 's/^vmlinuz-//')
+    mkdir -p "$root/testdata/modules" "$work/cdroot"
+    for m in scsi/scsi_common scsi/scsi_mod cdrom/cdrom ata/libata ata/ata_piix scsi/sr_mod; do
+        cp "$kmods/kernel/drivers/$m.ko" "$root/testdata/modules/" || fail "no $m.ko in the kernel package"
+    done
+    cp "$kmods/kernel/fs/isofs/isofs.ko" "$root/testdata/modules/" || fail "no isofs.ko in the kernel package"
+    cp "$root/testdata/blob" "$work/cdroot/blob"
+    IMAGE_NAME=initramfs-linux-boot-$flavour EXTRA_ROOT=$root "$top/scripts/guest-image.sh" "$build" "$flavour" \
+        >"$work/image.out" 2>&1 || { cat "$work/image.out"; fail "scripts/guest-image.sh failed"; }
+    read -r kernel initrd < <(tail -1 "$work/image.out")
+fi
 append="console=ttyS0 panic=-1${extra_append:+ $extra_append}"
 case $via in
 cdrom)
-    iso=$(KERNEL=$kernel INITRD=$initrd CDROM_NAME=cdrom-linux-boot-$flavour.iso CDROM_APPEND=$append \
-          "$top/scripts/cdrom-image.sh" "$build" "$flavour" 2>"$work/iso.err" | tail -1)
-    [ -f "$iso" ] || { cat "$work/iso.err"; fail "scripts/cdrom-image.sh did not build the CD"; }
-    boot_args=(-cdrom "$iso")
+    boot_args=()
     how=" from the CD-ROM" ;;
 firmware)
     boot_args=(-kernel "$kernel" -initrd "$initrd" -append "$append")
@@ -150,6 +169,13 @@ firmware)
     boot_args=(-kernel "$kernel" -initrd "$initrd" -append "$append")
     how="" ;;
 esac
+if [ "$cd_read" = 1 ]; then
+    iso=$(KERNEL=$kernel INITRD=$initrd CDROM_EXTRA=$work/cdroot CDROM_NAME=cdrom-linux-boot-$flavour.iso \
+          CDROM_APPEND=$append "$top/scripts/cdrom-image.sh" "$build" "$flavour" 2>"$work/iso.err" | tail -1)
+    [ -f "$iso" ] || { cat "$work/iso.err"; fail "scripts/cdrom-image.sh did not build the CD"; }
+    boot_args+=(-cdrom "$iso")
+    [ "$via" = cdrom ] || how="$how, the CD attached"
+fi
 
 # --- Boot. Every console line gets the host's time (epoch seconds) in
 # front as it arrives, so the guest's RTC is compared with the host's clock
@@ -205,6 +231,13 @@ cdrom)
         check ok "SeaBIOS booted the CD-ROM, ISOLINUX the kernel ($cmd)" ||
         check FAIL "no CD boot: 'Booting from DVD/CD' $(grep -a -c 'Booting from DVD/CD' "$log") time(s), '${cmd:-no cmdline line}'" ;;
 esac
+
+if [ "$cd_read" = 1 ]; then
+    cd_sha=$(line "cd ")
+    [ "$cd_sha" = "linux-boot: cd sha256 $host_sha" ] &&
+        check ok "Linux read the CD (ata_piix, sr0, iso9660): sha256sum equals the host's" ||
+        check FAIL "CD read: '${cd_sha:-no line}', host $host_sha"
+fi
 
 cpus=$(line "cpus online")
 want_online=0

@@ -15,6 +15,25 @@ else
     echo "linux-boot: rtc none (no /sys/class/rtc/rtc0); system clock $(date +%s)"
 fi
 echo "linux-boot: sha256 $(sha256sum /testdata/blob | cut -d' ' -f1)"
+# With the CD attached (linux-boot.sh LINUX_BOOT_CD_READ), read a file from
+# it through Linux's own ATAPI driver stack.
+if [ -d /testdata/modules ]; then
+    for m in scsi_common scsi_mod cdrom libata ata_piix sr_mod isofs; do
+        insmod "/testdata/modules/$m.ko" || echo "linux-boot: insmod $m failed"
+    done
+    i=0
+    while [ ! -b /dev/sr0 ] && [ "$i" -lt 200 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    mkdir -p /mnt/cd
+    if mount -t iso9660 -o ro /dev/sr0 /mnt/cd; then
+        echo "linux-boot: cd sha256 $(sha256sum /mnt/cd/blob | cut -d' ' -f1)"
+        umount /mnt/cd
+    else
+        echo "linux-boot: cd mount failed ($(ls /dev/sr* 2>&1))"
+    fi
+fi
 echo "linux-boot: prog-begin"
 /testdata/prog
 status=$?
