@@ -2,16 +2,20 @@
 /*
  * The execution loop of the reference tier.
  *
- * At each block boundary: leave if asked (exit_request), pick up changes
- * made from outside (memory map, A20, TLB shootdowns), take a pending NMI
- * or INTR if it can be delivered (IF set, no STI/MOV SS shadow), return
- * VCPU_EXIT_HALT while halted, then find the next TB (chained successor in
- * the same page, else tb_find) and run its instructions. Each instruction
- * runs with RIP at its own address and next_rip = RIP + length; the handler
- * may change next_rip (branches) and the loop then copies it to RIP. A
- * next_rip other than the fall-through, or an exit_tb request, leaves the
- * block early. A fault unwinds to the sigsetjmp here, which delivers it
- * (through x86_deliver_pending, which may itself unwind) and goes on.
+ * The outer loop, at a block boundary: leave if asked (exit_request), pick
+ * up changes made from outside (memory map, A20, TLB shootdowns), take a
+ * pending NMI or INTR if it can be delivered (IF set, no STI/MOV SS
+ * shadow), return VCPU_EXIT_HALT while halted, then find the next TB and
+ * enter the chained loop (tcg_run_chain), which runs blocks and follows
+ * their links (successors in the same page, else tb_find) for as long as
+ * nothing needs the outer loop: requests from other threads raise the
+ * vCPU's 'attention' flag, the only one the chained loop polls besides the
+ * CPU's own (exit_tb, STI shadow, HLT, TF, DR7) and blocks that end in an
+ * A_END instruction. A block's instructions are threaded steps (see
+ * cpu/x86/fast.h), with flag work that no one can observe left out (the
+ * liveness pass in tb.c). A fault unwinds to the sigsetjmp here, which
+ * delivers it (through x86_deliver_pending, which may itself unwind) and
+ * goes on.
  *
  * Lazy flags are materialised into rflags before returning, so
  * Vcpu.state is architectural whenever the vCPU is outside vcpu_run.

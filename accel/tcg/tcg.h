@@ -3,8 +3,9 @@
  * accel/tcg's internal interface: translation blocks, the per-vCPU TB
  * cache, the engine's per-vCPU and per-machine state.
  *
- * A TB is a run of pre-decoded instructions (X86Insn, each with the handler
- * x86_insn_handler() chose for it) starting at a linear pc, keyed by (pc,
+ * A TB is a run of pre-decoded instructions (X86Step: the X86Insn, its
+ * plain handler and the step function that runs it, see cpu/x86/fast.h)
+ * ended by an end step, starting at a linear pc, keyed by (pc,
  * physical address of pc, flags). flags is what decoding depends on (the
  * code size) plus TB_FLAG_ONE for the one-instruction blocks of debug mode;
  * everything else the semantics check at run time. A TB ends after a

@@ -17,22 +17,9 @@
  */
 #include <pthread.h>
 
-#include "cpu/x86/x86.h"
+#include "cpu/x86/fast.h"
 
-enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST };
-
-static inline uint64_t alu_calc(unsigned op, uint64_t a, uint64_t b, unsigned cin)
-{
-    switch (op) {
-    case ALU_ADD: return a + b;
-    case ALU_OR:  return a | b;
-    case ALU_ADC: return a + b + cin;
-    case ALU_SBB: return a - b - cin;
-    case ALU_AND: case ALU_TEST: return a & b;
-    case ALU_SUB: case ALU_CMP: return a - b;
-    default:      return a ^ b;
-    }
-}
+/* The operations (X86_ALU_*) and x86_alu_calc are shared with fast.c. */
 
 static inline void alu_set_flags(X86CPU *cpu, unsigned op, unsigned sz, uint64_t r,
                                  uint64_t a, uint64_t b, unsigned cin)
@@ -42,7 +29,7 @@ static inline void alu_set_flags(X86CPU *cpu, unsigned op, unsigned sz, uint64_t
         CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC,
     };
     x86_set_cc(cpu, ccop[op], sz, r, a, b);
-    if (op == ALU_ADC || op == ALU_SBB)     /* the only readers of the carry-in */
+    if (op == X86_ALU_ADC || op == X86_ALU_SBB)     /* the only readers of the carry-in */
         cpu->cc_aux = (uint8_t)cin;
 }
 
@@ -54,25 +41,25 @@ static uint64_t alu_atomic(void *p, unsigned sz, unsigned op, uint64_t b, unsign
     switch (sz) {
     case 1: {
         uint8_t o = __atomic_load_n((uint8_t *)p, __ATOMIC_RELAXED), n;
-        do { n = (uint8_t)alu_calc(op, o, b, cin); }
+        do { n = (uint8_t)x86_alu_calc(op, o, b, cin); }
         while (!__atomic_compare_exchange_n((uint8_t *)p, &o, n, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
         old = o; r = n; break;
     }
     case 2: {
         uint16_t o = __atomic_load_n((uint16_t *)p, __ATOMIC_RELAXED), n;
-        do { n = (uint16_t)alu_calc(op, o, b, cin); }
+        do { n = (uint16_t)x86_alu_calc(op, o, b, cin); }
         while (!__atomic_compare_exchange_n((uint16_t *)p, &o, n, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
         old = o; r = n; break;
     }
     case 4: {
         uint32_t o = __atomic_load_n((uint32_t *)p, __ATOMIC_RELAXED), n;
-        do { n = (uint32_t)alu_calc(op, o, b, cin); }
+        do { n = (uint32_t)x86_alu_calc(op, o, b, cin); }
         while (!__atomic_compare_exchange_n((uint32_t *)p, &o, n, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
         old = o; r = n; break;
     }
     default: {
         uint64_t o = __atomic_load_n((uint64_t *)p, __ATOMIC_RELAXED), n;
-        do { n = alu_calc(op, o, b, cin); }
+        do { n = x86_alu_calc(op, o, b, cin); }
         while (!__atomic_compare_exchange_n((uint64_t *)p, &o, n, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
         old = o; r = n; break;
     }
@@ -88,13 +75,13 @@ static inline __attribute__((always_inline)) void alu_op(X86CPU *cpu, const X86I
     unsigned sz = i->osz;
     uint64_t mask = x86_size_mask(sz);
     uint64_t b = x86_op2_read(cpu, i);
-    unsigned cin = (op == ALU_ADC || op == ALU_SBB) ? x86_get_cf(cpu) : 0;
+    unsigned cin = (op == X86_ALU_ADC || op == X86_ALU_SBB) ? x86_get_cf(cpu) : 0;
     uint64_t lin = 0, a, r;
 
     if (likely(i->k1 == K_REG)) {
         a = x86_reg_read(cpu, i->r1, sz);
-        r = alu_calc(op, a, b, cin) & mask;
-        if (op != ALU_CMP && op != ALU_TEST)
+        r = x86_alu_calc(op, a, b, cin) & mask;
+        if (op != X86_ALU_CMP && op != X86_ALU_TEST)
             x86_reg_write(cpu, i->r1, sz, r);
         alu_set_flags(cpu, op, sz, r, a, b, cin);
         return;
@@ -109,22 +96,22 @@ static inline __attribute__((always_inline)) void alu_op(X86CPU *cpu, const X86I
         }
     }
     a = x86_op1_read(cpu, i, &lin,
-                     op == ALU_CMP || op == ALU_TEST ? ACC_READ : ACC_WRITE);
-    r = alu_calc(op, a, b, cin) & mask;
-    if (op != ALU_CMP && op != ALU_TEST)
+                     op == X86_ALU_CMP || op == X86_ALU_TEST ? ACC_READ : ACC_WRITE);
+    r = x86_alu_calc(op, a, b, cin) & mask;
+    if (op != X86_ALU_CMP && op != X86_ALU_TEST)
         x86_op1_write(cpu, i, lin, r);
     alu_set_flags(cpu, op, sz, r, a, b, cin);
 }
 
-void x86_op_add(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, ALU_ADD); }
-void x86_op_or(X86CPU *cpu, const X86Insn *i)  { alu_op(cpu, i, ALU_OR); }
-void x86_op_adc(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, ALU_ADC); }
-void x86_op_sbb(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, ALU_SBB); }
-void x86_op_and(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, ALU_AND); }
-void x86_op_sub(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, ALU_SUB); }
-void x86_op_xor(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, ALU_XOR); }
-void x86_op_cmp(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, ALU_CMP); }
-void x86_op_test(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, ALU_TEST); }
+void x86_op_add(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, X86_ALU_ADD); }
+void x86_op_or(X86CPU *cpu, const X86Insn *i)  { alu_op(cpu, i, X86_ALU_OR); }
+void x86_op_adc(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, X86_ALU_ADC); }
+void x86_op_sbb(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, X86_ALU_SBB); }
+void x86_op_and(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, X86_ALU_AND); }
+void x86_op_sub(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, X86_ALU_SUB); }
+void x86_op_xor(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, X86_ALU_XOR); }
+void x86_op_cmp(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, X86_ALU_CMP); }
+void x86_op_test(X86CPU *cpu, const X86Insn *i) { alu_op(cpu, i, X86_ALU_TEST); }
 
 /* INC/DEC/NEG/NOT: one r/m operand. */
 static inline __attribute__((always_inline)) void unary_op(X86CPU *cpu, const X86Insn *i,
@@ -138,9 +125,9 @@ static inline __attribute__((always_inline)) void unary_op(X86CPU *cpu, const X8
         if (p) {
             bool cf = x86_get_cf(cpu);
             switch (kind) {
-            case 0: a = alu_atomic(p, sz, ALU_ADD, 1, 0, &r);
+            case 0: a = alu_atomic(p, sz, X86_ALU_ADD, 1, 0, &r);
                 x86_set_cc(cpu, CC_OP_INC, sz, r, a, 1); cpu->cc_aux = cf; break;
-            case 1: a = alu_atomic(p, sz, ALU_SUB, 1, 0, &r);
+            case 1: a = alu_atomic(p, sz, X86_ALU_SUB, 1, 0, &r);
                 x86_set_cc(cpu, CC_OP_DEC, sz, r, a, 1); cpu->cc_aux = cf; break;
             case 2: /* NEG: 0 - a, as a CAS loop on "b - a" with b = 0 */
                 for (;;) {
@@ -158,7 +145,7 @@ static inline __attribute__((always_inline)) void unary_op(X86CPU *cpu, const X8
                 }
                 x86_set_cc(cpu, CC_OP_SUB, sz, r, 0, a);
                 break;
-            default: alu_atomic(p, sz, ALU_XOR, x86_size_mask(sz), 0, &r); break;
+            default: alu_atomic(p, sz, X86_ALU_XOR, x86_size_mask(sz), 0, &r); break;
             }
             return;
         }
@@ -256,7 +243,7 @@ void x86_op_xadd(X86CPU *cpu, const X86Insn *i)
         lin = x86_insn_lin(cpu, i, sz, ACC_WRITE);
         void *p = tlb_rmw_ptr(cpu, lin, sz);
         if (p) {
-            a = alu_atomic(p, sz, ALU_ADD, b, 0, &r);
+            a = alu_atomic(p, sz, X86_ALU_ADD, b, 0, &r);
             x86_reg_write(cpu, i->r2, sz, a);
             x86_set_cc(cpu, CC_OP_ADD, sz, r, a, b);
             return;
@@ -511,9 +498,9 @@ static inline __attribute__((always_inline)) void alu_fast(X86CPU *cpu, const X8
     uint64_t *regs = cpu->s->regs;
     uint64_t a = regs[i->r1] & mask;
     uint64_t b = (imm ? i->imm : regs[i->r2]) & mask;
-    unsigned cin = (op == ALU_ADC || op == ALU_SBB) ? x86_get_cf(cpu) : 0;
-    uint64_t r = alu_calc(op, a, b, cin) & mask;
-    if (op != ALU_CMP && op != ALU_TEST)
+    unsigned cin = (op == X86_ALU_ADC || op == X86_ALU_SBB) ? x86_get_cf(cpu) : 0;
+    uint64_t r = x86_alu_calc(op, a, b, cin) & mask;
+    if (op != X86_ALU_CMP && op != X86_ALU_TEST)
         regs[i->r1] = r;
     alu_set_flags(cpu, op, sz, r, a, b, cin);
 }
@@ -523,15 +510,15 @@ static inline __attribute__((always_inline)) void alu_fast(X86CPU *cpu, const X8
     void x86_op_##name##_ri32(X86CPU *cpu, const X86Insn *i) { alu_fast(cpu, i, op, 4, true); }  \
     void x86_op_##name##_rr64(X86CPU *cpu, const X86Insn *i) { alu_fast(cpu, i, op, 8, false); } \
     void x86_op_##name##_ri64(X86CPU *cpu, const X86Insn *i) { alu_fast(cpu, i, op, 8, true); }
-ALU_FAST(add, ALU_ADD)
-ALU_FAST(or, ALU_OR)
-ALU_FAST(adc, ALU_ADC)
-ALU_FAST(sbb, ALU_SBB)
-ALU_FAST(and, ALU_AND)
-ALU_FAST(sub, ALU_SUB)
-ALU_FAST(xor, ALU_XOR)
-ALU_FAST(cmp, ALU_CMP)
-ALU_FAST(test, ALU_TEST)
+ALU_FAST(add, X86_ALU_ADD)
+ALU_FAST(or, X86_ALU_OR)
+ALU_FAST(adc, X86_ALU_ADC)
+ALU_FAST(sbb, X86_ALU_SBB)
+ALU_FAST(and, X86_ALU_AND)
+ALU_FAST(sub, X86_ALU_SUB)
+ALU_FAST(xor, X86_ALU_XOR)
+ALU_FAST(cmp, X86_ALU_CMP)
+ALU_FAST(test, X86_ALU_TEST)
 
 static inline __attribute__((always_inline)) void incdec_fast(X86CPU *cpu, const X86Insn *i,
                                                               bool dec, unsigned sz)

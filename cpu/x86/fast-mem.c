@@ -78,15 +78,9 @@ static inline __attribute__((always_inline)) bool m_store(X86CPU *cpu, const X86
 #define M_LOAD(name, sz, src, sx) X86_STEP(m_##name, m_load(c, i, sz, src, sx))
 M_LOAD(ld64, 8, 8, false)
 M_LOAD(ld32, 4, 4, false)
-M_LOAD(zx8_32, 4, 1, false)
-M_LOAD(zx16_32, 4, 2, false)
-M_LOAD(zx8_64, 8, 1, false)
-M_LOAD(zx16_64, 8, 2, false)
-M_LOAD(sx8_32, 4, 1, true)
-M_LOAD(sx16_32, 4, 2, true)
-M_LOAD(sx8_64, 8, 1, true)
-M_LOAD(sx16_64, 8, 2, true)
-M_LOAD(sx32_64, 8, 4, true)
+X86_MOVX_FORMS(M_LOAD)
+#define M_MOVX_ENTRY(name, sz, src, sx) m_##name,
+static const X86Handler m_movx_tab[X86_MOVX_COUNT] = { X86_MOVX_FORMS(M_MOVX_ENTRY) };
 
 #define M_STORE(sz)                                                                          \
     X86_STEP(m_st##sz##_r, m_store(c, i, sz / 8, false))                                     \
@@ -255,14 +249,9 @@ X86Handler x86_fast_mem_select(const X86Insn *i, int alu, bool nf)
             return st_i[log2_size(sz)];
         return NULL;
     }
-    if ((h == x86_op_movzx || h == x86_op_movsx) && i->k1 == K_REG && i->k2 == K_MEM &&
-        (sz == 4 || sz == 8)) {
-        bool sx = h == x86_op_movsx, q = sz == 8;
-        if (i->opc == 0x63)
-            return q ? m_sx32_64 : NULL;    /* MOVSXD r32 is a plain load: generic */
-        if (i->opc & 1)
-            return sx ? (q ? m_sx16_64 : m_sx16_32) : (q ? m_zx16_64 : m_zx16_32);
-        return sx ? (q ? m_sx8_64 : m_sx8_32) : (q ? m_zx8_64 : m_zx8_32);
+    if ((h == x86_op_movzx || h == x86_op_movsx) && i->k1 == K_REG && i->k2 == K_MEM) {
+        int f = x86_movx_form(i, h == x86_op_movsx);
+        return f >= 0 ? m_movx_tab[f] : NULL;
     }
     return NULL;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Handler selection with block context: specialised copies of the hottest
- * instruction forms, and the flag liveness facts that let a translator drop
- * flag computations nobody can observe.
+ * Step selection with block context: specialised threaded copies of the
+ * hottest register-form instructions (memory forms: fast-mem.c), and the
+ * flag liveness facts that let a translator drop flag computations nobody
+ * can observe.
  *
  * Specialisation: a generic handler (alu.c, shift.c, control.c ...) serves
  * every form of its rows and decides at run time between register and
@@ -11,11 +12,17 @@
  * immediate, a constant shift count or condition), chosen once when the
  * block is translated, so the handler that runs does no dispatch of its own.
  *
+ * Every step here runs its instruction and tail-calls the next step
+ * (X86_STEP, fast.h); when its fast path does not apply it changes nothing
+ * and runs the plain handler through x86_step_generic instead.
+ *
  * Flag liveness: x86_insn_flags() says which of the six arithmetic flags an
- * instruction reads and always writes. Only pure instructions (register and
- * immediate operands, no way to fault) are described exactly; every other
- * one reads all six, so all flags are live wherever a block can be left (an
- * exception, the block's end, an exit after a store to code). Between those
+ * instruction reads and always writes. Pure instructions (register and
+ * immediate operands, no way to fault) are described exactly; memory ALU
+ * forms write all six but read all six too, because they may fault; every
+ * other instruction reads all six, so all flags are live wherever a block
+ * can be left (an exception, the block's end, an exit after a store to
+ * code). Between those
  * points an instruction whose written flags are all overwritten before any
  * reader gets a "no flags" copy that leaves the lazy state (x86.h) alone: it
  * still describes the flags of an older instruction, and liveness
@@ -397,15 +404,9 @@ static inline __attribute__((always_inline)) bool fast_movx(X86CPU *cpu, const X
 }
 
 #define FAST_MOVX(name, sz, src, sx) X86_STEP(fast_##name, fast_movx(c, i, sz, src, sx))
-FAST_MOVX(zx8_32, 4, 1, false)
-FAST_MOVX(zx16_32, 4, 2, false)
-FAST_MOVX(zx8_64, 8, 1, false)
-FAST_MOVX(zx16_64, 8, 2, false)
-FAST_MOVX(sx8_32, 4, 1, true)
-FAST_MOVX(sx16_32, 4, 2, true)
-FAST_MOVX(sx8_64, 8, 1, true)
-FAST_MOVX(sx16_64, 8, 2, true)
-FAST_MOVX(sx32_64, 8, 4, true)
+X86_MOVX_FORMS(FAST_MOVX)
+#define FAST_MOVX_ENTRY(name, sz, src, sx) fast_##name,
+static const X86Handler fast_movx_tab[X86_MOVX_COUNT] = { X86_MOVX_FORMS(FAST_MOVX_ENTRY) };
 
 /* ---- MOV between registers, MOV r, imm ---- */
 
@@ -557,12 +558,8 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out)
     if (h == x86_op_cmov && i->k2 == K_REG)
         return fast_cc_tab[i->opc & 15][q];
     if ((h == x86_op_movzx || h == x86_op_movsx) && i->k2 == K_REG) {
-        bool sx = h == x86_op_movsx;
-        if (i->opc == 0x63)
-            return q ? fast_sx32_64 : x86_step_generic;
-        if (i->opc & 1)
-            return sx ? (q ? fast_sx16_64 : fast_sx16_32) : (q ? fast_zx16_64 : fast_zx16_32);
-        return sx ? (q ? fast_sx8_64 : fast_sx8_32) : (q ? fast_zx8_64 : fast_zx8_32);
+        int f = x86_movx_form(i, h == x86_op_movsx);
+        return f >= 0 ? fast_movx_tab[f] : x86_step_generic;
     }
     return x86_step_generic;
 }

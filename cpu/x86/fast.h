@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Handler selection with block context, for translators (see fast.c).
+ * Threaded steps and their selection with block context, for translators
+ * (fast.c, fast-mem.c).
  *
- * x86_insn_handler() (ops.c) picks a handler from the instruction alone.
- * A translator that sees a whole block can do better: it runs a backward
- * pass with x86_insn_flags() to learn which arithmetic flags are live after
- * each instruction, then asks x86_insn_select() for the handler, which may
- * then skip computing flags nobody can observe.
+ * x86_insn_handler() (ops.c) picks a plain handler from the instruction
+ * alone. A translator that sees a whole sequence can do better: it lays the
+ * instructions out as X86Steps (below), runs a backward pass with
+ * x86_insn_flags() to learn which arithmetic flags are live after each
+ * instruction, and asks x86_insn_select() for each step function, which
+ * may then skip computing flags nobody can observe and is specialised for
+ * the instruction's form. Also here: the few inline pieces the specialised
+ * steps share with the plain handlers (ALU results, cheap lazy-flag reads).
  */
 #ifndef TANDEM_X86_FAST_H
 #define TANDEM_X86_FAST_H
@@ -156,6 +160,28 @@ void x86_step_end(X86CPU *cpu, const X86Insn *i);
         else                                                                                 \
             x86_step_generic(c, i);                                                          \
     }
+
+/*
+ * MOVZX/MOVSX/MOVSXD forms with specialised steps (register and memory
+ * sources): X(name, operand size, source size, sign-extend), in the order
+ * x86_movx_form() numbers them.
+ */
+#define X86_MOVX_FORMS(X)                                                                    \
+    X(zx8_32, 4, 1, false) X(zx16_32, 4, 2, false) X(zx8_64, 8, 1, false)                   \
+    X(zx16_64, 8, 2, false) X(sx8_32, 4, 1, true) X(sx16_32, 4, 2, true)                   \
+    X(sx8_64, 8, 1, true) X(sx16_64, 8, 2, true) X(sx32_64, 8, 4, true)
+enum { X86_MOVX_COUNT = 9 };
+
+/* Index of i (a MOVZX/MOVSX/MOVSXD with a 32/64-bit operand) in X86_MOVX_FORMS, or -1. */
+static inline int x86_movx_form(const X86Insn *i, bool sx)
+{
+    unsigned q = i->osz == 8;
+    if (i->osz != 4 && i->osz != 8)
+        return -1;
+    if (i->opc == 0x63)                 /* MOVSXD; its 32-bit form is a plain move */
+        return q ? 8 : -1;
+    return (sx ? 4 : 0) + (q ? 2 : 0) + (i->opc & 1);
+}
 
 /*
  * The arithmetic flags (FLAGS_ARITH bits) instruction i reads (*use) and
