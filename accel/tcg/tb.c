@@ -57,6 +57,12 @@ static void tb_select_handlers(TB *tb)
         x86_insn_flags(i, &use, &def);
         live = (live & ~def) | use;
     }
+    /* A compare (or the like) and the Jcc that ends the block: one step. */
+    if (tb->n >= 2) {
+        X86Handler pair = x86_insn_select_pair(&tb->insn[tb->n - 2].i, &tb->insn[tb->n - 1].i);
+        if (pair)
+            tb->insn[tb->n - 2].fn = pair;
+    }
 }
 
 TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)

@@ -424,6 +424,80 @@ X86_STEP(fast_mov_rr64, fast_mov(c, i, true, false))
 X86_STEP(fast_mov_ri32, fast_mov(c, i, false, true))
 X86_STEP(fast_mov_ri64, fast_mov(c, i, true, true))
 
+/* ---- CMP/TEST/SUB/DEC/INC fused with the Jcc after it ---- */
+
+/*
+ * The pair at the end of a block (the Jcc last) runs as one step: the ALU
+ * part, the condition straight from the result, the branch, then the end
+ * step. If the ALU part's fast path does not apply, its plain handler runs
+ * and the Jcc step follows as usual; if the condition is not cheap or the
+ * branch would fault (CS limit), the ALU part stays done and the Jcc step
+ * runs on its own and decides.
+ */
+enum { FU_CMP_RR, FU_CMP_RI, FU_TEST_RR, FU_TEST_RI, FU_SUB_RR, FU_SUB_RI, FU_DEC, FU_INC,
+       FU_FORMS };
+
+static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const X86Insn *i,
+                                                             unsigned form, unsigned sz,
+                                                             unsigned cc)
+{
+    bool ok, imm = form == FU_CMP_RI || form == FU_TEST_RI || form == FU_SUB_RI;
+    if (form == FU_CMP_RR || form == FU_CMP_RI)
+        ok = fast_alu(cpu, i, X86_ALU_CMP, sz, imm, true);
+    else if (form == FU_TEST_RR || form == FU_TEST_RI)
+        ok = fast_alu(cpu, i, X86_ALU_TEST, sz, imm, true);
+    else if (form == FU_SUB_RR || form == FU_SUB_RI)
+        ok = fast_alu(cpu, i, X86_ALU_SUB, sz, imm, true);
+    else
+        ok = fast_incdec(cpu, i, form == FU_DEC, sz, true);
+    if (unlikely(!ok)) {
+        x86_step_generic(cpu, i);
+        return;
+    }
+    const X86Insn *j = &(x86_step_of(i) + 1)->i;
+    int taken = x86_fast_cond(cpu, cc);
+    uint64_t end = cpu->next_rip + j->len, t = end + j->imm;
+    if (j->osz != 8)
+        t = (uint32_t)t;
+    if (unlikely(taken < 0 || (taken && j->osz != 8 && t > cpu->s->segs[SEG_CS].limit))) {
+        x86_step_next(cpu, i);              /* the Jcc step on its own */
+        return;
+    }
+    cpu->next_rip = taken ? t : end;
+    x86_step_next(cpu, j);
+}
+
+#define FUSED_ONE(name, form, sz, cc)                                                        \
+    static void fused_##name##_##cc(X86CPU *c, const X86Insn *i) { fast_fused(c, i, form, sz, cc); }
+#define FUSED16(name, form, sz)                                                              \
+    FUSED_ONE(name, form, sz, 0) FUSED_ONE(name, form, sz, 1) FUSED_ONE(name, form, sz, 2)  \
+    FUSED_ONE(name, form, sz, 3) FUSED_ONE(name, form, sz, 4) FUSED_ONE(name, form, sz, 5)  \
+    FUSED_ONE(name, form, sz, 6) FUSED_ONE(name, form, sz, 7) FUSED_ONE(name, form, sz, 8)  \
+    FUSED_ONE(name, form, sz, 9) FUSED_ONE(name, form, sz, 10) FUSED_ONE(name, form, sz, 11) \
+    FUSED_ONE(name, form, sz, 12) FUSED_ONE(name, form, sz, 13) FUSED_ONE(name, form, sz, 14) \
+    FUSED_ONE(name, form, sz, 15)
+#define FUSED_SZ(name, form) FUSED16(name##32, form, 4) FUSED16(name##64, form, 8)
+FUSED_SZ(cmp_rr, FU_CMP_RR)
+FUSED_SZ(cmp_ri, FU_CMP_RI)
+FUSED_SZ(test_rr, FU_TEST_RR)
+FUSED_SZ(test_ri, FU_TEST_RI)
+FUSED_SZ(sub_rr, FU_SUB_RR)
+FUSED_SZ(sub_ri, FU_SUB_RI)
+FUSED_SZ(dec, FU_DEC)
+FUSED_SZ(inc, FU_INC)
+
+#define FUSED_ROW16(name)                                                                    \
+    { fused_##name##_0, fused_##name##_1, fused_##name##_2, fused_##name##_3,               \
+      fused_##name##_4, fused_##name##_5, fused_##name##_6, fused_##name##_7,               \
+      fused_##name##_8, fused_##name##_9, fused_##name##_10, fused_##name##_11,             \
+      fused_##name##_12, fused_##name##_13, fused_##name##_14, fused_##name##_15 }
+#define FUSED_ROW(name) { FUSED_ROW16(name##32), FUSED_ROW16(name##64) }
+/* [form][size 32/64][cc] */
+static const X86Handler fused_tab[FU_FORMS][2][16] = {
+    FUSED_ROW(cmp_rr), FUSED_ROW(cmp_ri), FUSED_ROW(test_rr), FUSED_ROW(test_ri),
+    FUSED_ROW(sub_rr), FUSED_ROW(sub_ri), FUSED_ROW(dec), FUSED_ROW(inc),
+};
+
 /* ---- flag facts ---- */
 
 /* The flags condition code cc (Jcc's low nibble) reads. */
@@ -562,4 +636,24 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out)
         return f >= 0 ? fast_movx_tab[f] : x86_step_generic;
     }
     return x86_step_generic;
+}
+
+X86Handler x86_insn_select_pair(const X86Insn *i, const X86Insn *j)
+{
+    X86Handler h = x86_handlers[i->op];
+    if (x86_handlers[j->op] != x86_op_jcc || (j->osz != 4 && j->osz != 8))
+        return NULL;
+    if ((i->osz != 4 && i->osz != 8) || !regs_only(i))
+        return NULL;
+    bool imm = i->k2 == K_IMM;
+    int form = -1;
+    if (h == x86_op_cmp && i->k2 != K_NONE)
+        form = imm ? FU_CMP_RI : FU_CMP_RR;
+    else if (h == x86_op_test && i->k2 != K_NONE)
+        form = imm ? FU_TEST_RI : FU_TEST_RR;
+    else if (h == x86_op_sub && i->k2 != K_NONE)
+        form = imm ? FU_SUB_RI : FU_SUB_RR;
+    else if ((h == x86_op_dec || h == x86_op_inc) && i->k2 == K_NONE)
+        form = h == x86_op_dec ? FU_DEC : FU_INC;
+    return form < 0 ? NULL : fused_tab[form][i->osz == 8][j->opc & 15];
 }

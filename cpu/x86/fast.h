@@ -200,6 +200,13 @@ void x86_insn_flags(const X86Insn *i, uint32_t *use, uint32_t *def);
 X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out);
 
 /*
+ * A step for i that also runs j, the Jcc after it (the last of the
+ * sequence), or NULL: CMP, TEST, SUB, DEC and INC with register or
+ * immediate operands. Only i's step changes; j's stays as the fallback.
+ */
+X86Handler x86_insn_select_pair(const X86Insn *i, const X86Insn *j);
+
+/*
  * fast-mem.c: a specialised handler for a memory form of i (alu: its
  * X86_ALU_* operation or -1; nf: its flags are dead), or NULL.
  */

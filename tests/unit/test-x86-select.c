@@ -379,6 +379,111 @@ static void test_forms(void)
     CU_ASSERT(total_faults > 0);        /* the CS limit check was exercised */
 }
 
+/*
+ * A flag-setting instruction fused with the Jcc that ends its block
+ * (x86_insn_select_pair): run as the translator lays it out (pair step,
+ * Jcc step, end step) it must equal the two plain handlers one after the
+ * other, for every condition, in 64- and 32-bit code (where the CS limit
+ * can make the branch fault).
+ */
+typedef struct PairResult {
+    uint64_t regs[16], rip;
+    uint32_t flags;
+    int fault;
+} PairResult;
+
+/* i then j from (c0, s0): the plain handlers (pair NULL), or as steps. */
+static void run_pair(X86Handler pair, const X86Insn *i, const X86Insn *j, const X86CPU *c0,
+                     const X86CPUState *s0, PairResult *out)
+{
+    static X86Step steps[3];
+    fstate = *s0;
+    fcpu = *c0;
+    fcpu.s = &fstate;
+    fcpu.excp_vector = -1;
+    fcpu.next_rip = s0->rip + i->len;
+    steps[0] = (X86Step){ pair, x86_insn_handler(i), *i };
+    steps[1] = (X86Step){ x86_insn_select(j, ARITH), x86_insn_handler(j), *j };
+    steps[2] = (X86Step){ x86_step_end, x86_step_end, { 0 } };
+    if (!sigsetjmp(fcpu.jmpbuf, 0)) {
+        if (pair) {
+            steps[0].fn(&fcpu, &steps[0].i);
+        } else {
+            x86_handlers[i->op](&fcpu, i);
+            fstate.rip = fcpu.next_rip;
+            fcpu.next_rip += j->len;
+            x86_handlers[j->op](&fcpu, j);
+            fstate.rip = fcpu.next_rip;
+        }
+    }
+    out->fault = fcpu.excp_vector;
+    memcpy(out->regs, fstate.regs, sizeof(out->regs));
+    out->rip = fstate.rip;
+    out->flags = (uint32_t)x86_get_rflags(&fcpu) & ARITH;
+}
+
+static void test_pairs(void)
+{
+    static const struct { uint8_t b[8], len; } alu[] = {
+        { {0x39, 0xd8}, 2 },                        /* cmp eax, ebx */
+        { {0x48, 0x39, 0xd8}, 3 },                  /* cmp rax, rbx */
+        { {0x83, 0xf9, 0x07}, 3 },                  /* cmp ecx, 7 */
+        { {0x48, 0x83, 0xff, 0xff}, 4 },            /* cmp rdi, -1 */
+        { {0x85, 0xc0}, 2 },                        /* test eax, eax */
+        { {0x48, 0x85, 0xdb}, 3 },                  /* test rbx, rbx */
+        { {0xf7, 0xc1, 0x00, 0x00, 0x00, 0x80}, 6 },/* test ecx, 0x80000000 */
+        { {0x29, 0xd8}, 2 },                        /* sub eax, ebx */
+        { {0x48, 0x83, 0xe9, 0x01}, 4 },            /* sub rcx, 1 */
+        { {0xff, 0xc9}, 2 },                        /* dec ecx */
+        { {0x48, 0xff, 0xc0}, 3 },                  /* inc rax */
+    };
+    static uint8_t features[FEAT_COUNT];
+    memset(features, 1, sizeof(features));
+    unsigned bad = 0, fused = 0, faults = 0;
+    for (unsigned m = 0; m < 2; m++) {
+        bool mode64 = m == 0;
+        X86DecodeMode mode = { mode64 ? 8 : 4, features };
+        for (size_t a = 0; a < sizeof(alu) / sizeof(alu[0]); a++) {
+            X86Insn i, j;
+            if (x86_decode(&mode, alu[a].b, alu[a].len, &i) != X86_DEC_OK ||
+                (!mode64 && (i.pfx & PFX_REX)))
+                continue;                           /* REX is DEC/INC in 32-bit code */
+            for (unsigned cc = 0; cc < 16; cc++) {
+                uint8_t jb[2] = { (uint8_t)(0x70 + cc), 0x7f };    /* jcc +0x7f */
+                CU_ASSERT_EQUAL_FATAL(x86_decode(&mode, jb, 2, &j), X86_DEC_OK);
+                X86Handler pair = x86_insn_select_pair(&i, &j);
+                fused += pair != NULL;
+                if (!pair)
+                    continue;
+                for (unsigned n = 0; n < 300; n++) {
+                    static X86CPU c0;
+                    X86CPUState s0;
+                    memset(&c0, 0, offsetof(X86CPU, tlb));
+                    memset(&s0, 0, sizeof(s0));
+                    c0.code_size = c0.stack_size = mode64 ? 8 : 4;
+                    c0.lma = mode64;
+                    c0.s = &s0;
+                    random_state(&s0, &c0);
+                    s0.rip = 0x1000;
+                    PairResult ref, got;
+                    run_pair(NULL, &i, &j, &c0, &s0, &ref);
+                    run_pair(pair, &i, &j, &c0, &s0, &got);
+                    int ref_fault = ref.fault;
+                    faults += ref_fault >= 0;
+                    bool ok = got.fault == ref.fault &&
+                              !memcmp(got.regs, ref.regs, sizeof(ref.regs)) &&
+                              got.flags == ref.flags && (ref.fault >= 0 || got.rip == ref.rip);
+                    if (!ok && bad++ < 3)
+                        printf("\n  pair %zu + j%x (%s): mismatch\n", a, cc, mode64 ? "64" : "32");
+                }
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(fused >= 2 * 16 * 8);
+    CU_ASSERT(faults > 0);
+}
+
 /* An instruction that can fault or that the table does not know reads all flags. */
 static void test_flags_barriers(void)
 {
@@ -488,6 +593,7 @@ void unit_register(void)
     static const UnitTest tests[] = {
         { "forms", test_forms },
         { "flags_barriers", test_flags_barriers },
+        { "pairs", test_pairs },
         { "block_loop", test_block_loop },
         { "block_fault_sees_flags", test_block_fault_sees_flags },
         { NULL, NULL }
