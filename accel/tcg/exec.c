@@ -187,16 +187,21 @@ static VcpuExit tcg_exec_loop(TcgVcpu *t);
 
 /*
  * The successor of tb at pc when no link matched: look it up (or translate
- * it) and link tb to it, if both are on the same page (a write that drops
- * a page's blocks then drops the links with them).
+ * it) and link tb to it. A direct branch keeps its target in slot 0 and
+ * the fall-through in slot 1; an indirect one (RET above all) keeps its
+ * last two targets.
  */
 static TB *tb_find_link(TcgVcpu *t, TB *tb, uint64_t pc, uint32_t flags)
 {
     uint64_t flushes = t->tbc.flush_count;
     TB *next = tb_find(t, pc, flags);
     /* A full flush while translating reused tb's memory: no link. */
-    if (flushes == t->tbc.flush_count && !tb->invalid && ((tb->pc ^ pc) & ~0xfffull) == 0) {
-        unsigned k = pc == tb->pc + tb->size ? 1 : 0;
+    if (flushes == t->tbc.flush_count && !tb->invalid) {
+        unsigned k;
+        if (tb->ind)
+            k = tb->jmp_next ^= 1;
+        else
+            k = pc == tb->pc + tb->size ? 1 : 0;
         tb->jmp[k] = next;
         tb->jmp_pc[k] = pc;
     }
@@ -233,9 +238,11 @@ static __attribute__((noinline)) void tcg_run_chain(TcgVcpu *t, TB *tb)
             pc = (uint32_t)pc;
         uint32_t flags = cpu->code_size;
         TB *next = tb->jmp[0];
-        if (!(next && tb->jmp_pc[0] == pc && next->flags == flags && !next->invalid)) {
+        if (!(next && tb->jmp_pc[0] == pc && next->flags == flags && !next->invalid &&
+              tcg_link_ok(cpu, tb->pc, next))) {
             next = tb->jmp[1];
-            if (!(next && tb->jmp_pc[1] == pc && next->flags == flags && !next->invalid))
+            if (!(next && tb->jmp_pc[1] == pc && next->flags == flags && !next->invalid &&
+                  tcg_link_ok(cpu, tb->pc, next)))
                 next = tb_find_link(t, tb, pc, flags);
         }
         tb = next;

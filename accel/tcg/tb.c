@@ -127,6 +127,7 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
     }
     tb->size = (uint16_t)off;
     tb->end = x86_insn_block_class(tb->insn[tb->n - 1].i.op) == A_END;
+    tb->ind = x86_insn_block_class(tb->insn[tb->n - 1].i.op) == A_IND;
     tb_select_handlers(tb);
     memset(&tb->insn[tb->n], 0, sizeof(tb->insn[tb->n]));
     tb->insn[tb->n].fn = tb->insn[tb->n].impl = x86_step_end;

@@ -56,9 +56,11 @@ typedef struct TB {
     uint16_t size;              /* bytes */
     uint16_t n;                 /* instructions */
     bool end;                   /* the last one is of class A_END (I/O, mode, IF ...) */
+    bool ind;                   /* the last one is an indirect branch (RET, JMP/CALL r/m) */
+    uint8_t jmp_next;           /* ind: the link slot to replace next */
     _Atomic bool invalid;
     struct TB *hash_next;
-    struct TB *jmp[2];          /* chained successors (same page only) */
+    struct TB *jmp[2];          /* chained successors (see tcg_link_ok) */
     uint64_t jmp_pc[2];
     TBInsn insn[];
 } TB;
@@ -142,6 +144,21 @@ static inline unsigned tb_jc_index(uint64_t pc)
 static inline void tcg_exit_tb(TcgVcpu *t)
 {
     t->cpu.exit_tb = true;
+}
+
+/*
+ * May the chained loop follow a link from a block at pc_from to next? On
+ * the same page always (a remap of that page would have kept us out of
+ * the first block); to another page only while the code TLB still maps
+ * next's page to the physical page it was translated from, which is what
+ * tb_find would check.
+ */
+static inline bool tcg_link_ok(X86CPU *cpu, uint64_t pc_from, const struct TB *next)
+{
+    if (((pc_from ^ next->pc) & ~0xfffull) == 0)
+        return true;
+    const TlbEntry *e = &cpu->tlb.t[cpu->mmu_idx][(next->pc >> 12) & (TLB_SIZE - 1)];
+    return e->addr_code == (next->pc & ~0xfffull) && e->phys == (next->phys & ~0xfffull);
 }
 
 /* Make t leave its chained loop at the next block boundary (any thread). */

@@ -120,6 +120,47 @@ static void test_remap_invlpg(void)
     machine_down();
 }
 
+/*
+ * The same, from one CALL executed twice: the CALL's block is linked to the
+ * block at 0x5000 on another page, and after the remap and INVLPG that link
+ * must not be followed any more (the code TLB no longer maps 0x5000 to the
+ * page the target was translated from).
+ */
+static void test_remap_cross_page_link(void)
+{
+    static const uint8_t code[] = {
+        0xbc, 0x00, 0x90, 0x00, 0x00,                   /* mov esp, 0x9000 */
+        0xb8, 0x00, 0x00, 0x02, 0x00, 0x0f, 0x22, 0xd8, /* mov eax, 0x20000; mov cr3, eax */
+        0x0f, 0x20, 0xc0, 0x0d, 0x00, 0x00, 0x00, 0x80, /* mov eax, cr0; or eax, PG */
+        0x0f, 0x22, 0xc0,                               /* mov cr0, eax */
+        0xbf, 0x00, 0x8f, 0x00, 0x00,                   /* mov edi, 0x8f00 */
+        0xeb, 0x00,                                     /* jmp 1f (the CALL starts a block) */
+        0xe8, 0xdc, 0x3f, 0x00, 0x00,                   /* 1: call 0x5000 */
+        0x89, 0x07,                                     /* mov [edi], eax */
+        0x83, 0xc7, 0x04,                               /* add edi, 4 */
+        0x81, 0xff, 0x08, 0x8f, 0x00, 0x00,             /* cmp edi, 0x8f08 */
+        0x74, 0x13,                                     /* je 2f */
+        0xc7, 0x05, 0x14, 0x10, 0x02, 0x00, 0x07, 0x70, 0x00, 0x00, /* PTE 5 -> 0x7000 */
+        0x0f, 0x01, 0x3d, 0x00, 0x50, 0x00, 0x00,       /* invlpg [0x5000] */
+        0xeb, 0xdb,                                     /* jmp 1b */
+        0xb0, 0x00, 0xe6, 0xf4,                         /* 2: mov al, 0; out 0xf4, al */
+    };
+    static const uint8_t one[] = { 0xb8, 0x01, 0x00, 0x00, 0x00, 0xc3 };    /* mov eax, 1; ret */
+    static const uint8_t two[] = { 0xb8, 0x02, 0x00, 0x00, 0x00, 0xc3 };
+    machine_up();
+    setup_pm32();
+    setup_paging32();
+    wr32(0x21000 + 5 * 4, 0x6000 | 7);                  /* 0x5000 -> 0x6000 */
+    load(0x6000, one, sizeof(one));
+    load(0x7000, two, sizeof(two));
+    load(0x1000, code, sizeof(code));
+    run();
+    CU_ASSERT_EQUAL(exit_code, 0);
+    CU_ASSERT_EQUAL(rd32(0x8f00), 1);
+    CU_ASSERT_EQUAL(rd32(0x8f04), 2);
+    machine_down();
+}
+
 void unit_register(void)
 {
     static const UnitTest tests[] = {
@@ -127,6 +168,7 @@ void unit_register(void)
         { "code_rewrite", test_code_rewrite },
         { "dma_write", test_dma_write },
         { "remap_invlpg", test_remap_invlpg },
+        { "remap_cross_page_link", test_remap_cross_page_link },
         { NULL, NULL }
     };
     unit_add_suite("tcg-tb", NULL, NULL, tests);
