@@ -31,11 +31,12 @@
  *
  * Interrupts, userspace irqchip ("kernel-irqchip=off"). The PIC, IOAPIC,
  * PIT and local APICs are tandem's own models, as under tcg; the kernel
- * emulates no interrupt controller. A pending INTR (CPU_INTERRUPT_HARD) is acknowledged through
- * Vcpu.irq_ack and injected with KVM_INTERRUPT only when the last exit said
- * the guest can take it (ready_for_interrupt_injection: IF set, no shadow,
- * nothing being delivered); otherwise request_interrupt_window makes KVM
- * exit as soon as it can. NMI uses KVM_NMI; INIT and SIPI are handled here
+ * emulates no interrupt controller. A pending INTR (CPU_INTERRUPT_HARD) is
+ * acknowledged through Vcpu.irq_ack and injected with KVM_INTERRUPT only
+ * when the last exit said the guest can take it
+ * (ready_for_interrupt_injection: IF set, no shadow, nothing being
+ * delivered); otherwise request_interrupt_window makes KVM exit as soon as
+ * it can. NMI uses KVM_NMI; INIT and SIPI are handled here
  * (the kernel's MP state is only meaningful with its own APIC).
  * The cost: every HLT, every interrupt and every window is a round trip to
  * userspace, and a local APIC in tandem is reached through MMIO exits (EOI

@@ -26,6 +26,9 @@
 #                            (split or off; default: tandem's default)
 #   KVM_NESTED_COMPARE=1     then boot Linux three times with each irqchip,
 #                            alternately, and print the times (not judged)
+#   KVM_NESTED_SVM=1         nested inside nested: the inner Linux runs with
+#                            -cpu tandem,+svm and must load kvm-amd itself
+#                            and get /dev/kvm (about a minute more)
 #   KVM_NESTED_KEEP=1        keep the console log and staging folder
 set -u
 build=${1:-build}
@@ -103,6 +106,8 @@ inner=$work/inner
 mkdir -p "$inner/testdata"
 cp "$top/tests/integration/linux-boot/test.sh" "$inner/test.sh"
 chmod 755 "$inner/test.sh"
+svm=${KVM_NESTED_SVM:-0}
+[ "$svm" = 1 ] && [ "$linux" != 1 ] && fail "KVM_NESTED_SVM=1 needs the Linux boot (KVM_NESTED_LINUX=1)"
 head -c 65536 /dev/urandom > "$inner/testdata/blob" || fail "cannot make the test file"
 host_sha=$(sha256sum "$inner/testdata/blob" | cut -d' ' -f1)
 if [ "$linux" = 1 ]; then
@@ -133,6 +138,27 @@ for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd; do
         fail "no $m.ko(.xz|.zst) under $mdir"
     fi || fail "cannot unpack $m"
 done
+if [ "$svm" = 1 ]; then
+    # The inner Linux gets the same modules and loads them after the Linux
+    # boot test's checks; its initramfs is built again with them.
+    mv "$inner/test.sh" "$inner/linux-boot-test.sh"
+    cp -r "$root/kvm" "$inner/kvm"
+    cat > "$inner/test.sh" <<'EOS'
+#!/bin/sh
+/linux-boot-test.sh
+for m in irqbypass kvm kvm-amd; do
+    insmod "/kvm/$m.ko" || echo "nested-svm: insmod $m failed"
+done
+if [ -c /dev/kvm ]; then
+    echo "nested-svm: /dev/kvm present ($(grep -c -w svm /proc/cpuinfo) CPU(s) with svm)"
+else
+    echo "nested-svm: no /dev/kvm"; dmesg | grep -i -E 'kvm|svm' | tail -5
+fi
+EOS
+    chmod 755 "$inner/test.sh"
+    read -r kernel inner_initrd < <(image initramfs-kvm-nested-inner "$inner")
+    [ -f "${inner_initrd:-}" ] || { cat "$work/image.err"; fail "the inner initramfs did not build again"; }
+fi
 strip -o "$root/tandem/tandem" "$tandem_static" 2>/dev/null || cp "$tandem_static" "$root/tandem/tandem"
 cp "$top/tests/integration/kvm-nested/run-guest.sh" "$root/tandem/run-guest.sh"
 cp "$top/tests/integration/kvm-nested/test.sh" "$root/test.sh"
@@ -173,6 +199,7 @@ split|off) accel_env=" TANDEM_ACCEL=kvm,kernel-irqchip=$KVM_NESTED_IRQCHIP"
            echo "kvm-nested: inner tandem runs with -accel kvm,kernel-irqchip=$KVM_NESTED_IRQCHIP" ;;
 *) fail "KVM_NESTED_IRQCHIP=$KVM_NESTED_IRQCHIP: split or off" ;;
 esac
+[ "$svm" = 1 ] && accel_env="$accel_env INNER_CPU=tandem,+svm"
 if [ "${KVM_NESTED_COMPARE:-0}" = 1 ] && [ "$linux" = 1 ]; then
     accel_env="$accel_env IRQCHIP_COMPARE=1"
     timeout=$((timeout + 900))
@@ -227,16 +254,14 @@ if [ "$linux" = 1 ]; then
     cpus=$(line "cpus online")
     [ "$cpus" = "linux-boot: cpus online 0 count 1" ] &&
         check ok "Linux: its CPU online ($cpus)" || check FAIL "Linux CPUs: '${cpus:-no line}'"
-    sha=$(line sha256)
-    [ "$sha" = "linux-boot: sha256 $host_sha" ] && check ok "Linux: sha256sum equals the host's" ||
-        check FAIL "Linux sha256: '${sha:-no line}', host $host_sha"
-    sed -n '/^linux-boot: prog-begin/,/^linux-boot: prog-status/p' "$work/inner.txt" |
-        grep -a '^prog: ' > "$work/prog.guest"
-    if cmp -s "$work/prog.host" "$work/prog.guest" && [ "$(line prog-status)" = "linux-boot: prog-status 0" ]; then
-        check ok "Linux: static program, same $(wc -l < "$work/prog.host") lines as on the host"
-    else
-        check FAIL "Linux: static program output differs from the host's (status: '$(line prog-status)')"
-        diff "$work/prog.host" "$work/prog.guest" | head -20 | sed 's/^/    /'
+    # shellcheck source=linux-boot/judge.sh
+    . "$top/tests/integration/linux-boot/judge.sh"
+    linux_boot_judge_data "$work/inner.txt" "$host_sha" "$work/prog.host" "$work/prog.guest" "Linux: "
+    if [ "$svm" = 1 ]; then
+        ns=$(grep -a -m1 '^nested-svm: ' "$work/inner.txt")
+        [[ "$ns" == "nested-svm: /dev/kvm present"* ]] &&
+            check ok "Linux with -cpu tandem,+svm loaded kvm-amd itself: ${ns#nested-svm: }" ||
+            check FAIL "nested inside nested: '${ns:-no nested-svm line}'"
     fi
     lb=$(grep -a -m1 '^nested: .* linux-boot' "$log.txt")
     [[ "$lb" == "nested: PASS linux-boot"* ]] &&
