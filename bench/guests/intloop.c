@@ -7,6 +7,7 @@
  * (firmware, loading) cancel out.
  */
 #include "guest.h"
+#include "intloop.h"
 
 static uint32_t parse_n(const char *s)
 {
@@ -30,16 +31,7 @@ int guest_main(void)
 
     uint32_t a = 1, b = 2, c = 3, d = 0, i = n;
     /* add, xor, rol, sub, lea, and, dec, jnz: 8 instructions per iteration */
-    __asm__ volatile("1:\n\t"
-                     "addl %%ebx, %%eax\n\t"
-                     "xorl %%ecx, %%ebx\n\t"
-                     "roll $3, %%eax\n\t"
-                     "subl $7, %%ecx\n\t"
-                     "leal (%%eax,%%ebx,2), %%edx\n\t"
-                     "andl $0x7fffffff, %%ebx\n\t"
-                     "decl %%esi\n\t"
-                     "jnz 1b\n\t"
-                     : "+a"(a), "+b"(b), "+c"(c), "+d"(d), "+S"(i));
+    __asm__ volatile(INTLOOP_ASM : "+a"(a), "+b"(b), "+c"(c), "+d"(d), "+S"(i));
     printf("intloop: n=%u result=%x\n", n, a ^ b ^ c ^ d);
     return 0;
 }

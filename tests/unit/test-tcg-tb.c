@@ -85,6 +85,30 @@ static void test_dma_write(void)
 }
 
 /*
+ * Run code (32-bit, paging turned on by the code itself) with the page at
+ * 0x5000 mapped to 0x6000, which holds "mov eax, 1; ret"; 0x7000 holds
+ * "mov eax, 2; ret" for the code to remap 0x5000 to. The code stores what
+ * its two calls of 0x5000 return at 0x8f00 and 0x8f04: 1, then 2.
+ */
+static void run_remap(const uint8_t *code, size_t len)
+{
+    static const uint8_t one[] = { 0xb8, 0x01, 0x00, 0x00, 0x00, 0xc3 };    /* mov eax, 1; ret */
+    static const uint8_t two[] = { 0xb8, 0x02, 0x00, 0x00, 0x00, 0xc3 };
+    machine_up();
+    setup_pm32();
+    setup_paging32();
+    wr32(0x21000 + 5 * 4, 0x6000 | 7);                  /* 0x5000 -> 0x6000 */
+    load(0x6000, one, sizeof(one));
+    load(0x7000, two, sizeof(two));
+    load(0x1000, code, len);
+    run();
+    CU_ASSERT_EQUAL(exit_code, 0);
+    CU_ASSERT_EQUAL(rd32(0x8f00), 1);
+    CU_ASSERT_EQUAL(rd32(0x8f04), 2);
+    machine_down();
+}
+
+/*
  * A code page remapped and INVLPG'd runs its new bytes: the jump cache
  * forgets the page's blocks (one bucket of it since INVLPG stopped clearing
  * the whole cache), so the second CALL finds a new translation.
@@ -104,20 +128,7 @@ static void test_remap_invlpg(void)
         0xa3, 0x04, 0x8f, 0x00, 0x00,                   /* mov [0x8f04], eax */
         0xb0, 0x00, 0xe6, 0xf4,                         /* mov al, 0; out 0xf4, al */
     };
-    static const uint8_t one[] = { 0xb8, 0x01, 0x00, 0x00, 0x00, 0xc3 };    /* mov eax, 1; ret */
-    static const uint8_t two[] = { 0xb8, 0x02, 0x00, 0x00, 0x00, 0xc3 };
-    machine_up();
-    setup_pm32();
-    setup_paging32();
-    wr32(0x21000 + 5 * 4, 0x6000 | 7);                  /* 0x5000 -> 0x6000 */
-    load(0x6000, one, sizeof(one));
-    load(0x7000, two, sizeof(two));
-    load(0x1000, code, sizeof(code));
-    run();
-    CU_ASSERT_EQUAL(exit_code, 0);
-    CU_ASSERT_EQUAL(rd32(0x8f00), 1);
-    CU_ASSERT_EQUAL(rd32(0x8f04), 2);
-    machine_down();
+    run_remap(code, sizeof(code));
 }
 
 /*
@@ -145,20 +156,7 @@ static void test_remap_cross_page_link(void)
         0xeb, 0xdb,                                     /* jmp 1b */
         0xb0, 0x00, 0xe6, 0xf4,                         /* 2: mov al, 0; out 0xf4, al */
     };
-    static const uint8_t one[] = { 0xb8, 0x01, 0x00, 0x00, 0x00, 0xc3 };    /* mov eax, 1; ret */
-    static const uint8_t two[] = { 0xb8, 0x02, 0x00, 0x00, 0x00, 0xc3 };
-    machine_up();
-    setup_pm32();
-    setup_paging32();
-    wr32(0x21000 + 5 * 4, 0x6000 | 7);                  /* 0x5000 -> 0x6000 */
-    load(0x6000, one, sizeof(one));
-    load(0x7000, two, sizeof(two));
-    load(0x1000, code, sizeof(code));
-    run();
-    CU_ASSERT_EQUAL(exit_code, 0);
-    CU_ASSERT_EQUAL(rd32(0x8f00), 1);
-    CU_ASSERT_EQUAL(rd32(0x8f04), 2);
-    machine_down();
+    run_remap(code, sizeof(code));
 }
 
 void unit_register(void)

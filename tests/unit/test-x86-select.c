@@ -18,6 +18,7 @@
  */
 #include "tests/unit/test-x86-harness.h"
 #include "cpu/x86/fast.h"
+#include "bench/guests/intloop.h"
 
 #define ARITH FLAGS_ARITH
 
@@ -536,15 +537,7 @@ static void test_block_loop(void)
     };
     uint32_t a = 1, b = 2, c = 3, d = 0, n = 1000;
     uint64_t fl;
-    __asm__ volatile("1:\n\t"
-                     "addl %%ebx, %%eax\n\t"
-                     "xorl %%ecx, %%ebx\n\t"
-                     "roll $3, %%eax\n\t"
-                     "subl $7, %%ecx\n\t"
-                     "leal (%%eax,%%ebx,2), %%edx\n\t"
-                     "andl $0x7fffffff, %%ebx\n\t"
-                     "decl %%esi\n\t"
-                     "jnz 1b\n\t"
+    __asm__ volatile(INTLOOP_ASM
                      "addl %%ebx, %%eax\n\t"
                      "pushfq\n\t"
                      "popq %5\n\t"
