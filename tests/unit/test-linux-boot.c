@@ -158,12 +158,52 @@ static void test_initrd_too_big(void)
     free(img);
 }
 
+/*
+ * Through firmware: the initrd keeps out of the top MiB the firmware
+ * reserves (an initrd that fits directly may not fit then), and setup code
+ * too large for its place below the command line is refused.
+ */
+static void test_fw_cfg_limits(void)
+{
+    size_t len;
+    uint8_t *img = make_image(4096, 0x020f, &len);
+    char path[] = "/tmp/tandem-fwrd-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    /* 64 MiB of RAM, the kernel unpacked up to 3 MiB: 60.5 MiB fits only directly. */
+    CU_ASSERT_EQUAL(ftruncate(fd, (60u << 20) + (1u << 19)), 0);
+    close(fd);
+    static FwCfg *fc;               /* no machine to free it: kept to the end */
+    if (!fc)
+        fc = fw_cfg_create(NULL, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fc);
+    LinuxBootConfig cfg = { img, len, path, NULL, &e820, RAM_SIZE, 1u << 20 };
+    Error err = { 0 };
+    CU_ASSERT_EQUAL(linux_boot_fw_cfg(fc, &cfg, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "does not fit"));
+    cfg.ram_reserved_top = 0;
+    err.set = false;
+    CU_ASSERT_EQUAL(linux_boot_fw_cfg(fc, &cfg, &err), 0);
+    unlink(path);
+    free(img);
+
+    /* 127 setup sectors: 64 KiB, more than fits below the command line. */
+    img = make_image(0x10000 + 4096, 0x020f, &len);
+    img[0x1f1] = 127;
+    LinuxBootConfig big = { img, len, NULL, NULL, &e820, RAM_SIZE, 1u << 20 };
+    err.set = false;
+    CU_ASSERT_EQUAL(linux_boot_fw_cfg(fc, &big, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "too large"));
+    free(img);
+}
+
 void unit_register(void)
 {
     static const UnitTest tests[] = {
         { "good image: layout, boot_params, entry state", test_good_image },
         { "bad images refused with one line", test_bad_images },
         { "initrd larger than RAM", test_initrd_too_big },
+        { "through firmware: reserved top, setup size", test_fw_cfg_limits },
         { NULL, NULL },
     };
     unit_add_suite("linux-boot", setup, NULL, tests);

@@ -117,17 +117,6 @@ fw_cfg_read32:
         ret
 
 /*
- * Byte-swap %eXx (X = a, b, c or d) for fw_cfg's big-endian DMA fields.
- * Not BSWAP: tandem's CPU model runs BSWAP in 16-bit code as the 16-bit
- * form even with the operand-size prefix (reported; drop this when fixed).
- */
-.macro SWAP32 x
-        xchgb %\x\()h, %\x\()l
-        rorl $16, %e\x\()x
-        xchgb %\x\()h, %\x\()l
-.endm
-
-/*
  * Copy %ecx bytes of fw_cfg item %ax to guest-physical %edi by DMA, through
  * the descriptor in the frame. CF set on error. Clobbers %eax, %ebx, %ecx,
  * %edx, %edi.
@@ -136,14 +125,13 @@ fw_cfg_dma_read:
         movzwl %ax, %eax
         shll $16, %eax
         orl $(DMA_CTL_SELECT | DMA_CTL_READ), %eax
-        SWAP32 a
+        bswapl %eax
         movl %eax, V_DMA(%bp)
-        SWAP32 c
+        bswapl %ecx
         movl %ecx, V_DMA+4(%bp)
         movl $0, V_DMA+8(%bp)
-        movl %edi, %eax
-        SWAP32 a
-        movl %eax, V_DMA+12(%bp)
+        bswapl %edi
+        movl %edi, V_DMA+12(%bp)
         /* The descriptor's physical address: ss * 16 + its offset. */
         xorl %eax, %eax
         movw %ss, %ax
@@ -151,7 +139,7 @@ fw_cfg_dma_read:
         leaw V_DMA(%bp), %bx
         movzwl %bx, %ebx
         addl %ebx, %eax
-        SWAP32 a
+        bswapl %eax
         movl %eax, %ebx
         movw $FW_CFG_PORT_DMA, %dx
         xorl %eax, %eax
@@ -159,7 +147,11 @@ fw_cfg_dma_read:
         addw $4, %dx
         movl %ebx, %eax
         outl %eax, %dx                  /* low half: starts the transfer */
-2:      movl V_DMA(%bp), %eax           /* the device clears the control word when done */
+        /*
+         * The device clears the control word when done, leaving only the
+         * error bit: the low bit of its last byte, so bit 24 as loaded here.
+         */
+2:      movl V_DMA(%bp), %eax
         testl $~(DMA_CTL_ERROR << 24), %eax
         jnz 2b
         testl $(DMA_CTL_ERROR << 24), %eax
