@@ -144,15 +144,23 @@ static void test_bad_images(void)
     free(img);
 }
 
+/* A sparse initrd of size bytes at path (a mkstemp template); 0 on success. */
+static int sparse_file(char *path, off_t size)
+{
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    int rc = ftruncate(fd, size);
+    close(fd);
+    return rc;
+}
+
 static void test_initrd_too_big(void)
 {
     size_t len;
     uint8_t *img = make_image(4096, 0x020f, &len);
     char path[] = "/tmp/tandem-bigrd-XXXXXX";
-    int fd = mkstemp(path);
-    CU_ASSERT_FATAL(fd >= 0);
-    CU_ASSERT_EQUAL(ftruncate(fd, 62u << 20), 0);   /* 62 MiB in 64 MiB of RAM */
-    close(fd);
+    CU_ASSERT_EQUAL_FATAL(sparse_file(path, 62 << 20), 0);  /* 62 MiB in 64 MiB of RAM */
     expect_error(img, len, path, NULL, RAM_SIZE, "does not fit");
     unlink(path);
     free(img);
@@ -168,11 +176,8 @@ static void test_fw_cfg_limits(void)
     size_t len;
     uint8_t *img = make_image(4096, 0x020f, &len);
     char path[] = "/tmp/tandem-fwrd-XXXXXX";
-    int fd = mkstemp(path);
-    CU_ASSERT_FATAL(fd >= 0);
     /* 64 MiB of RAM, the kernel unpacked up to 3 MiB: 60.5 MiB fits only directly. */
-    CU_ASSERT_EQUAL(ftruncate(fd, (60u << 20) + (1u << 19)), 0);
-    close(fd);
+    CU_ASSERT_EQUAL_FATAL(sparse_file(path, (60 << 20) + (1 << 19)), 0);
     static FwCfg *fc;               /* no machine to free it: kept to the end */
     if (!fc)
         fc = fw_cfg_create(NULL, 0, NULL);
