@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Specialised memory-operand handlers for 64-bit addressing (see fast.c for
- * the selection and the liveness rules).
+ * Specialised steps for memory operands with 64-bit addressing, and for the
+ * 64-bit stack (see fast.c for the selection and the liveness rules).
  *
  * With a 64-bit address size there is no segment limit or rights check and
  * no wrap-around: the linear address is base + index * scale + disp (+ the
- * FS/GS base). These copies compute it and probe the TLB inline; whenever
+ * FS/GS base). These steps compute it and probe the TLB inline; whenever
  * the access is not a plain RAM hit (a TLB miss, MMIO, a page holding code,
- * a watchpoint, an access crossing a page) they tail-call the generic
- * handler, which redoes the instruction through the slow path. Nothing is
- * written before that decision, so the generic handler starts from the
- * untouched state, and the fast handlers stay leaf functions.
+ * a watchpoint, an access crossing a page) they run the plain handler
+ * instead (x86_step_generic), which redoes the instruction through the
+ * slow path. Nothing is written before that decision, so the plain handler
+ * starts from the untouched state, and the fast path never faults.
  *
  * Read-modify-write forms need both the read and the write tag to match.
  * LOCKed forms are left to alu.c (atomic on host memory).
