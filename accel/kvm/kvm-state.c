@@ -24,9 +24,10 @@
  * MP state is not transferred: with the userspace irqchip the kernel never
  * halts a vCPU itself (HLT exits to us), so 'halted' and wait-for-SIPI are
  * ours alone; with the split irqchip they are the kernel's, and a reset
- * puts its APIC and MP state back to power-on (kvm-irqchip.c). The TSC is kept as an offset from the host's TSC and written
- * back only when that offset was changed from outside, so that a plain
- * get/put does not make guest time jump.
+ * puts its APIC and MP state back to power-on (kvm-irqchip.c). The TSC is
+ * kept as an offset from the host's TSC and written back only when that
+ * offset was changed from outside, so that a plain get/put does not make
+ * guest time jump.
  */
 #include <cpuid.h>
 #include <errno.h>

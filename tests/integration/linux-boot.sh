@@ -104,10 +104,12 @@ if [ "$engine" = kvm ]; then
         timeout=${LINUX_BOOT_TIMEOUT:-3600}
         # kvm-pvm also shows the guest the host's CPUID whatever tandem
         # sets: keep the kernel's SIMD code (blake2s for the RNG, crypto)
-        # off, which that emulator cannot run, and the TSC-deadline timer,
-        # whose MSR KVM swallows when the local APIC is tandem's (the tick
-        # never comes), from the kernel's own command line.
-        extra_append="clearcpuid=ssse3,sse4_1,sse4_2,avx,avx2,avx512f,pclmulqdq,aes,sha_ni lapic=notscdeadline"
+        # off, which that emulator cannot run, likewise CMPXCHG16B (SLUB's
+        # lockless freelists) and XSAVE/XRSTOR (the FPU falls back to
+        # FXSAVE), and the TSC-deadline timer, whose MSR KVM swallows when
+        # the local APIC is tandem's (the tick never comes), from the
+        # kernel's own command line.
+        extra_append="clearcpuid=ssse3,sse4_1,sse4_2,avx,avx2,avx512f,pclmulqdq,aes,sha_ni,cx16 noxsave lapic=notscdeadline"
     fi
 fi
 command -v gcc >/dev/null 2>&1 || skip "gcc not installed (needed for the static test program)"
