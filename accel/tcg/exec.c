@@ -195,8 +195,12 @@ static TB *tb_find_link(TcgVcpu *t, TB *tb, uint64_t pc, uint32_t flags)
 {
     uint64_t flushes = t->tbc.flush_count;
     TB *next = tb_find(t, pc, flags);
-    /* A full flush while translating reused tb's memory: no link. */
-    if (flushes == t->tbc.flush_count && !tb->invalid) {
+    /*
+     * A full flush while translating reused tb's memory: no link. Nor to a
+     * block that spans two pages: tcg_link_ok checks one page, and tb_find
+     * checks both.
+     */
+    if (flushes == t->tbc.flush_count && !tb->invalid && next->phys2 == ~0ull) {
         unsigned k;
         if (tb->ind)
             k = tb->jmp_next ^= 1;

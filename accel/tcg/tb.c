@@ -149,6 +149,17 @@ TB *tb_find(TcgVcpu *t, uint64_t pc, uint32_t flags)
     uint64_t phys;
     tlb_code_ptr(cpu, pc, &phys);
     tb = tb_lookup(t, pc, phys, flags);
+    if (tb && tb->phys2 != ~0ull) {
+        /*
+         * Its first instruction continues on the next page: that page must
+         * still map where it did (the hash key is the first page only).
+         * Fetching it is what running the instruction would do anyway.
+         */
+        uint64_t phys2;
+        tlb_code_ptr(cpu, wrap_pc(cpu, (pc & ~0xfffull) + 0x1000), &phys2);
+        if ((phys2 & ~0xfffull) != tb->phys2)
+            tb = NULL;
+    }
     if (!tb)
         tb = tb_translate(t, pc, flags);
     t->jc[j] = tb;

@@ -85,27 +85,38 @@ static void test_dma_write(void)
 }
 
 /*
- * Run code (32-bit, paging turned on by the code itself) with the page at
- * 0x5000 mapped to 0x6000, which holds "mov eax, 1; ret"; 0x7000 holds
- * "mov eax, 2; ret" for the code to remap 0x5000 to. The code stores what
- * its two calls of 0x5000 return at 0x8f00 and 0x8f04: 1, then 2.
+ * The remap tests: 32-bit code that turns paging on itself, with the page
+ * at 0x5000 mapped to 0x6000 (holding 'one') and code that remaps it to
+ * 0x7000 (holding 'two') and INVLPGs it between two calls, storing what
+ * they return at 0x8f00 and 0x8f04.
  */
-static void run_remap(const uint8_t *code, size_t len)
+static void remap_setup(const uint8_t *one, const uint8_t *two, size_t n)
 {
-    static const uint8_t one[] = { 0xb8, 0x01, 0x00, 0x00, 0x00, 0xc3 };    /* mov eax, 1; ret */
-    static const uint8_t two[] = { 0xb8, 0x02, 0x00, 0x00, 0x00, 0xc3 };
     machine_up();
     setup_pm32();
     setup_paging32();
     wr32(0x21000 + 5 * 4, 0x6000 | 7);                  /* 0x5000 -> 0x6000 */
-    load(0x6000, one, sizeof(one));
-    load(0x7000, two, sizeof(two));
+    load(0x6000, one, n);
+    load(0x7000, two, n);
+}
+
+static void remap_run(const uint8_t *code, size_t len, uint32_t first, uint32_t second)
+{
     load(0x1000, code, len);
     run();
     CU_ASSERT_EQUAL(exit_code, 0);
-    CU_ASSERT_EQUAL(rd32(0x8f00), 1);
-    CU_ASSERT_EQUAL(rd32(0x8f04), 2);
+    CU_ASSERT_EQUAL(rd32(0x8f00), first);
+    CU_ASSERT_EQUAL(rd32(0x8f04), second);
     machine_down();
+}
+
+/* The usual targets: "mov eax, 1; ret", then "mov eax, 2; ret". */
+static void run_remap(const uint8_t *code, size_t len)
+{
+    static const uint8_t one[] = { 0xb8, 0x01, 0x00, 0x00, 0x00, 0xc3 };
+    static const uint8_t two[] = { 0xb8, 0x02, 0x00, 0x00, 0x00, 0xc3 };
+    remap_setup(one, two, sizeof(one));
+    remap_run(code, len, 1, 2);
 }
 
 /*
@@ -159,6 +170,35 @@ static void test_remap_cross_page_link(void)
     run_remap(code, sizeof(code));
 }
 
+/*
+ * A block whose first instruction starts at 0x4ffd and ends on the page at
+ * 0x5000 ("mov eax, imm32" with two immediate bytes on each page): after
+ * that second page is remapped, the block found by its first page must not
+ * be reused (the hash key is the first page only).
+ */
+static void test_remap_second_page(void)
+{
+    static const uint8_t code[] = {
+        0xbc, 0x00, 0x90, 0x00, 0x00,                   /* mov esp, 0x9000 */
+        0xb8, 0x00, 0x00, 0x02, 0x00, 0x0f, 0x22, 0xd8, /* mov eax, 0x20000; mov cr3, eax */
+        0x0f, 0x20, 0xc0, 0x0d, 0x00, 0x00, 0x00, 0x80, /* mov eax, cr0; or eax, PG */
+        0x0f, 0x22, 0xc0,                               /* mov cr0, eax */
+        0xe8, 0xe0, 0x3f, 0x00, 0x00,                   /* call 0x4ffd */
+        0xa3, 0x00, 0x8f, 0x00, 0x00,                   /* mov [0x8f00], eax */
+        0xc7, 0x05, 0x14, 0x10, 0x02, 0x00, 0x07, 0x70, 0x00, 0x00, /* PTE 5 -> 0x7000 */
+        0x0f, 0x01, 0x3d, 0x00, 0x50, 0x00, 0x00,       /* invlpg [0x5000] */
+        0xe8, 0xc5, 0x3f, 0x00, 0x00,                   /* call 0x4ffd */
+        0xa3, 0x04, 0x8f, 0x00, 0x00,                   /* mov [0x8f04], eax */
+        0xb0, 0x00, 0xe6, 0xf4,                         /* mov al, 0; out 0xf4, al */
+    };
+    static const uint8_t head[] = { 0xb8, 0x00, 0x00 };    /* at 0x4ffd: mov eax, 0x....0000 */
+    static const uint8_t one[] = { 0x01, 0x00, 0xc3 };     /* imm bytes 2-3, ret */
+    static const uint8_t two[] = { 0x02, 0x00, 0xc3 };
+    remap_setup(one, two, sizeof(one));
+    load(0x4ffd, head, sizeof(head));
+    remap_run(code, sizeof(code), 0x10000, 0x20000);
+}
+
 void unit_register(void)
 {
     static const UnitTest tests[] = {
@@ -167,6 +207,7 @@ void unit_register(void)
         { "dma_write", test_dma_write },
         { "remap_invlpg", test_remap_invlpg },
         { "remap_cross_page_link", test_remap_cross_page_link },
+        { "remap_second_page", test_remap_second_page },
         { NULL, NULL }
     };
     unit_add_suite("tcg-tb", NULL, NULL, tests);
