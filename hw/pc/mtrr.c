@@ -6,9 +6,11 @@
  * same values (firmware programs the application processors too, and
  * Linux complains when they differ).
  */
+#include <cpuid.h>
 #include <string.h>
 
 #include "hw/pc/mtrr.h"
+#include "accel/accel.h"
 #include "cpu/x86/cpuid.h"
 
 #define MTRR_UC 0
@@ -60,10 +62,20 @@ void pc_mtrr_firmware_values(X86Msrs *msr, uint64_t ram, unsigned phys_bits)
     msr->mtrr_def_type = MTRR_DEF_E | MTRR_DEF_FE | MTRR_WB;
 }
 
+/* The host CPU's physical address width, 0 if it does not say. */
+static unsigned pc_mtrr_host_phys_bits(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000008u ||
+        !__get_cpuid(0x80000008u, &a, &b, &c, &d))
+        return 0;
+    return a & 0xff;
+}
+
 void pc_mtrr_firmware_setup(Machine *m, uint64_t ram_below_4g)
 {
     unsigned phys_bits = 36;
-    if (m->cpu_model) {
+    if (m->cpu_model && !m->cpu_model->host) {
         uint32_t r[4] = { 0 };
         x86_cpuid_model_query(m->cpu_model, 0, 1, 0, r);
         if (!(r[3] & (1u << 12)))
@@ -73,6 +85,16 @@ void pc_mtrr_firmware_setup(Machine *m, uint64_t ram_below_4g)
             x86_cpuid_model_query(m->cpu_model, 0, 0x80000008u, 0, r);
             phys_bits = r[0] & 0xff;
         }
+    }
+    /*
+     * Under kvm the guest's address width is at most the host's (and is
+     * the host's with -cpu host); KVM refuses a variable-range mask with
+     * bits above the guest's width, so the mask must not be wider.
+     */
+    if (m->accel && !strcmp(m->accel->name, "kvm")) {
+        unsigned host = pc_mtrr_host_phys_bits();
+        if (host && (host < phys_bits || (m->cpu_model && m->cpu_model->host)))
+            phys_bits = host;
     }
     for (int i = 0; i < m->nr_cpus; i++)
         pc_mtrr_firmware_values(&m->cpus[i]->state.msr, ram_below_4g, phys_bits);

@@ -7,6 +7,7 @@
  * missing or unsupported -kernel and for -bios, what -kernel with -bios
  * puts in fw_cfg for the loader option ROM, and the MTRRs of a direct boot.
  */
+#include <cpuid.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 
 #include "tests/unit/unit.h"
 #include "tests/unit/unit-machine.h"
+#include "accel/accel.h"
+#include "cpu/x86/cpuid.h"
 #include "hw/core/irq.h"
 #include "hw/core/device.h"
 #include "hw/pc/mtrr.h"
@@ -205,6 +208,30 @@ static void test_direct_boot_mtrrs(void)
     CU_ASSERT_EQUAL(msr->mtrr_var[1], 0xf80000800ull);     /* 2 GiB, 36 bits, valid */
     CU_ASSERT_EQUAL(msr->mtrr_var[2] | msr->mtrr_var[3], 0);
     machine_free();
+
+    /* Under kvm the mask is no wider than the host's address width. */
+    static const AccelOps fake_kvm = { .name = "kvm" };
+    unsigned a, b, c, d, host = 0;
+    if (__get_cpuid(0x80000000u, &a, &b, &c, &d) && a >= 0x80000008u &&
+        __get_cpuid(0x80000008u, &a, &b, &c, &d))
+        host = a & 0xff;
+    X86CPUModel *wide = NULL;
+    CU_ASSERT_EQUAL_FATAL(x86_cpu_model_new(NULL, &wide, &err), 0);
+    wide->phys_bits = 52;                       /* wider than any host */
+    config_default();
+    machine_new();
+    CU_ASSERT_EQUAL_FATAL(pc_machine_init(&mach, &err), 0);
+    mach.cpu_model = wide;
+    pc_mtrr_firmware_setup(&mach, 64u << 20);   /* tcg: the model's width */
+    CU_ASSERT_EQUAL(cpu0.state.msr.mtrr_var[1], ((-(1ull << 31)) & ((1ull << 52) - 1)) | 0x800);
+    mach.accel = &fake_kvm;
+    pc_mtrr_firmware_setup(&mach, 64u << 20);
+    unsigned bits = host && host < 52 ? host : 52;
+    CU_ASSERT_EQUAL(cpu0.state.msr.mtrr_var[1], ((-(1ull << 31)) & ((1ull << bits) - 1)) | 0x800);
+    mach.accel = NULL;
+    mach.cpu_model = NULL;
+    machine_free();
+    x86_cpu_model_free(wide);
 
     X86Msrs big = { 0 };
     pc_mtrr_firmware_values(&big, 0xe0000000ull, 40);
