@@ -23,7 +23,11 @@
  */
 void pc_mtrr_firmware_values(X86Msrs *msr, uint64_t ram_below_4g, unsigned phys_bits);
 
-/* Apply pc_mtrr_firmware_values() to every vCPU of m, if its CPU model has MTRRs. */
+/*
+ * Apply pc_mtrr_firmware_values() to every vCPU of m, if its CPU model has
+ * MTRRs, with the address width the guest sees: the model's, and under kvm
+ * no wider than the host's.
+ */
 void pc_mtrr_firmware_setup(Machine *m, uint64_t ram_below_4g);
 
 #endif
