@@ -9,6 +9,13 @@
  * otherwise the block ends before it, so its fetch fault is precise too.
  * Code in MMIO (no host pointer) is fetched byte by byte through the slow
  * load path into a bounce buffer; such blocks are single instructions.
+ *
+ * CS limit (outside 64-bit mode): flags say how many bytes from pc lie
+ * inside it (tcg_tb_flags), and decoding never looks past them. An
+ * instruction that does not fit (it straddles the limit, or starts past
+ * it) becomes the block's last step, a zero-length #GP(0) row: RIP is that
+ * instruction's when it runs, the bytes before the limit are not fetched
+ * again, and nothing is checked per instruction at run time.
  */
 #include <capstone/capstone.h>
 #include <inttypes.h>
@@ -39,6 +46,18 @@ static void tb_log_in_asm(const TB *tb, const uint8_t *bytes, unsigned code_size
 static uint64_t wrap_pc(const X86CPU *cpu, uint64_t pc)
 {
     return cpu->lma ? pc : (uint32_t)pc;
+}
+
+/*
+ * Make insn the #GP(0) of an instruction that runs past CS's limit: the
+ * GPLEN row with no length, so that the step sets RIP to the instruction's
+ * own address (x86_step_generic: next_rip - len) and faults.
+ */
+static void tb_limit_fault(X86Insn *insn)
+{
+    memset(insn, 0, sizeof(*insn));
+    insn->op = X86_INSN_GPLEN;
+    insn->osz = insn->asz = 4;      /* as the decoder's own fault rows */
 }
 
 /*
@@ -74,6 +93,8 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
     X86DecodeMode mode = { (uint8_t)(flags & 0xff), cpu->features };
     TB *tb = tb_alloc(t);
     unsigned off = 0, page_left = 0x1000 - (unsigned)(pc & 0xfff);
+    unsigned cs_left = flags >> TB_FLAG_CS_SHIFT;     /* bytes inside CS's limit */
+    unsigned first_max = cs_left < 15 ? cs_left : 15;
 
     tb->pc = pc;
     tb->phys = phys;
@@ -82,18 +103,30 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
         X86Insn *insn = &tb->insn[tb->n].i;
         X86DecodeStatus st;
         const uint8_t *src = host ? host + off : NULL;
+        /* The limit before the page's end: an instruction that does not fit faults. */
+        bool at_limit = cs_left < page_left;
+        unsigned avail = (at_limit ? cs_left : page_left) - off;
         if (host)
-            st = x86_decode(&mode, src, page_left - off, insn);
+            st = x86_decode(&mode, src, avail, insn);
         else
             st = X86_DEC_MORE;
+        if (st == X86_DEC_MORE && host && at_limit) {
+            if (log_enabled(LOG_IN_ASM))
+                memcpy(logbuf + off, src, avail);
+            tb_limit_fault(insn);
+            off += avail;           /* what it depends on: invalidated with them */
+            tb->n++;
+            break;
+        }
         if (st == X86_DEC_MORE) {
             if (tb->n > 0)
                 break;
-            /* First instruction: gather up to 15 bytes across the boundary. */
+            /* First instruction: gather up to 15 bytes across the boundary
+             * (or up to the limit, when that comes first). */
             unsigned have = host ? page_left - off : 0;
             if (have)
                 memcpy(bounce, src, have);
-            for (unsigned k = have; k < 15; k++) {
+            for (unsigned k = have; k < first_max; k++) {
                 uint64_t a = wrap_pc(cpu, pc + k);
                 uint8_t *p2 = tlb_code_ptr(cpu, a, &phys2);
                 if (!host || k == have) {
@@ -108,9 +141,14 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
                 if (x86_decode(&mode, bounce, k + 1, insn) != X86_DEC_MORE)
                     break;
             }
-            x86_decode(&mode, bounce, 15, insn);
-            memcpy(logbuf, bounce, insn->len);
-            off += insn->len;
+            if (x86_decode(&mode, bounce, first_max, insn) == X86_DEC_MORE) {
+                tb_limit_fault(insn);
+                memcpy(logbuf, bounce, first_max);
+                off += first_max;
+            } else {
+                memcpy(logbuf, bounce, insn->len);
+                off += insn->len;
+            }
             tb->n++;
             break;
         }
@@ -146,6 +184,13 @@ TB *tb_find(TcgVcpu *t, uint64_t pc, uint32_t flags)
     TB *tb = t->jc[j];
     if (tb && tb->pc == pc && tb->flags == flags && !tb->invalid)
         return tb;
+    /*
+     * RIP already past CS's limit (the last block fell through onto it):
+     * #GP(0) here, before a fetch could raise #PF (the limit is checked
+     * first). No block is made for it, so the jump cache never holds one.
+     */
+    if (unlikely((flags >> TB_FLAG_CS_SHIFT) == 0))
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t phys;
     tlb_code_ptr(cpu, pc, &phys);
     tb = tb_lookup(t, pc, phys, flags);

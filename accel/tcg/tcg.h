@@ -7,8 +7,9 @@
  * plain handler and the step function that runs it, see cpu/x86/fast.h)
  * ended by an end step, starting at a linear pc, keyed by (pc,
  * physical address of pc, flags). flags is what decoding depends on (the
- * code size) plus TB_FLAG_ONE for the one-instruction blocks of debug mode;
- * everything else the semantics check at run time. A TB ends after a
+ * code size, and how many bytes from pc lie inside CS's limit, see
+ * tcg_tb_flags) plus TB_FLAG_ONE for the one-instruction blocks of debug
+ * mode; everything else the semantics check at run time. A TB ends after a
  * block-ending instruction (insn.def's class) or a REP string instruction
  * (only a block's last instruction may change next_rip), at a page
  * boundary, or when full; an instruction that crosses into the next page
@@ -36,6 +37,8 @@
 
 #define TB_MAX_INSNS 64
 #define TB_FLAG_ONE 0x100           /* one instruction per block (debugging) */
+#define TB_FLAG_CS_SHIFT 16         /* bytes left in CS's limit, capped (tcg_tb_flags) */
+#define TB_CS_LEFT_MAX 0x1000u
 #define TB_HASH_BITS 15
 #define TB_JC_BITS 14
 #define TB_JC_PAGE_BITS 7           /* a page's entries: one bucket of 2^7 */
@@ -159,6 +162,31 @@ static inline bool tcg_link_ok(X86CPU *cpu, uint64_t pc_from, const struct TB *n
         return true;
     const TlbEntry *e = &cpu->tlb.t[cpu->mmu_idx][(next->pc >> 12) & (TLB_SIZE - 1)];
     return e->addr_code == (next->pc & ~0xfffull) && e->phys == (next->phys & ~0xfffull);
+}
+
+/*
+ * The flags of the TB for the next instruction (RIP) in the current mode:
+ * the code size and, outside 64-bit mode, the number of bytes from RIP to
+ * the end of CS's limit (0 when RIP is already past it), capped at
+ * TB_CS_LEFT_MAX. A translation never looks at more than a page (or the 15
+ * bytes of a first instruction that crosses one), so every count from the
+ * cap up translates alike, and flat or real-mode code keeps one key: the
+ * count only splits blocks that end within a page of the limit. Keying by
+ * it (instead of by CS's limit) is what lets the translator cut blocks at
+ * the limit with no check at run time, and a block cut under one limit is
+ * never found under another (tb_find, jump cache and links compare flags).
+ */
+static inline uint32_t tcg_tb_flags(const X86CPU *cpu)
+{
+    uint32_t left = TB_CS_LEFT_MAX;
+    if (cpu->code_size != 8) {
+        uint32_t lim = cpu->s->segs[SEG_CS].limit, eip = (uint32_t)cpu->s->rip;
+        if (eip > lim)
+            left = 0;
+        else if (lim - eip < TB_CS_LEFT_MAX)
+            left = lim - eip + 1;
+    }
+    return cpu->code_size | left << TB_FLAG_CS_SHIFT;
 }
 
 /* Make t leave its chained loop at the next block boundary (any thread). */

@@ -21,6 +21,12 @@
  *     FXSAVE's 512 bytes and SSE (MOVUPS loads and stores);
  *  5c. code targets past the new CS limit: RETF, IRET, an interrupt gate
  *     and a call gate whose offset lies beyond the target's limit, #GP(0);
+ *  5d. instruction fetch against the CS limit: running off the end of a
+ *     small 32-bit code segment, and an instruction of a 16-bit one that
+ *     straddles its limit, raise #GP(0) with EIP at that instruction; the
+ *     same bytes run under a wider limit first, so a block translated for
+ *     one limit must not be reused under another (QEMU 7.2's tcg does not
+ *     check fetches against CS's limit at all: this part fails there);
  *  6. virtual-8086 mode (the limits of real mode): a word at DS:0xffff
  *     raises #GP(0), a push with SP = 1 #SS(0), a byte at 0xffff nothing;
  *  7. interrupt delivery with no room for the frame: #SS(0) for INT n on
@@ -41,6 +47,7 @@
 #define SEL_SSLIM  0x78         /* data RW, base 0, limit 16 MiB - 1 */
 #define SEL_LIMCODE 0x90        /* code, base 0, limit 1 MiB - 1 */
 #define SEL_FARGATE 0x98        /* call gate, DPL 0, to SEL_LIMCODE:2 MiB */
+#define SEL_TINY   0xa0         /* code at tiny_code, limit set by each check */
 
 #define SMALL_BASE 0x200000u
 #define ED16_BASE  0x300000u
@@ -374,6 +381,83 @@ static void test_code_limits(void)
     puts("sys-segments: RETF, IRET and gates past the code segment limit ok");
 }
 
+/* ---- 5d. instruction fetch past the CS limit ---- */
+
+static uint8_t tiny_code[16] __attribute__((aligned(16)));
+volatile uint32_t tiny_esp;     /* global: the asm below names it */
+
+/* A fault inside SEL_TINY: back to flat code after the far call. */
+static int tiny_hook(struct exc_frame *f)
+{
+    if ((f->cs & 0xffff) != SEL_TINY)
+        return 0;
+    f->cs = SEL_CS0;
+    f->eip = exc_resume;
+    exc_resume = 0;
+    return 1;
+}
+
+/* Far-call tiny_code as a code segment (flags: D bit) with the given limit;
+ * returns AX as the code left it (0x5a5a if it did not get that far). */
+static uint32_t tiny_call(uint32_t limit, uint32_t flags)
+{
+    uint32_t eax = 0x5a5a;
+    gdt[SEL_TINY >> 3] = seg_desc((uint32_t)tiny_code, limit, 0x9b, flags);
+    exc_clear();
+    /* A fault leaves the far call's return address on the stack, RETF
+     * does not: both paths meet at 1: and take ESP from before the call. */
+    __asm__ volatile("movl $1f, exc_resume\n\t"
+                     "movl %%esp, tiny_esp\n\t"
+                     "lcall %1, $0\n\t"
+                     "1:\n\t"
+                     "movl tiny_esp, %%esp"
+                     : "+a"(eax) : "i"(SEL_TINY) : "memory", "cc");
+    exc_resume = 0;
+    return eax & 0xffff;
+}
+
+static void check_tiny_fault(int line, uint32_t eip)
+{
+    exc_expect_eip = eip;
+    check_at(line, 13, 0);
+    GUEST_ASSERT((exc.cs & 0xffff) == SEL_TINY);
+}
+
+static void test_fetch_limit(void)
+{
+    /* 16-bit: nop; nop; mov ax, 0x1234 (offsets 2..4); o32 retf (5..6). */
+    static const uint8_t code16[] = { 0x90, 0x90, 0xb8, 0x34, 0x12, 0x66, 0xcb, 0x0f, 0x0b };
+    /* 32-bit: four nops (0..3), then UD2, which a limit of 3 must hide. */
+    static const uint8_t code32[] = { 0x90, 0x90, 0x90, 0x90, 0x0f, 0x0b };
+
+    exc_hook = tiny_hook;
+    memcpy(tiny_code, code16, sizeof(code16));
+    GUEST_ASSERT(tiny_call(0xfff, 0x0) == 0x1234);  /* wide: runs and returns */
+    none();
+    GUEST_ASSERT(tiny_call(6, 0x0) == 0x1234);      /* RETF's last byte at the limit */
+    none();
+    tiny_call(3, 0x0);                              /* MOV straddles 3/4 */
+    check_tiny_fault(__LINE__, 2);
+    GUEST_ASSERT(tiny_call(5, 0x0) == 0x1234);      /* RETF straddles 5/6 */
+    check_tiny_fault(__LINE__, 5);
+    GUEST_ASSERT(tiny_call(0xfff, 0x0) == 0x1234);  /* and wide again */
+    none();
+
+    memcpy(tiny_code, code32, sizeof(code32));
+    tiny_call(3, 0x4);                              /* runs off the end */
+    check_tiny_fault(__LINE__, 4);
+    tiny_call(0, 0x4);                              /* one byte: the first NOP */
+    check_tiny_fault(__LINE__, 1);
+    /* A block that ends at the limit (a JNZ not taken) and falls through:
+     * the next one starts past the limit. */
+    static const uint8_t jnz32[] = { 0x31, 0xc0, 0x75, 0xfc, 0x0f, 0x0b };
+    memcpy(tiny_code, jnz32, sizeof(jnz32));
+    tiny_call(3, 0x4);
+    check_tiny_fault(__LINE__, 4);
+    exc_hook = 0;
+    puts("sys-segments: instruction fetch past the CS limit raises #GP(0) ok");
+}
+
 /* ---- 6. virtual-8086 mode: real-mode limits ---- */
 
 #define V86_CS 0x0700
@@ -558,6 +642,7 @@ int guest_main(void)
     test_null();
     test_forms();
     test_code_limits();
+    test_fetch_limit();
     test_v86();
     test_delivery();
     __asm__ volatile("movw %0, %%fs\n\tmovw %0, %%gs" : : "r"((uint16_t)SEL_DS0));
