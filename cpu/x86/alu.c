@@ -486,72 +486,12 @@ void x86_op_salc(X86CPU *cpu, const X86Insn *i)
 }
 
 /*
- * Specialised copies of the hottest forms: register destination, register
- * or immediate source, 32/64-bit operands. Same semantics as alu_op (the
- * differential tester checks both), with size and form constant so the
- * compiler folds the operand plumbing away. x86_insn_handler() picks them.
+ * Specialised copies of forms the threaded steps (fast.c, fast-mem.c) do
+ * not cover: 32-bit LEA with 16-bit or RIP-relative addresses and MOV
+ * to or from memory with 32-bit addresses. x86_insn_handler() picks them;
+ * the register ALU, INC/DEC and MOV forms have fast steps that fall back
+ * to the table's handlers.
  */
-static inline __attribute__((always_inline)) void alu_fast(X86CPU *cpu, const X86Insn *i,
-                                                           unsigned op, unsigned sz, bool imm)
-{
-    uint64_t mask = x86_size_mask(sz);
-    uint64_t *regs = cpu->s->regs;
-    uint64_t a = regs[i->r1] & mask;
-    uint64_t b = (imm ? i->imm : regs[i->r2]) & mask;
-    unsigned cin = (op == X86_ALU_ADC || op == X86_ALU_SBB) ? x86_get_cf(cpu) : 0;
-    uint64_t r = x86_alu_calc(op, a, b, cin) & mask;
-    if (op != X86_ALU_CMP && op != X86_ALU_TEST)
-        regs[i->r1] = r;
-    alu_set_flags(cpu, op, sz, r, a, b, cin);
-}
-
-#define ALU_FAST(name, op)                                                          \
-    void x86_op_##name##_rr32(X86CPU *cpu, const X86Insn *i) { alu_fast(cpu, i, op, 4, false); } \
-    void x86_op_##name##_ri32(X86CPU *cpu, const X86Insn *i) { alu_fast(cpu, i, op, 4, true); }  \
-    void x86_op_##name##_rr64(X86CPU *cpu, const X86Insn *i) { alu_fast(cpu, i, op, 8, false); } \
-    void x86_op_##name##_ri64(X86CPU *cpu, const X86Insn *i) { alu_fast(cpu, i, op, 8, true); }
-ALU_FAST(add, X86_ALU_ADD)
-ALU_FAST(or, X86_ALU_OR)
-ALU_FAST(adc, X86_ALU_ADC)
-ALU_FAST(sbb, X86_ALU_SBB)
-ALU_FAST(and, X86_ALU_AND)
-ALU_FAST(sub, X86_ALU_SUB)
-ALU_FAST(xor, X86_ALU_XOR)
-ALU_FAST(cmp, X86_ALU_CMP)
-ALU_FAST(test, X86_ALU_TEST)
-
-static inline __attribute__((always_inline)) void incdec_fast(X86CPU *cpu, const X86Insn *i,
-                                                              bool dec, unsigned sz)
-{
-    uint64_t mask = x86_size_mask(sz);
-    uint64_t a = cpu->s->regs[i->r1] & mask;
-    bool cf = x86_get_cf(cpu);
-    uint64_t r = (dec ? a - 1 : a + 1) & mask;
-    cpu->s->regs[i->r1] = r;
-    x86_set_cc(cpu, dec ? CC_OP_DEC : CC_OP_INC, sz, r, a, 1);
-    cpu->cc_aux = cf;
-}
-
-void x86_op_inc_r32(X86CPU *cpu, const X86Insn *i) { incdec_fast(cpu, i, false, 4); }
-void x86_op_dec_r32(X86CPU *cpu, const X86Insn *i) { incdec_fast(cpu, i, true, 4); }
-void x86_op_inc_r64(X86CPU *cpu, const X86Insn *i) { incdec_fast(cpu, i, false, 8); }
-void x86_op_dec_r64(X86CPU *cpu, const X86Insn *i) { incdec_fast(cpu, i, true, 8); }
-
-void x86_op_mov_rr32(X86CPU *cpu, const X86Insn *i)
-{
-    cpu->s->regs[i->r1] = (uint32_t)cpu->s->regs[i->r2];
-}
-
-void x86_op_mov_rr64(X86CPU *cpu, const X86Insn *i)
-{
-    cpu->s->regs[i->r1] = cpu->s->regs[i->r2];
-}
-
-void x86_op_mov_ri32(X86CPU *cpu, const X86Insn *i)
-{
-    cpu->s->regs[i->r1] = (uint32_t)i->imm;
-}
-
 void x86_op_lea_32(X86CPU *cpu, const X86Insn *i)
 {
     cpu->s->regs[i->r1] = (uint32_t)x86_ea(cpu, i);

@@ -5,9 +5,10 @@
  * (almost) nothing: NOP forms, #UD, the too-long #GP.
  *
  * Specialised handlers are the same semantics compiled for one operand size
- * and form (register/immediate operands), so the generic operand plumbing
- * folds away; they are an optimisation only, and x86_insn_handler() falls
- * back to the table for everything else.
+ * and form, so the generic operand plumbing folds away; they are an
+ * optimisation only, for forms the threaded steps (fast.c) leave to the
+ * plain handler, and x86_insn_handler() falls back to the table for
+ * everything else.
  */
 #include "cpu/x86/x86.h"
 
@@ -55,32 +56,13 @@ X86Handler x86_insn_handler(const X86Insn *i)
 {
     X86Handler h = x86_handlers[i->op];
     bool r1 = i->k1 == K_REG && i->r1 < 16, wide = i->osz == 4 || i->osz == 8;
-    bool rr = r1 && i->k2 == K_REG && i->r2 < 16, ri = r1 && i->k2 == K_IMM;
     bool q = i->osz == 8;
     if (!wide || i->pfx & PFX_LOCK)
         return h;
-#define PICK(name)                                                              \
-    if (h == x86_op_##name) {                                                   \
-        if (rr) return q ? x86_op_##name##_rr64 : x86_op_##name##_rr32;         \
-        if (ri) return q ? x86_op_##name##_ri64 : x86_op_##name##_ri32;         \
-        return h;                                                               \
-    }
-    PICK(add) PICK(or) PICK(adc) PICK(sbb) PICK(and) PICK(sub) PICK(xor) PICK(cmp)
-    PICK(test)
-#undef PICK
-    if (r1 && (h == x86_op_inc || h == x86_op_dec) && i->k2 == K_NONE) {
-        if (h == x86_op_inc)
-            return q ? x86_op_inc_r64 : x86_op_inc_r32;
-        return q ? x86_op_dec_r64 : x86_op_dec_r32;
-    }
-    if (h == x86_op_mov && rr)
-        return q ? x86_op_mov_rr64 : x86_op_mov_rr32;
     if (h == x86_op_mov && r1 && i->k2 == K_MEM)
         return q ? x86_op_mov_load64 : x86_op_mov_load32;
     if (h == x86_op_mov && i->k1 == K_MEM && i->k2 == K_REG && i->r2 < 16)
         return q ? x86_op_mov_store64 : x86_op_mov_store32;
-    if (h == x86_op_mov && ri && !q)
-        return x86_op_mov_ri32;
     if (h == x86_op_lea && i->osz == 4)
         return x86_op_lea_32;
     if (i->osz == 4) {

@@ -147,21 +147,7 @@ extern const X86Handler x86_handlers[X86_INSN_COUNT];
  * Translators call this once per instruction and keep the pointer.
  */
 X86Handler x86_insn_handler(const X86Insn *i);
-/* The specialised handlers (alu.c) */
-#define FAST_DECL(name) \
-    void x86_op_##name##_rr32(X86CPU *, const X86Insn *); \
-    void x86_op_##name##_ri32(X86CPU *, const X86Insn *); \
-    void x86_op_##name##_rr64(X86CPU *, const X86Insn *); \
-    void x86_op_##name##_ri64(X86CPU *, const X86Insn *);
-FAST_DECL(add) FAST_DECL(or) FAST_DECL(adc) FAST_DECL(sbb) FAST_DECL(and)
-FAST_DECL(sub) FAST_DECL(xor) FAST_DECL(cmp) FAST_DECL(test)
-void x86_op_inc_r32(X86CPU *, const X86Insn *);
-void x86_op_dec_r32(X86CPU *, const X86Insn *);
-void x86_op_inc_r64(X86CPU *, const X86Insn *);
-void x86_op_dec_r64(X86CPU *, const X86Insn *);
-void x86_op_mov_rr32(X86CPU *, const X86Insn *);
-void x86_op_mov_rr64(X86CPU *, const X86Insn *);
-void x86_op_mov_ri32(X86CPU *, const X86Insn *);
+/* The specialised handlers (alu.c, shift.c) */
 void x86_op_lea_32(X86CPU *, const X86Insn *);
 void x86_op_mov_load32(X86CPU *, const X86Insn *);
 void x86_op_mov_load64(X86CPU *, const X86Insn *);
