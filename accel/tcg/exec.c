@@ -69,8 +69,15 @@ static inline void tb_run(X86CPU *cpu, const TB *tb)
     e->fn(cpu, &e->i);
 }
 
+/*
+ * INIT and STARTUP. The APIC stores a STARTUP's vector in sipi_vector from
+ * another vCPU's thread, holding the big lock; this runs under it too, so a
+ * STARTUP that lands while INIT resets the state is neither lost to the
+ * reset nor overwritten by the saved value.
+ */
 static void handle_init_sipi(TcgVcpu *t, uint32_t req)
 {
+    bql_lock();
     X86CPU *cpu = &t->cpu;
     X86CPUState *s = cpu->s;
     if (req & CPU_INTERRUPT_INIT) {
@@ -108,6 +115,7 @@ static void handle_init_sipi(TcgVcpu *t, uint32_t req)
         }
         s->sipi_vector = -1;
     }
+    bql_unlock();
 }
 
 /* Outside-world checks at a block boundary. */

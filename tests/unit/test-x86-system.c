@@ -9,6 +9,7 @@
  */
 #include <pthread.h>
 
+#include "softmmu/main-loop.h"
 #include "tests/unit/test-x86-harness.h"
 
 #define PF_P_I 0x11                             /* present | instruction fetch */
@@ -696,6 +697,64 @@ static void test_init_sipi(void)
     machine_down();
 }
 
+/*
+ * INIT and STARTUP sent from another thread, as the APIC does (under the
+ * big lock, the vector first), while the AP's thread takes them. SeaBIOS
+ * sends a single STARTUP: if the AP's INIT handling could put back a stale
+ * vector over one stored meanwhile, the STARTUP would be lost and the AP
+ * would wait for ever (seen as a 1-in-8 hang of SeaBIOS with -smp 2).
+ */
+static atomic_int sipi_rounds_sent;
+
+static void *sipi_sender(void *opaque)
+{
+    Vcpu *ap = opaque;
+    bql_lock();
+    atomic_fetch_or(&ap->interrupt_request, CPU_INTERRUPT_INIT);
+    bql_unlock();
+    for (volatile int spin = 0; spin < (atomic_load(&sipi_rounds_sent) & 255); spin++)
+        ;
+    bql_lock();
+    ap->state.sipi_vector = 0x08;
+    atomic_fetch_or(&ap->interrupt_request, CPU_INTERRUPT_SIPI);
+    bql_unlock();
+    atomic_fetch_add(&sipi_rounds_sent, 1);
+    return NULL;
+}
+
+static void test_init_sipi_race(void)
+{
+    static const uint8_t ap_code[] = {
+        0xb8, 0x34, 0x12,                           /* mov ax, 0x1234 */
+        0xa3, 0x00, 0x70,                           /* mov [0x7000], ax */
+        0xf4,                                       /* hlt */
+    };
+    Error err = { 0 };
+    machine_up();
+    static Vcpu ap;
+    memset(&ap, 0, sizeof(ap));
+    ap.machine = &tm;
+    ap.index = 1;
+    x86_cpu_reset_state(&ap.state, 1);
+    CU_ASSERT_FATAL(accel_tcg_ops.vcpu_init(&ap, &err) == 0);
+    load(0x8000, ap_code, sizeof(ap_code));
+    int lost = 0;
+    for (int round = 0; round < 3000 && !lost; round++) {
+        wr32(0x7000, 0);
+        pthread_t th;
+        CU_ASSERT_FATAL(pthread_create(&th, NULL, sipi_sender, &ap) == 0);
+        while (atomic_load(&sipi_rounds_sent) == round)
+            accel_tcg_ops.vcpu_run(&ap);
+        pthread_join(th, NULL);
+        accel_tcg_ops.vcpu_run(&ap);    /* whatever is still pending */
+        accel_tcg_ops.vcpu_run(&ap);
+        lost = rd32(0x7000) != 0x1234;
+    }
+    CU_ASSERT_FALSE(lost);
+    accel_tcg_ops.vcpu_cleanup(&ap);
+    machine_down();
+}
+
 /* SMAP: a supervisor read of a user page faults unless STAC set EFLAGS.AC. */
 static void test_smap(void)
 {
@@ -935,6 +994,7 @@ void unit_register(void)
         { "v86", test_v86 },
         { "flush_page", test_flush_page },
         { "init_sipi", test_init_sipi },
+        { "init_sipi_race", test_init_sipi_race },
         { "smp_lock", test_smp_lock },
         { NULL, NULL }
     };
