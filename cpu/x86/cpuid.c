@@ -109,7 +109,7 @@ typedef struct ModelDef {
  * far as the host allows); tcg advertises the subset it implements.
  */
 static const ModelDef model_defs[] = {
-    { "tandem", "fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush "
+    { "tandem", "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush "
                 "mmx fxsr sse sse2 sse3 ssse3 sse4.1 sse4.2 avx avx2 fma f16c aes pclmulqdq sha-ni "
                 "cx16 popcnt movbe rdrand hypervisor fsgsbase bmi1 smep smap "
                 "bmi2 adx syscall nx pdpe1gb xsave xsaveopt xsavec "
