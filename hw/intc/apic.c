@@ -26,21 +26,12 @@
 #include <string.h>
 
 #include "hw/intc/apic.h"
+#include "hw/intc/apic-internal.h"
 #include "softmmu/log.h"
 #include "softmmu/vcpu.h"
 
 #define APIC_VERSION      0x14          /* integrated APIC, as P6 and later */
 #define APIC_SVR_ENABLE   (1u << 8)
-
-/* Register indexes (MMIO offset >> 4; x2APIC MSR - 0x800). */
-enum {
-    REG_ID = 0x02, REG_VER = 0x03, REG_TPR = 0x08, REG_APR = 0x09,
-    REG_PPR = 0x0a, REG_EOI = 0x0b, REG_RRD = 0x0c, REG_LDR = 0x0d,
-    REG_DFR = 0x0e, REG_SVR = 0x0f, REG_ISR = 0x10, REG_TMR = 0x18,
-    REG_IRR = 0x20, REG_ESR = 0x28, REG_ICR_LO = 0x30, REG_ICR_HI = 0x31,
-    REG_LVT = 0x32, REG_TIMER_ICR = 0x38, REG_TIMER_CCR = 0x39,
-    REG_TIMER_DCR = 0x3e, REG_SELF_IPI = 0x3f,
-};
 
 /* Writable bits of each LVT entry (delivery status and remote IRR are RO). */
 static const uint32_t lvt_write_mask[APIC_LVT_NR] = {
@@ -52,8 +43,6 @@ static const uint32_t lvt_write_mask[APIC_LVT_NR] = {
     [APIC_LVT_ERROR]   = 0x000100ff,
 };
 
-static void apic_timer_rearm(Apic *s);
-static void apic_update_irq(Apic *s);
 
 /* ------------------------------------------------------------------------ */
 /* Small helpers */
@@ -61,17 +50,6 @@ static void apic_update_irq(Apic *s);
 static int64_t apic_now(const Apic *s)
 {
     return s->bus->cfg.clock_ns ? s->bus->cfg.clock_ns() : clock_get_ns(CLK_VIRTUAL);
-}
-
-static bool apic_hw_enabled(const Apic *s)
-{
-    return (s->apicbase & APIC_BASE_EN) != 0;
-}
-
-static bool apic_x2apic_mode(const Apic *s)
-{
-    return (s->apicbase & (APIC_BASE_EN | APIC_BASE_EXTD)) ==
-           (APIC_BASE_EN | APIC_BASE_EXTD);
 }
 
 static bool apic_sw_enabled(const Apic *s)
@@ -103,7 +81,7 @@ static int vec_highest(const uint32_t *v)
     return -1;
 }
 
-static void apic_mirror_msrs(Apic *s)
+void apic_mirror_msrs(Apic *s)
 {
     if (s->cpu) {
         s->cpu->state.msr.apic_base = s->apicbase;
@@ -168,7 +146,7 @@ static bool apic_extint_ready(const Apic *s)
     return s->extint_pending || (s->lint_level[0] && apic_lint0_passes_pic(s));
 }
 
-static void apic_update_irq(Apic *s)
+void apic_update_irq(Apic *s)
 {
     Vcpu *cpu = s->cpu;
     if (!cpu)
@@ -215,7 +193,6 @@ static void apic_error(Apic *s, uint32_t bits)
     apic_accept_fixed(s, lvt & 0xff, false);
 }
 
-static void apic_init_reset(Apic *s);
 
 /* A message for this APIC (destination already matched). */
 static void apic_deliver_local(Apic *s, const ApicMsg *msg)
@@ -468,11 +445,6 @@ static uint64_t apic_read_tsc(const Apic *s, int64_t now)
     return t + (s->cpu ? s->cpu->state.msr.tsc_offset : 0);
 }
 
-static uint32_t apic_timer_mode(const Apic *s)
-{
-    return s->lvt[APIC_LVT_TIMER] & APIC_TIMER_MODE;
-}
-
 /*
  * Arm the timer for its next expiry after 'now'. A count just loaded passes
  * its start time as 'now': its first expiry is start + period even when the
@@ -502,7 +474,7 @@ static void apic_timer_rearm_from(Apic *s, int64_t now)
         timer_mod(s->timer, when);
 }
 
-static void apic_timer_rearm(Apic *s)
+void apic_timer_rearm(Apic *s)
 {
     apic_timer_rearm_from(s, apic_now(s));
 }
@@ -803,154 +775,10 @@ static const MemoryRegionOps apic_mmio_ops = {
 };
 
 /* ------------------------------------------------------------------------ */
-/* MSRs and CR8 (the CPU hooks) */
-
-/* The hooks may come from a vCPU that does not hold the big lock. */
-static bool apic_lock(void)
-{
-    if (bql_locked())
-        return false;
-    bql_lock();
-    return true;
-}
-
-static void apic_unlock(bool taken)
-{
-    if (taken)
-        bql_unlock();
-}
-
-static void apic_relocate(Apic *s)
-{
-    ApicBus *bus = s->bus;
-    uint64_t base = s->apicbase & APIC_BASE_ADDR;
-    if (!bus->mapped || base == bus->mmio_base || !apic_hw_enabled(s))
-        return;
-    /* One window for the machine: it follows the last CPU that moved its
-     * APIC. OSes move all of them together, or (far more often) none. */
-    log_mask_printf(LOG_UNIMP, "apic %u: relocated to %#llx\n", s->id,
-                    (unsigned long long)base);
-    bus->mmio_base = base;
-    mr_set_address(&bus->mmio, base);
-}
-
-static int apic_write_base(Apic *s, uint64_t val)
-{
-    uint64_t reserved = ~(APIC_BASE_ADDR | APIC_BASE_BSP | APIC_BASE_EN |
-                          (s->bus->cfg.x2apic ? APIC_BASE_EXTD : 0));
-    if (val & reserved)
-        return -1;
-    bool old_x2 = apic_x2apic_mode(s), old_en = apic_hw_enabled(s);
-    bool new_en = val & APIC_BASE_EN, new_x2 = new_en && (val & APIC_BASE_EXTD);
-    if ((val & APIC_BASE_EXTD) && !new_en)
-        return -1;                      /* EXTD without EN is invalid */
-    if (old_x2 && new_en && !new_x2)
-        return -1;                      /* x2APIC -> xAPIC must go via disabled */
-    if (!old_en && new_x2)
-        return -1;                      /* disabled -> x2APIC is invalid */
-
-    /* The BSP flag is set by reset, not by software. */
-    s->apicbase = (val & ~APIC_BASE_BSP) | (s->apicbase & APIC_BASE_BSP);
-    if (old_en && !new_en)
-        apic_init_reset(s);     /* back to power-up state, ID and base kept */
-    if (new_x2 && !old_x2)
-        s->id = s->cpu ? (uint32_t)s->cpu->index : s->id;  /* the initial APIC ID */
-    apic_mirror_msrs(s);
-    apic_relocate(s);
-    apic_update_irq(s);
-    return 0;
-}
-
-static int apic_msr_read_locked(Apic *s, uint32_t msr, uint64_t *val)
-{
-    if (msr == MSR_IA32_APIC_BASE) {
-        *val = s->apicbase;
-        return 0;
-    }
-    if (msr == MSR_IA32_TSC_DEADLINE) {
-        if (!s->bus->cfg.tsc_deadline)
-            return -1;
-        *val = apic_timer_mode(s) == APIC_TIMER_TSCDL ? s->tsc_deadline : 0;
-        return 0;
-    }
-    if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST && apic_x2apic_mode(s))
-        return apic_reg_read(s, msr - MSR_X2APIC_FIRST, true, val);
-    return -1;
-}
-
-static int apic_msr_write_locked(Apic *s, uint32_t msr, uint64_t val)
-{
-    if (msr == MSR_IA32_APIC_BASE)
-        return apic_write_base(s, val);
-    if (msr == MSR_IA32_TSC_DEADLINE) {
-        if (!s->bus->cfg.tsc_deadline)
-            return -1;
-        if (apic_timer_mode(s) != APIC_TIMER_TSCDL)
-            return 0;                   /* ignored in the other modes */
-        s->tsc_deadline = val;
-        apic_mirror_msrs(s);
-        apic_timer_rearm(s);
-        return 0;
-    }
-    if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST && apic_x2apic_mode(s)) {
-        unsigned index = msr - MSR_X2APIC_FIRST;
-        /* Only ICR takes 64 bits; elsewhere the high half is reserved. */
-        if (index != REG_ICR_LO && (val >> 32))
-            return -1;
-        return apic_reg_write(s, index, true, val);
-    }
-    return -1;
-}
-
-int apic_msr_read(Vcpu *cpu, uint32_t msr, uint64_t *val)
-{
-    Apic *s = cpu->apic;
-    if (!s)
-        return -1;
-    bool taken = apic_lock();
-    int r = apic_msr_read_locked(s, msr, val);
-    apic_unlock(taken);
-    return r;
-}
-
-int apic_msr_write(Vcpu *cpu, uint32_t msr, uint64_t val)
-{
-    Apic *s = cpu->apic;
-    if (!s)
-        return -1;
-    bool taken = apic_lock();
-    int r = apic_msr_write_locked(s, msr, val);
-    apic_unlock(taken);
-    return r;
-}
-
-void apic_set_cr8(Vcpu *cpu, uint64_t val)
-{
-    Apic *s = cpu->apic;
-    if (!s)
-        return;
-    bool taken = apic_lock();
-    s->tpr = (uint32_t)(val & 0xf) << 4;
-    apic_update_irq(s);
-    apic_unlock(taken);
-}
-
-uint64_t apic_get_cr8(Vcpu *cpu)
-{
-    Apic *s = cpu->apic;
-    if (!s)
-        return 0;
-    bool taken = apic_lock();
-    uint64_t v = (s->tpr >> 4) & 0xf;
-    apic_unlock(taken);
-    return v;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Reset, snapshots, creation */
 
 /* INIT: everything but the ID and IA32_APIC_BASE (SDM 10.4.7.3). */
-static void apic_init_reset(Apic *s)
+void apic_init_reset(Apic *s)
 {
     s->tpr = 0;
     s->ldr = 0;
