@@ -166,7 +166,7 @@ static void debug_step(TcgVcpu *t, uint64_t pc)
         }
     }
     bool tf = s->rflags & FLAG_TF;
-    TB *tb = tb_find(t, pc, tcg_tb_flags(cpu) | TB_FLAG_ONE);
+    TB *tb = tb_find(t, pc, cpu->code_size | TB_FLAG_ONE);
     if (unlikely(log_enabled(LOG_EXEC | LOG_CPU)))
         log_block(cpu, tb);
     cpu->watch_hits = 0;
@@ -248,7 +248,7 @@ static __attribute__((noinline)) void tcg_run_chain(TcgVcpu *t, TB *tb)
         uint64_t pc = s->segs[SEG_CS].base + s->rip;
         if (!cpu->lma)
             pc = (uint32_t)pc;
-        uint32_t flags = tcg_tb_flags(cpu);
+        uint32_t flags = cpu->code_size;
         TB *next = tb->jmp[0];
         if (!(next && tb->jmp_pc[0] == pc && next->flags == flags && !next->invalid &&
               tcg_link_ok(cpu, tb->pc, next))) {
@@ -348,7 +348,7 @@ static VcpuExit tcg_exec_loop(TcgVcpu *t)
         uint64_t pc = s->segs[SEG_CS].base + s->rip;
         if (!cpu->lma)
             pc = (uint32_t)pc;
-        uint32_t flags = tcg_tb_flags(cpu);
+        uint32_t flags = cpu->code_size;
         if (unlikely((s->rflags & FLAG_TF) || (s->dr[7] & 0xff) || tcg_singlestep)) {
             debug_step(t, pc);
             continue;

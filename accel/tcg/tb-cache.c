@@ -8,8 +8,9 @@
  * TB memory is reused, so a pointer to an invalidated TB stays safe to
  * finish executing and to test for 'invalid'.
  *
- * Lookup is a hash on (pc, phys, flags) under the cache lock; the execution
- * loop first tries chaining and the lock-free per-vCPU jump cache.
+ * Lookup is a hash on (pc, phys, flags), matching cs_key too, under the
+ * cache lock; the execution loop first tries chaining and the lock-free
+ * per-vCPU jump cache.
  *
  * Code pages: each physical page holding code of this cache has a TbPage
  * with its TBs and a bitmap of the bytes they cover. A write to the page is
@@ -91,13 +92,14 @@ static inline unsigned page_hash(uint64_t page)
     return (unsigned)(((page >> 12) * 0x9e3779b97f4a7c15ull) >> (64 - TB_PAGE_HASH_BITS));
 }
 
-TB *tb_lookup(TcgVcpu *t, uint64_t pc, uint64_t phys, uint32_t flags)
+TB *tb_lookup(TcgVcpu *t, uint64_t pc, uint64_t phys, uint32_t flags, uint32_t cs_key)
 {
     TbCache *c = &t->tbc;
     pthread_mutex_lock(&c->lock);
     TB *tb = c->hash[tb_hash(pc, phys, flags)];
     for (; tb; tb = tb->hash_next)
-        if (tb->pc == pc && tb->phys == phys && tb->flags == flags && !tb->invalid)
+        if (tb->pc == pc && tb->phys == phys && tb->flags == flags && tb->cs_key == cs_key &&
+            !tb->invalid)
             break;
     pthread_mutex_unlock(&c->lock);
     return tb;

@@ -10,8 +10,9 @@
  * Code in MMIO (no host pointer) is fetched byte by byte through the slow
  * load path into a bounce buffer; such blocks are single instructions.
  *
- * CS limit (outside 64-bit mode): flags say how many bytes from pc lie
- * inside it (tcg_tb_flags), and decoding never looks past them. An
+ * CS limit (outside 64-bit mode): the block's cs_key says how many bytes
+ * from pc lie inside it (cs_key + 1, see tcg_cs_key), and decoding never
+ * looks past them. An
  * instruction that does not fit (it straddles the limit, or starts past
  * it) becomes the block's last step, a zero-length #GP(0) row: RIP is that
  * instruction's when it runs, the bytes before the limit are not fetched
@@ -84,7 +85,7 @@ static void tb_select_handlers(TB *tb)
     }
 }
 
-TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
+TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags, uint32_t cs_key)
 {
     X86CPU *cpu = &t->cpu;
     uint64_t phys, phys2;
@@ -93,12 +94,15 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags)
     X86DecodeMode mode = { (uint8_t)(flags & 0xff), cpu->features };
     TB *tb = tb_alloc(t);
     unsigned off = 0, page_left = 0x1000 - (unsigned)(pc & 0xfff);
-    unsigned cs_left = flags >> TB_FLAG_CS_SHIFT;     /* bytes inside CS's limit */
+    /* Bytes inside CS's limit, as far as a block can look (a page). */
+    uint64_t in_limit = (flags & 0xff) == 8 ? UINT64_MAX : (uint64_t)cs_key + 1;
+    unsigned cs_left = in_limit < 0x1000 ? (unsigned)in_limit : 0x1000;
     unsigned first_max = cs_left < 15 ? cs_left : 15;
 
     tb->pc = pc;
     tb->phys = phys;
     tb->flags = flags;
+    tb->cs_key = cs_key;
     for (;;) {
         X86Insn *insn = &tb->insn[tb->n].i;
         X86DecodeStatus st;
@@ -182,18 +186,19 @@ TB *tb_find(TcgVcpu *t, uint64_t pc, uint32_t flags)
     X86CPU *cpu = &t->cpu;
     unsigned j = tb_jc_index(pc);
     TB *tb = t->jc[j];
-    if (tb && tb->pc == pc && tb->flags == flags && !tb->invalid)
+    uint32_t cs_key = tcg_cs_key(cpu);
+    if (tb && tb->pc == pc && tb->flags == flags && tb->cs_key == cs_key && !tb->invalid)
         return tb;
     /*
      * RIP already past CS's limit (the last block fell through onto it):
      * #GP(0) here, before a fetch could raise #PF (the limit is checked
      * first). No block is made for it, so the jump cache never holds one.
      */
-    if (unlikely((flags >> TB_FLAG_CS_SHIFT) == 0))
+    if (unlikely(cpu->code_size != 8 && (uint32_t)cpu->s->rip > cpu->s->segs[SEG_CS].limit))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t phys;
     tlb_code_ptr(cpu, pc, &phys);
-    tb = tb_lookup(t, pc, phys, flags);
+    tb = tb_lookup(t, pc, phys, flags, cs_key);
     if (tb && tb->phys2 != ~0ull) {
         /*
          * Its first instruction continues on the next page: that page must
@@ -206,7 +211,7 @@ TB *tb_find(TcgVcpu *t, uint64_t pc, uint32_t flags)
             tb = NULL;
     }
     if (!tb)
-        tb = tb_translate(t, pc, flags);
+        tb = tb_translate(t, pc, flags, cs_key);
     t->jc[j] = tb;
     return tb;
 }

@@ -6,10 +6,11 @@
  * A TB is a run of pre-decoded instructions (X86Step: the X86Insn, its
  * plain handler and the step function that runs it, see cpu/x86/fast.h)
  * ended by an end step, starting at a linear pc, keyed by (pc,
- * physical address of pc, flags). flags is what decoding depends on (the
- * code size, and how many bytes from pc lie inside CS's limit, see
- * tcg_tb_flags) plus TB_FLAG_ONE for the one-instruction blocks of debug
- * mode; everything else the semantics check at run time. A TB ends after a
+ * physical address of pc, flags, cs_key). flags is what decoding depends
+ * on (the code size) plus TB_FLAG_ONE for the one-instruction blocks of
+ * debug mode; cs_key says where CS's limit lies (tcg_cs_key), where the
+ * translator cuts blocks; everything else the semantics check at run
+ * time. A TB ends after a
  * block-ending instruction (insn.def's class) or a REP string instruction
  * (only a block's last instruction may change next_rip), at a page
  * boundary, or when full; an instruction that crosses into the next page
@@ -37,8 +38,6 @@
 
 #define TB_MAX_INSNS 64
 #define TB_FLAG_ONE 0x100           /* one instruction per block (debugging) */
-#define TB_FLAG_CS_SHIFT 16         /* bytes left in CS's limit, capped (tcg_tb_flags) */
-#define TB_CS_LEFT_MAX 0x1000u
 #define TB_HASH_BITS 15
 #define TB_JC_BITS 14
 #define TB_JC_PAGE_BITS 7           /* a page's entries: one bucket of 2^7 */
@@ -56,6 +55,7 @@ typedef struct TB {
     uint64_t phys;              /* its physical address */
     uint64_t phys2;             /* physical page of a second page, or -1 */
     uint32_t flags;
+    uint32_t cs_key;            /* tcg_cs_key at pc */
     uint16_t size;              /* bytes */
     uint16_t n;                 /* instructions */
     bool end;                   /* the last one is of class A_END (I/O, mode, IF ...) */
@@ -165,28 +165,23 @@ static inline bool tcg_link_ok(X86CPU *cpu, uint64_t pc_from, const struct TB *n
 }
 
 /*
- * The flags of the TB for the next instruction (RIP) in the current mode:
- * the code size and, outside 64-bit mode, the number of bytes from RIP to
- * the end of CS's limit (0 when RIP is already past it), capped at
- * TB_CS_LEFT_MAX. A translation never looks at more than a page (or the 15
- * bytes of a first instruction that crosses one), so every count from the
- * cap up translates alike, and flat or real-mode code keeps one key: the
- * count only splits blocks that end within a page of the limit. Keying by
- * it (instead of by CS's limit) is what lets the translator cut blocks at
- * the limit with no check at run time, and a block cut under one limit is
- * never found under another (tb_find, jump cache and links compare flags).
+ * Where CS's limit lies from RIP: limit - EIP (mod 2^32), 0 in 64-bit mode
+ * (no limit). Blocks are translated for, and found by, this key as well as
+ * their flags, so the translator can cut a block at the limit with no
+ * check at run time and a block cut under one limit is never found under
+ * another. The chained loop need not compare it: it follows links only
+ * while CS stays as it is (loading CS is an A_END instruction, an
+ * exception or an interrupt, which all leave that loop), and between two
+ * blocks the key changes by the distance between their pcs under any CS,
+ * so a link made from a block with this key leads to the block with the
+ * right one. Code always entered through the same CS keeps one block per
+ * pc; the same bytes run through two CS bases are translated once each.
  */
-static inline uint32_t tcg_tb_flags(const X86CPU *cpu)
+static inline uint32_t tcg_cs_key(const X86CPU *cpu)
 {
-    uint32_t left = TB_CS_LEFT_MAX;
-    if (cpu->code_size != 8) {
-        uint32_t lim = cpu->s->segs[SEG_CS].limit, eip = (uint32_t)cpu->s->rip;
-        if (eip > lim)
-            left = 0;
-        else if (lim - eip < TB_CS_LEFT_MAX)
-            left = lim - eip + 1;
-    }
-    return cpu->code_size | left << TB_FLAG_CS_SHIFT;
+    if (cpu->code_size == 8)
+        return 0;
+    return cpu->s->segs[SEG_CS].limit - (uint32_t)cpu->s->rip;
 }
 
 /* Make t leave its chained loop at the next block boundary (any thread). */
@@ -199,7 +194,7 @@ static inline void tcg_attention(TcgVcpu *t)
 int tb_cache_init(TbCache *c, Error *err);
 void tb_cache_destroy(TbCache *c);
 void tb_flush(TcgVcpu *t);
-TB *tb_lookup(TcgVcpu *t, uint64_t pc, uint64_t phys, uint32_t flags);
+TB *tb_lookup(TcgVcpu *t, uint64_t pc, uint64_t phys, uint32_t flags, uint32_t cs_key);
 /* Allocate room for a TB of up to TB_MAX_INSNS, and commit it with n used. */
 TB *tb_alloc(TcgVcpu *t);
 void tb_commit(TcgVcpu *t, TB *tb);
@@ -209,7 +204,7 @@ void tb_invalidate_phys_range(TcgMachine *tm, uint64_t phys, uint64_t len);
 bool tb_page_has_code(TcgMachine *tm, uint64_t page);
 
 /* tb.c */
-TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags);
+TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags, uint32_t cs_key);
 TB *tb_find(TcgVcpu *t, uint64_t pc, uint32_t flags);
 
 /* tlb.c */
