@@ -107,6 +107,7 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c $(BUILD)/config.mak
 # it pull it (and what it uses of libtandem.a) in, so the others keep their
 # weak stand-ins for the parts of the tree they do not link.
 $(BUILD)/tests/unit/libunit.a: $(BUILD)/tests/unit/unit-machine.o \
+                              $(BUILD)/tests/unit/unit-machine-pc.o \
                               $(BUILD)/tests/unit/x86-diff-common.o
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^

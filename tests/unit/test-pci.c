@@ -100,18 +100,9 @@ static void testdev_free(TestDev *t)
 
 static int suite_init(void)
 {
-    Error err = { 0 };
     unit_machine_init(&mach);
-    hb = i440fx_create(&mach, &err);
-    if (!hb)
-        return 1;
-    IrqLine *lines[16];
-    for (int n = 0; n < 16; n++) {
-        irq_line_init(&isa_lines[n], isa_irq_handler, NULL, n);
-        lines[n] = &isa_lines[n];
-    }
-    isa = piix_isa_create(&mach, i440fx_bus(hb), PCI_DEVFN(1, 0), lines, &err);
-    return isa ? 0 : 1;
+    return unit_machine_add_i440fx_piix(&mach, isa_lines, isa_irq_handler, NULL,
+                                        &hb, &isa) == 0 ? 0 : 1;
 }
 
 static int suite_clean(void)

@@ -55,18 +55,9 @@ static int suite_init(void)
 {
     Error err = { 0 };
     unit_machine_init(&mach);
-    hb = i440fx_create(&mach, &err);
-    if (!hb)
+    if (unit_machine_add_i440fx_piix(&mach, isa_lines, line_handler, NULL, &hb, &isa) < 0)
         return 1;
-    IrqLine *lines[16];
-    for (int n = 0; n < 16; n++) {
-        irq_line_init(&isa_lines[n], line_handler, NULL, n);
-        lines[n] = &isa_lines[n];
-    }
     irq_line_init(&a20_line, line_handler, NULL, 0);
-    isa = piix_isa_create(&mach, i440fx_bus(hb), PCI_DEVFN(1, 0), lines, &err);
-    if (!isa)
-        return 1;
     pm = piix_pm_create(&mach, i440fx_bus(hb), PM_DEVFN, piix_isa_sci_irq(isa), &err);
     if (!pm || !piix_port92_create(&mach, &a20_line, &err))
         return 1;

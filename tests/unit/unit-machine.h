@@ -4,15 +4,20 @@
  * (device list, a "system" memory root and a 64 KiB "io" root, each with
  * its address space), optional RAM at guest-physical 0, the matching
  * teardown, port I/O through the machine's I/O space, and PCI configuration
- * mechanism #1 through ports 0xcf8/0xcfc. Linked into every unit test
- * binary next to unit-main.c.
+ * mechanism #1 through ports 0xcf8/0xcfc, and the i440FX + PIIX chipset
+ * (unit-machine-pc.c). Linked into every unit test binary next to
+ * unit-main.c, from an archive, so a test links only the parts it calls.
  */
 #ifndef TANDEM_UNIT_MACHINE_H
 #define TANDEM_UNIT_MACHINE_H
 
 #include <stdint.h>
 
+#include "hw/core/irq.h"
 #include "softmmu/machine.h"
+
+typedef struct I440FXState I440FXState;
+typedef struct PIIXIsaState PIIXIsaState;
 
 /*
  * Zero *m and give it an empty device list, sysmem ("system", the whole
@@ -38,5 +43,14 @@ uint32_t unit_pci_cfg_addr(int devfn, unsigned reg);
 /* Config space access as a guest does it: 0xcf8, then 0xcfc + (reg & 3). */
 uint32_t unit_pci_cfg_read(Machine *m, int devfn, unsigned reg, unsigned size);
 void unit_pci_cfg_write(Machine *m, int devfn, unsigned reg, unsigned size, uint32_t val);
+
+/*
+ * On m from unit_machine_init(): the i440FX host bridge (*hb) and the PIIX
+ * ISA bridge at 00:01.0 (*isa), whose 16 ISA IRQ outputs are isa_lines[n],
+ * each calling handler(opaque, n, level). 0 on success, -1 on failure.
+ */
+int unit_machine_add_i440fx_piix(Machine *m, IrqLine isa_lines[16],
+                                 IrqHandler *handler, void *opaque,
+                                 I440FXState **hb, PIIXIsaState **isa);
 
 #endif
