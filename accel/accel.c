@@ -3,7 +3,8 @@
  * Choosing the engine: "-accel a:b" tries each in order and takes the first
  * one whose available() says yes, reporting why the others could not run.
  * An entry may carry the engine's own options after its name, QEMU-style
- * ("kvm,kernel-irqchip=split"); the engine parses them in its init().
+ * ("kvm,kernel-irqchip=split"); the engine parses them in its init(), and
+ * options given to an engine that takes none are an error here.
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,9 @@ const AccelOps *accel_select(const char *list, bool *fell_back, Error *err)
         if (!ops)
             return error_setf(err, "-accel %s: unknown accelerator '%.*s' (tcg, kvm)",
                               list, (int)name, p), NULL;
+        if (name < n && !ops->has_options)
+            return error_setf(err, "-accel %s: %s takes no options ('%.*s')", list,
+                              ops->name, (int)(n - name - 1), p + name + 1), NULL;
         Error e = { 0 };
         if (!ops->available || ops->available(&e)) {
             if (why.set) {

@@ -38,6 +38,9 @@ typedef enum VcpuExit {
 
 typedef struct AccelOps {
     const char *name;
+    /* Takes ",key=value" options after its name (parsed in init()); an
+     * engine that does not refuses any. */
+    bool has_options;
     /* Is this engine usable here? (kvm: /dev/kvm opens and fits). */
     bool (*available)(Error *err);
     int  (*init)(Machine *m, Error *err);

@@ -254,6 +254,7 @@ static void kvm_invalidate_code(Machine *m, uint64_t addr, uint64_t len)
 
 const AccelOps accel_kvm_ops = {
     .name = "kvm",
+    .has_options = true,
     .available = kvm_available,
     .init = kvm_init,
     .cleanup = kvm_cleanup,

@@ -29,6 +29,7 @@ guest="$build/tests/guests/hello.elf"
 expect_error "nosuchdevice" -device nosuchdevice -kernel "$guest"
 expect_error "iobase" -device isa-debug-exit,iobase=banana -kernel "$guest"
 expect_error "unknown accelerator" -accel warp -kernel "$guest"
+expect_error "tcg takes no options" -accel tcg,thread=multi -kernel "$guest"
 expect_error "-d" -d nonsense
 expect_error "multiboot" -kernel /etc/hostname -nographic
 expect_error "not a multiboot or Linux" -kernel "$0"
