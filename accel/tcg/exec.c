@@ -10,8 +10,8 @@
  * their links (successors in the same page, else tb_find) for as long as
  * nothing needs the outer loop: requests from other threads raise the
  * vCPU's 'attention' flag, the only one the chained loop polls besides the
- * CPU's own (exit_tb, STI shadow, HLT, TF, DR7) and blocks that end in an
- * A_END instruction. A block's instructions are threaded steps (see
+ * CPU's own (exit_tb, the interrupt shadow) and blocks that end in an A_END
+ * instruction (HLT, TF and DR7 change only in those). A block's instructions are threaded steps (see
  * cpu/x86/fast.h), with flag work that no one can observe left out (the
  * liveness pass in tb.c). A fault unwinds to the sigsetjmp here, which
  * delivers it (through x86_deliver_pending, which may itself unwind) and
@@ -239,11 +239,14 @@ static __attribute__((noinline)) void tcg_run_chain(TcgVcpu *t, TB *tb)
          * Other threads' requests (interrupts, kicks, TLB shootdowns, a new
          * memory map) arrive through 'attention'; a block ending in an A_END
          * instruction (I/O, mode or IF changes) goes back to the outer loop
-         * too, for the full check.
+         * too, for the full check. HLT, and whatever can set TF or DR7
+         * (POPF, IRET, SYSRET, MOV DR, task switches), are all A_END, and
+         * the outer loop sees TF and DR7 before it enters here: no need to
+         * test halt_request, TF or DR7 after every block. LSS can set
+         * irq_inhibit_next without A_END.
          */
         if (unlikely(atomic_load_explicit(&t->attention, memory_order_acquire) | tb->end |
-                     cpu->exit_tb | cpu->irq_inhibit_next | cpu->halt_request |
-                     ((s->rflags & FLAG_TF) != 0) | ((s->dr[7] & 0xff) != 0)))
+                     cpu->exit_tb | cpu->irq_inhibit_next))
             return;
         uint64_t pc = s->segs[SEG_CS].base + s->rip;
         if (!cpu->lma)
