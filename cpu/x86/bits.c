@@ -16,21 +16,47 @@
 
 #include "cpu/x86/x86.h"
 
+/*
+ * LOCK BTS/BTR/BTC on RAM: one host atomic, so that spinlocks built on them
+ * (SeaBIOS's SMP start-up, Linux's bit locks) hold across vCPUs. Returns
+ * the old value.
+ */
+#define BT_ATOMIC(type)                                                          \
+    (kind == 1 ? __atomic_fetch_or((type *)p, (type)bit, __ATOMIC_SEQ_CST)       \
+     : kind == 2 ? __atomic_fetch_and((type *)p, (type)~bit, __ATOMIC_SEQ_CST)   \
+                 : __atomic_fetch_xor((type *)p, (type)bit, __ATOMIC_SEQ_CST))
+
+static uint64_t bt_atomic(void *p, unsigned sz, unsigned kind, uint64_t bit)
+{
+    switch (sz) {
+    case 2:  return BT_ATOMIC(uint16_t);
+    case 4:  return BT_ATOMIC(uint32_t);
+    default: return BT_ATOMIC(uint64_t);
+    }
+}
+
 static void bt_op(X86CPU *cpu, const X86Insn *i, unsigned kind)
 {
     unsigned sz = i->osz, bits = sz * 8;
     uint64_t off = x86_op2_read(cpu, i);
     uint64_t lin = 0, a;
-    if (i->k1 == K_REG || i->k2 == K_IMM) {
+    void *locked = NULL;        /* the atomic did the write */
+    if (i->k1 == K_REG) {
         off &= bits - 1;
-        a = x86_op1_read(cpu, i, &lin, kind ? ACC_WRITE : ACC_READ);
+        a = x86_reg_read(cpu, i->r1, sz);
     } else {
-        int64_t soff = (int64_t)x86_sext(off, sz);
-        int64_t word = soff >> (__builtin_ctz(bits));
-        uint64_t ea = (x86_ea(cpu, i) + (uint64_t)(word * (int64_t)sz)) & x86_size_mask(i->asz);
+        uint64_t ea = x86_ea(cpu, i);
+        if (i->k2 == K_IMM) {
+            off &= bits - 1;
+        } else {
+            int64_t soff = (int64_t)x86_sext(off, sz);
+            int64_t word = soff >> (__builtin_ctz(bits));
+            ea = (ea + (uint64_t)(word * (int64_t)sz)) & x86_size_mask(i->asz);
+            off = (uint64_t)soff & (bits - 1);
+        }
         lin = x86_lin(cpu, i->seg, ea, sz, kind ? ACC_WRITE : ACC_READ);
-        a = x86_ld(cpu, lin, sz);
-        off = (uint64_t)soff & (bits - 1);
+        locked = (i->pfx & PFX_LOCK) ? tlb_rmw_ptr(cpu, lin, sz) : NULL;
+        a = locked ? bt_atomic(locked, sz, kind, 1ull << off) : x86_ld(cpu, lin, sz);
     }
     uint64_t bit = 1ull << off, r = a;
     switch (kind) {
@@ -38,7 +64,7 @@ static void bt_op(X86CPU *cpu, const X86Insn *i, unsigned kind)
     case 2: r = a & ~bit; break;
     case 3: r = a ^ bit; break;
     }
-    if (kind) {
+    if (kind && !locked) {
         if (i->k1 == K_REG)
             x86_reg_write(cpu, i->r1, sz, r);
         else

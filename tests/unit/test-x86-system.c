@@ -8,6 +8,7 @@
  * the listings in the comments.
  */
 #include <pthread.h>
+#include <time.h>
 
 #include "softmmu/main-loop.h"
 #include "tests/unit/test-x86-harness.h"
@@ -928,18 +929,50 @@ static void test_flush_page(void)
     machine_down();
 }
 
+/* Set when a test's vCPUs ran out of time: a broken lock spins for ever. */
+static atomic_bool smp_give_up;
+static atomic_int smp_done;
+
 static void *smp_thread(void *arg)
 {
     Vcpu *v = arg;
-    for (int k = 0; k < 100000; k++)
+    for (int k = 0; k < 100000 && !atomic_load(&smp_give_up); k++)
         if (accel_tcg_ops.vcpu_run(v) == VCPU_EXIT_HALT)
             break;
+    atomic_fetch_add(&smp_done, 1);
     return NULL;
+}
+
+/* Run two vCPUs on two threads; false if they did not finish in 120 s. */
+static bool smp_run_pair(Vcpu *a, Vcpu *b)
+{
+    pthread_t th[2];
+    atomic_store(&smp_give_up, false);
+    atomic_store(&smp_done, 0);
+    CU_ASSERT_FATAL(pthread_create(&th[0], NULL, smp_thread, a) == 0);
+    CU_ASSERT_FATAL(pthread_create(&th[1], NULL, smp_thread, b) == 0);
+    bool in_time = true;
+    for (int ms = 0; atomic_load(&smp_done) < 2; ms += 10) {
+        if (ms >= 120000) {
+            in_time = false;
+            atomic_store(&smp_give_up, true);
+            atomic_store(&a->exit_request, true);
+            atomic_store(&b->exit_request, true);
+            accel_tcg_ops.vcpu_kick(a);
+            accel_tcg_ops.vcpu_kick(b);
+        }
+        nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+    }
+    pthread_join(th[0], NULL);
+    pthread_join(th[1], NULL);
+    return in_time;
 }
 
 /*
  * Two vCPUs on two threads, each with its own TB cache, run LOCK INC and
- * XADD on the same words 2000000 times each: the counts must be exact.
+ * XADD on the same words 2000000 times each, and a plain INC inside a
+ * spinlock taken with LOCK BTS and released with LOCK BTR (SeaBIOS's SMP
+ * start-up lock): the counts must be exact.
  */
 static void test_smp_lock(void)
 {
@@ -949,7 +982,11 @@ static void test_smp_lock(void)
         0xf0, 0xff, 0x05, 0x00, 0x70, 0x00, 0x00,   /* 1: lock inc dword [0x7000] */
         0x89, 0xd8,                                 /* mov eax, ebx */
         0xf0, 0x0f, 0xc1, 0x05, 0x04, 0x70, 0x00, 0x00, /* lock xadd [0x7004], eax */
-        0xe2, 0xed,                                 /* loop 1b */
+        0xf0, 0x0f, 0xba, 0x2d, 0x08, 0x70, 0x00, 0x00, 0x00, /* 2: lock bts dword [0x7008], 0 */
+        0x72, 0xf5,                                 /* jc 2b */
+        0xff, 0x05, 0x0c, 0x70, 0x00, 0x00,         /* inc dword [0x700c]: under the lock */
+        0xf0, 0x0f, 0xba, 0x35, 0x08, 0x70, 0x00, 0x00, 0x00, /* lock btr dword [0x7008], 0 */
+        0xe2, 0xd3,                                 /* loop 1b */
         0xf4,                                       /* hlt */
     };
     Error err = { 0 };
@@ -963,13 +1000,11 @@ static void test_smp_lock(void)
     x86_cpu_reset_state(&v1.state, 1);
     v1.state = tv.state;                        /* same flat protected-mode start */
     CU_ASSERT_FATAL(accel_tcg_ops.vcpu_init(&v1, &err) == 0);
-    pthread_t th;
-    CU_ASSERT_FATAL(pthread_create(&th, NULL, smp_thread, &v1) == 0);
-    smp_thread(&tv);
-    pthread_join(th, NULL);
+    CU_ASSERT(smp_run_pair(&tv, &v1));
     CU_ASSERT(tv.state.halted && v1.state.halted);
     CU_ASSERT_EQUAL(rd32(0x7000), 4000000);
     CU_ASSERT_EQUAL(rd32(0x7004), 4000000);
+    CU_ASSERT_EQUAL(rd32(0x700c), 4000000);     /* the BTS spinlock excluded */
     accel_tcg_ops.vcpu_cleanup(&v1);
     machine_down();
 }
