@@ -648,6 +648,17 @@ static void test_smep(void)
     machine_down();
 }
 
+/* A second vCPU as it comes out of reset: halted, waiting for SIPI. */
+static void ap_init(Vcpu *ap)
+{
+    Error err = { 0 };
+    memset(ap, 0, sizeof(*ap));
+    ap->machine = &tm;
+    ap->index = 1;
+    x86_cpu_reset_state(&ap->state, 1);
+    CU_ASSERT_FATAL(accel_tcg_ops.vcpu_init(ap, &err) == 0);
+}
+
 /* An AP waits for SIPI after reset, ignores INTR meanwhile, then starts at
  * vector << 12 in real mode. */
 static void test_init_sipi(void)
@@ -659,14 +670,9 @@ static void test_init_sipi(void)
         0xa3, 0x02, 0x70,                           /* mov [0x7002], ax */
         0xf4,                                       /* hlt */
     };
-    Error err = { 0 };
     machine_up();
     static Vcpu ap;
-    memset(&ap, 0, sizeof(ap));
-    ap.machine = &tm;
-    ap.index = 1;
-    x86_cpu_reset_state(&ap.state, 1);
-    CU_ASSERT_FATAL(accel_tcg_ops.vcpu_init(&ap, &err) == 0);
+    ap_init(&ap);
     CU_ASSERT(ap.state.halted && ap.state.wait_for_sipi);
     load(0x8000, ap_code, sizeof(ap_code));
     atomic_fetch_or(&ap.interrupt_request, CPU_INTERRUPT_HARD);  /* held */
@@ -730,14 +736,9 @@ static void test_init_sipi_race(void)
         0xa3, 0x00, 0x70,                           /* mov [0x7000], ax */
         0xf4,                                       /* hlt */
     };
-    Error err = { 0 };
     machine_up();
     static Vcpu ap;
-    memset(&ap, 0, sizeof(ap));
-    ap.machine = &tm;
-    ap.index = 1;
-    x86_cpu_reset_state(&ap.state, 1);
-    CU_ASSERT_FATAL(accel_tcg_ops.vcpu_init(&ap, &err) == 0);
+    ap_init(&ap);
     load(0x8000, ap_code, sizeof(ap_code));
     int lost = 0;
     for (int round = 0; round < 3000 && !lost; round++) {
