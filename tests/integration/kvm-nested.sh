@@ -216,6 +216,7 @@ grep '^nested: ' "$log.txt" | sed 's/^/  /'
 
 # --- 5. Judge: every guest passed inside, as under tcg here. ---------------
 bad=0
+failed=""      # what failed, repeated on the last line (the part a test log keeps)
 for elf in "${guests[@]}"; do
     name=$(basename "$elf" .elf)
     nested=MISSING
@@ -228,12 +229,13 @@ for elf in "${guests[@]}"; do
         "$name" "${tcg_result[$name]}" "$nested" "$note"
     if [ "$nested" != PASS ] || [ "${tcg_result[$name]}" != PASS ]; then
         bad=$((bad + 1))
+        failed="$failed; guest $name (tcg here ${tcg_result[$name]}, kvm nested $nested)"
         [ "${tcg_result[$name]}" != PASS ] && tail -15 "$work/tcg-$name.log" | sed 's/^/    tcg| /'
     fi
 done
 check() {   # check ok|FAIL WHAT
     echo "kvm-nested: $1 $2"
-    [ "$1" = ok ] || bad=$((bad + 1))
+    [ "$1" = ok ] || { bad=$((bad + 1)); failed="$failed; $2"; }
 }
 if [ -f "$build/tests/guests/cpuid.elf" ]; then
     svm=$(grep -a -m1 '^nested: .* cpu-svm' "$log.txt")
@@ -268,12 +270,13 @@ if [ "$linux" = 1 ]; then
         check ok "Linux: /test.sh done, clean poweroff ${lb#nested: PASS linux-boot }" ||
         check FAIL "Linux: '${lb:-no linux-boot line}'"
 fi
-grep -q '^nested: done' "$log.txt" || { echo "kvm-nested: the guest's /test.sh did not finish"; bad=$((bad + 1)); }
+grep -q '^nested: done' "$log.txt" ||
+    { echo "kvm-nested: the guest's /test.sh did not finish"; bad=$((bad + 1)); failed="$failed; /test.sh unfinished"; }
 if [ "$bad" -ne 0 ] || [ "$qrc" -ne 0 ]; then
     echo "kvm-nested: --- console tail ---"
     tail -60 "$log.txt"
     echo "kvm-nested: --- end of console ---"
-    fail "$bad check(s) failed, QEMU status $qrc (total $((SECONDS - t_start))s)"
+    fail "$bad check(s) failed${failed:+ (${failed#; })}, QEMU status $qrc (total $((SECONDS - t_start))s)"
 fi
 echo "kvm-nested: all ${#guests[@]} guests$([ "$linux" = 1 ] && echo ' and Linux') passed" \
      "under tandem -accel kvm in nested KVM (total $((SECONDS - t_start))s)"

@@ -187,10 +187,12 @@ static void test_accel_options(void)
         CU_ASSERT(err.set && strstr(err.msg, bad[i].msg));
         CU_ASSERT(m.accel_state == NULL);
     }
-    /* The engine list matches names before their options. */
+    /* The engine list matches names before their options; tcg takes none. */
     bool fell_back;
     Error err = { 0 };
-    CU_ASSERT(accel_select("tcg,whatever", &fell_back, &err) == &accel_tcg_ops);
+    CU_ASSERT(accel_select("tcg,whatever", &fell_back, &err) == NULL);
+    CU_ASSERT(err.set && strstr(err.msg, "tcg takes no options"));
+    err = (Error){ 0 };
     CU_ASSERT(accel_select("kvm,x", &fell_back, &err) == &accel_kvm_ops || err.set);
     err = (Error){ 0 };
     CU_ASSERT(accel_select("kvmx,a", &fell_back, &err) == NULL);
