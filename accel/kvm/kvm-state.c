@@ -39,6 +39,7 @@
 #include <x86intrin.h>
 
 #include "accel/kvm/kvm-int.h"
+#include "cpu/x86/fxsave.h"
 #include "softmmu/vcpu.h"
 
 #define MSR_IA32_TSC 0x10
@@ -169,68 +170,21 @@ static struct kvm_segment *kvm_sregs_seg(struct kvm_sregs *s, int seg)
 /* ------------------------------------------------------------------ */
 /* x87 / SSE                                                          */
 
-/* The full two-bit tag of a register from its contents (FXSAVE keeps one bit). */
-static unsigned kvm_fpu_tag(const X87Reg *r)
-{
-    unsigned exp = r->sign_exp & 0x7fff;
-    if (exp == 0x7fff)
-        return 2;                                   /* special: NaN, infinity */
-    if (exp == 0)
-        return r->mant == 0 ? 1 : 2;                /* zero, or denormal */
-    return (r->mant >> 63) ? 0 : 2;                 /* valid, or unnormal */
-}
-
+/*
+ * The kernel's images (the start of the KVM_GET/SET_XSAVE area, and what
+ * KVM_GET/SET_FPU carries) are in the 64-bit format -- the host saves the
+ * guest's state with FXSAVE64/XSAVE64 -- and always hold all sixteen XMM
+ * registers, whatever mode the guest is in. Their MXCSR_MASK is the host's
+ * and is left as the kernel wrote it.
+ */
 static void kvm_fx_to_state(X86CPUState *s, const uint8_t *fx)
 {
-    X87State *f = &s->fpu;
-    memcpy(&f->fcw, fx + 0, 2);
-    memcpy(&f->fsw, fx + 2, 2);
-    uint8_t abridged = fx[4];
-    memcpy(&f->fop, fx + 6, 2);
-    memcpy(&f->fip, fx + 8, 8);
-    memcpy(&f->fdp, fx + 16, 8);
-    f->fcs = f->fds = 0;                /* the 64-bit layout has no selectors */
-    memcpy(&s->mxcsr, fx + 24, 4);
-    unsigned top = (f->fsw >> 11) & 7;
-    /* FXSAVE stores ST(i); X86CPUState keeps physical registers. */
-    for (unsigned i = 0; i < 8; i++) {
-        X87Reg *r = &f->st[(top + i) & 7];
-        memcpy(&r->mant, fx + 32 + 16 * i, 8);
-        memcpy(&r->sign_exp, fx + 32 + 16 * i + 8, 2);
-    }
-    f->ftw = 0;
-    for (unsigned p = 0; p < 8; p++) {
-        unsigned tag = (abridged >> p) & 1 ? kvm_fpu_tag(&f->st[p]) : 3;
-        f->ftw |= tag << (2 * p);
-    }
-    for (int i = 0; i < 16; i++)
-        memcpy(s->xmm[i].b, fx + 160 + 16 * i, 16);
+    x86_fx_load(s, fx, X86_FX_ALL, true, 16);
 }
 
 static void kvm_fx_from_state(uint8_t *fx, const X86CPUState *s)
 {
-    const X87State *f = &s->fpu;
-    memcpy(fx + 0, &f->fcw, 2);
-    memcpy(fx + 2, &f->fsw, 2);
-    uint8_t abridged = 0;
-    for (unsigned p = 0; p < 8; p++)
-        if (((f->ftw >> (2 * p)) & 3) != 3)
-            abridged |= 1u << p;
-    fx[4] = abridged;
-    fx[5] = 0;
-    memcpy(fx + 6, &f->fop, 2);
-    memcpy(fx + 8, &f->fip, 8);
-    memcpy(fx + 16, &f->fdp, 8);
-    memcpy(fx + 24, &s->mxcsr, 4);
-    unsigned top = (f->fsw >> 11) & 7;
-    for (unsigned i = 0; i < 8; i++) {
-        const X87Reg *r = &f->st[(top + i) & 7];
-        memset(fx + 32 + 16 * i, 0, 16);
-        memcpy(fx + 32 + 16 * i, &r->mant, 8);
-        memcpy(fx + 32 + 16 * i + 8, &r->sign_exp, 2);
-    }
-    for (int i = 0; i < 16; i++)
-        memcpy(fx + 160 + 16 * i, s->xmm[i].b, 16);
+    x86_fx_store(s, fx, X86_FX_ALL, true, 16);
 }
 
 /* Offset of the AVX upper halves in the XSAVE area: the host's CPUID 0xD.2. */
@@ -241,10 +195,6 @@ static unsigned kvm_xsave_ymm_offset(void)
         return 576;             /* the standard (non-compacted) layout */
     return b;
 }
-
-#define XSTATE_FP  1ull
-#define XSTATE_SSE 2ull
-#define XSTATE_YMM 4ull
 
 static int kvm_get_fpu(Vcpu *cpu)
 {
@@ -259,7 +209,7 @@ static int kvm_get_fpu(Vcpu *cpu)
         memcpy(&bv, x + 512, 8);
         unsigned off = kvm_xsave_ymm_offset();
         for (int i = 0; i < 16; i++) {
-            if ((bv & XSTATE_YMM) && off + 16 * i + 16 <= sizeof(kv->xsave->region))
+            if ((bv & XSTATE_AVX) && off + 16 * i + 16 <= sizeof(kv->xsave->region))
                 memcpy(s->xmm[i].b + 16, x + off + 16 * i, 16);
             else
                 memset(s->xmm[i].b + 16, 0, 16);
@@ -301,17 +251,17 @@ static int kvm_put_fpu(Vcpu *cpu)
         kvm_fx_from_state(x, s);
         uint64_t bv;
         memcpy(&bv, x + 512, 8);
-        bv = (bv & ~XSTATE_YMM) | XSTATE_FP | XSTATE_SSE;
+        bv = (bv & ~XSTATE_AVX) | XSTATE_X87 | XSTATE_SSE;
         unsigned off = kvm_xsave_ymm_offset();
         if (kvm_ymm_upper_used(s) && off + 256 <= sizeof(kv->xsave->region)) {
             for (int i = 0; i < 16; i++)
                 memcpy(x + off + 16 * i, s->xmm[i].b + 16, 16);
-            bv |= XSTATE_YMM;
+            bv |= XSTATE_AVX;
         }
         memcpy(x + 512, &bv, 8);
         return ioctl(kv->fd, KVM_SET_XSAVE, kv->xsave);
     }
-    uint8_t fx[512];
+    uint8_t fx[512] = { 0 };
     kvm_fx_from_state(fx, s);
     struct kvm_fpu fpu;
     memset(&fpu, 0, sizeof(fpu));

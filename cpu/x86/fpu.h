@@ -32,6 +32,7 @@
 #ifndef TANDEM_X86_FPU_H
 #define TANDEM_X86_FPU_H
 
+#include "cpu/x86/fxsave.h"
 #include "cpu/x86/x86.h"
 
 #define FSW_IE  0x0001
@@ -55,16 +56,9 @@
 /* FCW bits that exist (6 reads as one; 7 and 13..15 as zero) */
 #define FCW_LOAD(v) ((uint16_t)(((v) & 0x1f3f) | 0x40))
 
-#define X86_MXCSR_MASK 0xffffu  /* MXCSR_MASK in FXSAVE: DAZ supported */
-
 #ifndef CR4_OSXSAVE
 #define CR4_OSXSAVE (1u << 18)
 #endif
-
-/* XCR0 / XSAVE state components */
-#define XSTATE_X87 0x1u
-#define XSTATE_SSE 0x2u
-#define XSTATE_AVX 0x4u
 
 /*
  * The 32-bit protected-mode FNSAVE image (what the host engine exchanges
@@ -121,9 +115,8 @@ int x86_fpu_exec_fast(X87State *f, unsigned slot, uint8_t *mem);
 /* Does this engine implement slot? (the soft engine: a subset) */
 bool x86_fpu_exec_supported(unsigned slot);
 
-/* ---- the legacy (FXSAVE) area, shared with XSAVE (xsave.c) ---- */
-void x86_fxsave_x87(X86CPU *cpu, uint8_t *area, bool w64);
-void x86_fxrstor_x87(X86CPU *cpu, const uint8_t *area, bool w64);
+/* ---- the legacy (FXSAVE) area: fxsave.h; its instructions (xsave.c) ---- */
+/* XMM registers FXSAVE/XSAVE cover in the current mode: 16 in 64-bit mode, else 8. */
 unsigned x86_xmm_count(const X86CPU *cpu);
 
 /* CPUID leaf 0xD sub-leaf 'sub' for these XCR0 bits (xsave.c). */

@@ -14,6 +14,11 @@
  * component, in the compacted one too. CPUID.0xD reports exactly these
  * offsets and sizes (576 bytes for x87|SSE, 832 with AVX).
  *
+ * The image of the legacy region itself (x86_fx_store/x86_fx_load,
+ * declared in fxsave.h) is pure and shared with the kvm engine's register
+ * sync; the instructions here add their checks, memory accesses, #GP for
+ * reserved MXCSR bits, tandem's MXCSR_MASK and FERR# (x86_fpu_update_es).
+ *
  * XINUSE is taken to be all ones (the SDM allows reporting a component in
  * use when it is in its initial configuration), so XSAVE, XSAVEOPT and
  * XSAVEC always write every requested component; XSAVEOPT is therefore
@@ -24,6 +29,7 @@
  */
 #include "cpu/x86/fpu.h"
 #include "cpu/x86/cpuid.h"
+#include "cpu/x86/fxsave.h"
 
 #define XSAVE_HDR 512
 #define XSAVE_AVX 576
@@ -39,11 +45,10 @@ static uint64_t xcr0_supported(const X86CPU *cpu)
     return XSTATE_X87 | XSTATE_SSE | (cpu->features[FEAT_AVX] ? XSTATE_AVX : 0);
 }
 
-/* ---- the legacy region ---- */
+/* ---- the legacy region: the image itself (fxsave.h) ---- */
 
-void x86_fxsave_x87(X86CPU *cpu, uint8_t *a, bool w64)
+static void fx_store_x87(const X87State *f, uint8_t *a, bool w64)
 {
-    const X87State *f = &cpu->s->fpu;
     unsigned top = (f->fsw >> 11) & 7;
     uint8_t abridged = 0;
     for (unsigned p = 0; p < 8; p++)
@@ -66,6 +71,7 @@ void x86_fxsave_x87(X86CPU *cpu, uint8_t *a, bool w64)
         memcpy(a + 20, &f->fds, 2);
         memset(a + 22, 0, 2);
     }
+    /* the image holds ST(i); X87State keeps the physical registers */
     for (unsigned i = 0; i < 8; i++) {
         const X87Reg *r = &f->st[(top + i) & 7];
         memcpy(a + 32 + 16 * i, &r->mant, 8);
@@ -74,9 +80,8 @@ void x86_fxsave_x87(X86CPU *cpu, uint8_t *a, bool w64)
     }
 }
 
-void x86_fxrstor_x87(X86CPU *cpu, const uint8_t *a, bool w64)
+static void fx_load_x87(X87State *f, const uint8_t *a, bool w64)
 {
-    X87State *f = &cpu->s->fpu;
     memcpy(&f->fcw, a + 0, 2);
     f->fcw = FCW_LOAD(f->fcw);
     memcpy(&f->fsw, a + 2, 2);
@@ -101,30 +106,46 @@ void x86_fxrstor_x87(X86CPU *cpu, const uint8_t *a, bool w64)
         memcpy(&r->mant, a + 32 + 16 * i, 8);
         memcpy(&r->sign_exp, a + 32 + 16 * i + 8, 2);
     }
+    /* the abridged word says empty or not; the contents say the rest */
     f->ftw = 0;
     for (unsigned p = 0; p < 8; p++)
         if (!((a[4] >> p) & 1))
             f->ftw |= (uint16_t)(3u << (2 * p));
     x86_fpu_retag(f);
-    x86_fpu_update_es(cpu);
 }
 
-static void sse_save(X86CPU *cpu, uint8_t *a)
+void x86_fx_store(const X86CPUState *s, uint8_t *img, unsigned parts, bool w64, unsigned nxmm)
 {
-    for (unsigned k = 0; k < x86_xmm_count(cpu); k++)
-        memcpy(a + 160 + 16 * k, cpu->s->xmm[k].b, 16);
+    if (parts & X86_FX_X87)
+        fx_store_x87(&s->fpu, img, w64);
+    if (parts & X86_FX_MXCSR)
+        memcpy(img + 24, &s->mxcsr, 4);
+    if (parts & X86_FX_XMM)
+        for (unsigned k = 0; k < nxmm && k < 16; k++)
+            memcpy(img + X86_FX_XMM_OFF + 16 * k, s->xmm[k].b, 16);
 }
 
-static void sse_load(X86CPU *cpu, const uint8_t *a)
+void x86_fx_load(X86CPUState *s, const uint8_t *img, unsigned parts, bool w64, unsigned nxmm)
 {
-    for (unsigned k = 0; k < x86_xmm_count(cpu); k++)
-        memcpy(cpu->s->xmm[k].b, a + 160 + 16 * k, 16);
+    if (parts & X86_FX_X87)
+        fx_load_x87(&s->fpu, img, w64);
+    if (parts & X86_FX_MXCSR) {
+        uint32_t mx;
+        memcpy(&mx, img + 24, 4);
+        s->mxcsr = mx & X86_MXCSR_MASK;
+    }
+    if (parts & X86_FX_XMM)
+        for (unsigned k = 0; k < nxmm && k < 16; k++)
+            memcpy(s->xmm[k].b, img + X86_FX_XMM_OFF + 16 * k, 16);
 }
 
-static void mxcsr_save(X86CPU *cpu, uint8_t *a)
+/* ---- FXSAVE/FXRSTOR ---- */
+
+/* The image as the CPU's FXSAVE/XSAVE write it: with tandem's MXCSR_MASK. */
+static void fx_store_cpu(X86CPU *cpu, uint8_t *a, bool w64)
 {
     uint32_t mask = X86_MXCSR_MASK;
-    memcpy(a + 24, &cpu->s->mxcsr, 4);
+    x86_fx_store(cpu->s, a, X86_FX_ALL, w64, x86_xmm_count(cpu));
     memcpy(a + 28, &mask, 4);
 }
 
@@ -152,10 +173,7 @@ void x86_op_fxsave(X86CPU *cpu, const X86Insn *i)
 {
     uint8_t a[416];
     uint64_t lin = fx_prologue(cpu, i, 16, ACC_WRITE);
-    bool w64 = i->pfx & PFX_REXW;
-    x86_fxsave_x87(cpu, a, w64);
-    mxcsr_save(cpu, a);
-    sse_save(cpu, a);
+    fx_store_cpu(cpu, a, i->pfx & PFX_REXW);
     x86_fpu_mem_write(cpu, lin, a, 160 + 16 * x86_xmm_count(cpu));
 }
 
@@ -168,9 +186,8 @@ void x86_op_fxrstor(X86CPU *cpu, const X86Insn *i)
     uint32_t mx = mxcsr_at(a);
     if (mx & ~X86_MXCSR_MASK)
         x86_raise_exception_err(cpu, EXCP_GP, 0);
-    cpu->s->mxcsr = mx;
-    sse_load(cpu, a);
-    x86_fxrstor_x87(cpu, a, w64);
+    x86_fx_load(cpu->s, a, X86_FX_ALL, w64, x86_xmm_count(cpu));
+    x86_fpu_update_es(cpu);
 }
 
 /* ---- MXCSR ---- */
@@ -243,19 +260,15 @@ void x86_op_xsave(X86CPU *cpu, const X86Insn *i)
         x86_fpu_mem_probe_write(cpu, lin + XSAVE_AVX, 256);
     x86_fpu_mem_probe_write(cpu, lin, XSAVE_AVX);
 
+    fx_store_cpu(cpu, a, w64);
     if (rfbm & XSTATE_X87) {
-        x86_fxsave_x87(cpu, a, w64);
         x86_fpu_mem_write(cpu, lin, a, 24);
         x86_fpu_mem_write(cpu, lin + 32, a + 32, 128);
     }
-    if (rfbm & (XSTATE_SSE | XSTATE_AVX)) {
-        mxcsr_save(cpu, a);
+    if (rfbm & (XSTATE_SSE | XSTATE_AVX))
         x86_fpu_mem_write(cpu, lin + 24, a + 24, 8);
-    }
-    if (rfbm & XSTATE_SSE) {
-        sse_save(cpu, a);
+    if (rfbm & XSTATE_SSE)
         x86_fpu_mem_write(cpu, lin + 160, a + 160, 16 * x86_xmm_count(cpu));
-    }
     if (rfbm & XSTATE_AVX) {
         for (unsigned k = 0; k < x86_xmm_count(cpu); k++)
             memcpy(a + XSAVE_AVX + 16 * k, cpu->s->xmm[k].b + 16, 16);
@@ -300,16 +313,16 @@ void x86_op_xrstor(X86CPU *cpu, const X86Insn *i)
         s->mxcsr = load_mx ? mxcsr_at(a) : 0x1f80;
     if (rfbm & XSTATE_X87) {
         if (bv & XSTATE_X87) {
-            x86_fxrstor_x87(cpu, a, w64);
+            x86_fx_load(s, a, X86_FX_X87, w64, 0);
         } else {
             x86_fpu_reset(&s->fpu);
             memset(s->fpu.st, 0, sizeof(s->fpu.st));
-            x86_fpu_update_es(cpu);
         }
+        x86_fpu_update_es(cpu);
     }
     if (rfbm & XSTATE_SSE) {
         if (bv & XSTATE_SSE)
-            sse_load(cpu, a);
+            x86_fx_load(s, a, X86_FX_XMM, false, x86_xmm_count(cpu));
         else
             for (unsigned k = 0; k < x86_xmm_count(cpu); k++)
                 memset(s->xmm[k].b, 0, 16);
