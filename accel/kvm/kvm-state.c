@@ -208,12 +208,8 @@ static int kvm_get_fpu(Vcpu *cpu)
         uint64_t bv;
         memcpy(&bv, x + 512, 8);
         unsigned off = kvm_xsave_ymm_offset();
-        for (int i = 0; i < 16; i++) {
-            if ((bv & XSTATE_AVX) && off + 16 * i + 16 <= sizeof(kv->xsave->region))
-                memcpy(s->xmm[i].b + 16, x + off + 16 * i, 16);
-            else
-                memset(s->xmm[i].b + 16, 0, 16);
-        }
+        bool avx = (bv & XSTATE_AVX) && off + 256 <= sizeof(kv->xsave->region);
+        x86_xsave_avx_load(s, avx ? x + off : NULL, 16);
         return 0;
     }
     struct kvm_fpu fpu;
@@ -254,8 +250,7 @@ static int kvm_put_fpu(Vcpu *cpu)
         bv = (bv & ~XSTATE_AVX) | XSTATE_X87 | XSTATE_SSE;
         unsigned off = kvm_xsave_ymm_offset();
         if (kvm_ymm_upper_used(s) && off + 256 <= sizeof(kv->xsave->region)) {
-            for (int i = 0; i < 16; i++)
-                memcpy(x + off + 16 * i, s->xmm[i].b + 16, 16);
+            x86_xsave_avx_store(s, x + off, 16);
             bv |= XSTATE_AVX;
         }
         memcpy(x + 512, &bv, 8);

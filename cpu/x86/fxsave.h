@@ -13,7 +13,7 @@
  * KVM_GET/SET_XSAVE area begins with this image; KVM_GET/SET_FPU carries
  * the same fields).
  *
- * The functions are pure: they touch only the image and the state, raise
+ * The functions are pure (the AVX pair below too): they touch only the image and the state, raise
  * nothing and signal nothing. What they promise:
  *  - x86_fx_load keeps the invariants of X87State (cpu/x86/fpu.h): tags
  *    come from the abridged word (empty or not) and are then computed from
@@ -65,5 +65,15 @@ enum {
 void x86_fx_store(const X86CPUState *s, uint8_t *img, unsigned parts, bool w64, unsigned nxmm);
 /* Image -> state. */
 void x86_fx_load(X86CPUState *s, const uint8_t *img, unsigned parts, bool w64, unsigned nxmm);
+
+/*
+ * The AVX component of an XSAVE area (YMM_Hi128: the upper halves of
+ * YMM0..YMM(n-1), 16 bytes each) at comp, wherever the area's format puts
+ * it (576 in the standard format; the kernel's area says so in CPUID 0xD).
+ * Loading from NULL puts the component's initial configuration (zeros), as
+ * XRSTOR does when XSTATE_BV leaves it out.
+ */
+void x86_xsave_avx_store(const X86CPUState *s, uint8_t *comp, unsigned n);
+void x86_xsave_avx_load(X86CPUState *s, const uint8_t *comp, unsigned n);
 
 #endif

@@ -139,6 +139,22 @@ void x86_fx_load(X86CPUState *s, const uint8_t *img, unsigned parts, bool w64, u
             memcpy(s->xmm[k].b, img + X86_FX_XMM_OFF + 16 * k, 16);
 }
 
+void x86_xsave_avx_store(const X86CPUState *s, uint8_t *comp, unsigned n)
+{
+    for (unsigned k = 0; k < n && k < 16; k++)
+        memcpy(comp + 16 * k, s->xmm[k].b + 16, 16);
+}
+
+void x86_xsave_avx_load(X86CPUState *s, const uint8_t *comp, unsigned n)
+{
+    for (unsigned k = 0; k < n && k < 16; k++) {
+        if (comp)
+            memcpy(s->xmm[k].b + 16, comp + 16 * k, 16);
+        else
+            memset(s->xmm[k].b + 16, 0, 16);
+    }
+}
+
 /* ---- FXSAVE/FXRSTOR ---- */
 
 /* The image as the CPU's FXSAVE/XSAVE write it: with tandem's MXCSR_MASK. */
@@ -270,8 +286,7 @@ void x86_op_xsave(X86CPU *cpu, const X86Insn *i)
     if (rfbm & XSTATE_SSE)
         x86_fpu_mem_write(cpu, lin + 160, a + 160, 16 * x86_xmm_count(cpu));
     if (rfbm & XSTATE_AVX) {
-        for (unsigned k = 0; k < x86_xmm_count(cpu); k++)
-            memcpy(a + XSAVE_AVX + 16 * k, cpu->s->xmm[k].b + 16, 16);
+        x86_xsave_avx_store(cpu->s, a + XSAVE_AVX, x86_xmm_count(cpu));
         x86_fpu_mem_write(cpu, lin + XSAVE_AVX, a + XSAVE_AVX, 16 * x86_xmm_count(cpu));
     }
     x86_fpu_mem_write(cpu, lin + XSAVE_HDR, hdr, compact ? 64 : 8);
@@ -327,14 +342,8 @@ void x86_op_xrstor(X86CPU *cpu, const X86Insn *i)
             for (unsigned k = 0; k < x86_xmm_count(cpu); k++)
                 memset(s->xmm[k].b, 0, 16);
     }
-    if (rfbm & XSTATE_AVX) {
-        for (unsigned k = 0; k < x86_xmm_count(cpu); k++) {
-            if (bv & XSTATE_AVX)
-                memcpy(s->xmm[k].b + 16, a + XSAVE_AVX + 16 * k, 16);
-            else
-                memset(s->xmm[k].b + 16, 0, 16);
-        }
-    }
+    if (rfbm & XSTATE_AVX)
+        x86_xsave_avx_load(s, bv & XSTATE_AVX ? a + XSAVE_AVX : NULL, x86_xmm_count(cpu));
 }
 
 void x86_op_xgetbv(X86CPU *cpu, const X86Insn *i)

@@ -561,6 +561,29 @@ static void test_fpu_layout(void)
     CU_ASSERT_EQUAL(s->xmm[9].b[0], 0x19);          /* FXRSTOR outside 64-bit mode: XMM0-7 only */
 }
 
+/*
+ * The AVX component goes through the kernel's XSAVE area at the offset the
+ * host's CPUID 0xD gives it, and comes back; the low halves beside it too.
+ */
+static void test_ymm_round_trip(void)
+{
+    kt_fresh();
+    X86CPUState *s = &kt.cpu->state;
+    kt_state_rich(s);
+    s->cr4 |= 1u << 18;                             /* OSXSAVE */
+    s->xcr0 = 7;                                    /* x87, SSE, AVX */
+    for (int i = 0; i < 16; i++) {
+        s->xmm[i].q[2] = 0x0101010101010101ull * (uint64_t)(0x80 + i);
+        s->xmm[i].q[3] = ~s->xmm[i].q[2];
+    }
+    X86CPUState want = *s;
+    KT_LOAD(kt_gpr_hlt);
+    CU_ASSERT_EQUAL_FATAL(kt_run(), VCPU_EXIT_HALT);
+    accel_kvm_ops.sync_state(kt.cpu);
+    CU_ASSERT_EQUAL(s->xcr0, 7);
+    CU_ASSERT(memcmp(s->xmm, want.xmm, sizeof(s->xmm)) == 0);
+}
+
 /* CPUID is the CPU model's, filtered by what KVM supports. */
 static void test_cpuid_model(void)
 {
@@ -682,6 +705,7 @@ static const UnitTest kvm_tests[] = {
     { "memory slot follows a moved region", test_slot_moves },
     { "register state round trip", test_state_roundtrip },
     { "x87/SSE state in the hardware's layout", test_fpu_layout },
+    { "AVX upper halves through the kernel's XSAVE area", test_ymm_round_trip },
     { "triple fault is a shutdown exit", test_triple_fault },
     { "CPUID from the CPU model", test_cpuid_model },
     { "interrupt injection wakes HLT", test_interrupt },

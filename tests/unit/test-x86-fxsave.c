@@ -7,7 +7,8 @@
  * on (SDM vol. 1 10.5.1): tags computed from the abridged word and the
  * registers' contents, FCW/FOP/MXCSR bits that do not exist dropped on
  * load, FCS/FDS only in the 32-bit format, MXCSR_MASK never written, and
- * XMM registers beyond nxmm left alone in both directions.
+ * XMM registers beyond nxmm left alone in both directions; and the AVX
+ * component pair beside it.
  */
 #include <string.h>
 
@@ -247,6 +248,33 @@ static void test_parts(void)
     CU_ASSERT_EQUAL(t.mxcsr, s.mxcsr);
 }
 
+/* The AVX component: upper halves only, n registers, NULL = initial (zeros). */
+static void test_avx_component(void)
+{
+    X86CPUState s, t;
+    uint8_t comp[256 + 16];
+    rich_state(&s);
+    for (unsigned k = 0; k < 16; k++)
+        memset(s.xmm[k].b + 16, 0x80 + k, 16);
+    memset(comp, 0xcc, sizeof(comp));
+    x86_xsave_avx_store(&s, comp, 8);
+    CU_ASSERT(all_bytes(comp, 16, 0x80));
+    CU_ASSERT(all_bytes(comp + 16 * 7, 16, 0x87));
+    CU_ASSERT(all_bytes(comp + 16 * 8, sizeof(comp) - 128, 0xcc));
+    x86_xsave_avx_store(&s, comp, 16);
+    CU_ASSERT(all_bytes(comp + 16 * 15, 16, 0x8f));
+    CU_ASSERT(all_bytes(comp + 256, 16, 0xcc));
+
+    rich_state(&t);
+    x86_xsave_avx_load(&t, comp, 16);
+    for (unsigned k = 0; k < 16; k++)
+        CU_ASSERT(memcmp(t.xmm[k].b, s.xmm[k].b, 32) == 0);   /* low halves kept */
+    x86_xsave_avx_load(&t, NULL, 8);
+    CU_ASSERT(all_bytes(t.xmm[7].b + 16, 16, 0));
+    CU_ASSERT(all_bytes(t.xmm[7].b, 16, 0x17));
+    CU_ASSERT(all_bytes(t.xmm[8].b + 16, 16, 0x88));
+}
+
 void unit_register(void)
 {
     static const UnitTest tests[] = {
@@ -256,6 +284,7 @@ void unit_register(void)
         { "round_trip_32", test_round_trip_32 },
         { "load_normalises", test_load_normalises },
         { "parts", test_parts },
+        { "avx_component", test_avx_component },
         { NULL, NULL }
     };
     unit_add_suite("x86-fxsave", NULL, NULL, tests);
