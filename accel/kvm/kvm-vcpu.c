@@ -60,8 +60,6 @@
 #include "softmmu/vcpu.h"
 #include "softmmu/log.h"
 
-#define APIC_BASE_BSP (1u << 8)
-
 /* Never runs in practice (the signal is consumed while blocked); must exist. */
 static void kvm_kick_handler(int sig)
 {
@@ -210,38 +208,15 @@ static void kvm_seg_real(SegmentCache *c, uint16_t sel, uint16_t attrib)
 
 /*
  * INIT: the processor state of a reset, except that x87/SSE state, MTRRs
- * and the other MSRs survive (SDM vol. 3, "Processor state after INIT").
- * An application processor then waits for a SIPI; the BSP runs from the
- * reset vector.
+ * and the other MSRs survive: cpu/x86's x86_cpu_init_state, which is the
+ * CPU's definition of INIT. An application processor then waits for a SIPI;
+ * the BSP runs from the reset vector.
  */
 static int kvm_vcpu_do_init(Vcpu *cpu)
 {
-    X86CPUState *s = &cpu->state;
     if (kvm_state_get(cpu, false) < 0)
         return -1;
-    memset(s->regs, 0, sizeof(s->regs));
-    s->regs[R_EDX] = 0x600;
-    s->rip = 0xfff0;
-    s->rflags = 2;
-    for (int i = 0; i < SEG_COUNT; i++)
-        kvm_seg_real(&s->segs[i], 0, SEG_ATTR_P | SEG_ATTR_S | 0x3);
-    kvm_seg_real(&s->segs[SEG_CS], 0xf000, SEG_ATTR_P | SEG_ATTR_S | 0xb);
-    s->segs[SEG_CS].base = 0xffff0000;
-    kvm_seg_real(&s->ldt, 0, SEG_ATTR_P | 0x2);
-    kvm_seg_real(&s->tr, 0, SEG_ATTR_P | 0xb);
-    s->gdt.base = s->idt.base = 0;
-    s->gdt.limit = s->idt.limit = 0xffff;
-    s->cr0 = CR0_CD | CR0_NW | CR0_ET;
-    s->cr2 = s->cr3 = s->cr4 = s->cr8 = 0;
-    s->msr.efer = 0;
-    for (int i = 0; i < 4; i++)
-        s->dr[i] = 0;
-    s->dr[6] = 0xffff0ff0;
-    s->dr[7] = 0x400;
-    s->pending_exception = -1;
-    s->interrupt_shadow = false;
-    s->nmi_masked = false;
-    s->halted = !(s->msr.apic_base & APIC_BASE_BSP);
+    x86_cpu_init_state(&cpu->state);
     kvm_state_changed(cpu);             /* sets wait_for_sipi from 'halted' */
     return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * CPU state set-up (power-on reset, the multiboot entry state) and the mode
- * cache that execution derives from the architectural state.
+ * CPU state set-up (power-on reset, INIT, the multiboot entry state) and
+ * the mode cache that execution derives from the architectural state.
  *
  * x86_hflags_update() is the one place that turns CR0/EFER/CS/SS/RFLAGS into
  * the mode the decoder and handlers use: code size from CS.L/CS.D (so a CS
@@ -54,6 +54,29 @@ void x86_cpu_reset_state(X86CPUState *s, int index)
     s->a20_enabled = true;
     s->halted = index != 0;         /* APs wait for INIT/SIPI */
     s->wait_for_sipi = index != 0;
+}
+
+/*
+ * INIT (SDM vol. 3 9.1, "Processor state after INIT"): the reset state,
+ * except that x87, SSE and AVX state, XCR0, the MSRs (EFER aside: the CPU
+ * is back in real mode) and CR0.CD/NW are left as they were -- so are the
+ * A20 gate and a STARTUP vector that was already latched. The BSP starts
+ * at the reset vector; an application processor waits for a STARTUP.
+ */
+void x86_cpu_init_state(X86CPUState *s)
+{
+    X86CPUState old = *s;
+    bool bsp = s->msr.apic_base & (1u << 8);
+    x86_cpu_reset_state(s, bsp ? 0 : 1);
+    s->cr0 = (s->cr0 & ~(uint64_t)(CR0_CD | CR0_NW)) | (old.cr0 & (CR0_CD | CR0_NW));
+    s->xcr0 = old.xcr0;
+    s->fpu = old.fpu;
+    memcpy(s->xmm, old.xmm, sizeof(s->xmm));
+    s->mxcsr = old.mxcsr;
+    s->msr = old.msr;
+    s->msr.efer = 0;
+    s->a20_enabled = old.a20_enabled;
+    s->sipi_vector = old.sipi_vector;
 }
 
 void x86_cpu_setup_flat32(X86CPUState *s, uint32_t entry)

@@ -170,6 +170,12 @@ typedef struct X86CPUState {
 
 /* Power-on / RESET state (real mode at F000:FFF0) for vCPU number index. */
 void x86_cpu_reset_state(X86CPUState *s, int index);
+/*
+ * The state after INIT, from the state before it: RESET's, but x87/SSE/AVX,
+ * XCR0, the MSRs but EFER, CR0.CD/NW, A20 and a latched STARTUP vector
+ * survive; halted and waiting for a STARTUP unless IA32_APIC_BASE.BSP.
+ */
+void x86_cpu_init_state(X86CPUState *s);
 
 /*
  * Set up a flat 32-bit protected-mode state as the multiboot specification

@@ -584,6 +584,46 @@ static void test_ymm_round_trip(void)
     CU_ASSERT(memcmp(s->xmm, want.xmm, sizeof(s->xmm)) == 0);
 }
 
+/*
+ * INIT and STARTUP taken by the engine (the userspace path): an application
+ * processor deep in protected mode comes back in real mode at the reset
+ * vector keeping its x87/SSE state, MSRs and CR0.CD (x86_cpu_init_state),
+ * waits, and a STARTUP runs it from vector * 4 KiB.
+ */
+static void test_init_sipi(void)
+{
+    kt_fresh();
+    X86CPUState *s = &kt.cpu->state;
+    kt_state_rich(s);
+    s->cr0 |= CR0_CD;
+    s->msr.apic_base &= ~(uint64_t)(1u << 8);          /* an application processor */
+    X86CPUState want = *s;
+    KT_LOAD(kt_gpr_hlt);
+    CU_ASSERT_EQUAL_FATAL(kt_run(), VCPU_EXIT_HALT);
+
+    atomic_fetch_or(&kt.cpu->interrupt_request, CPU_INTERRUPT_INIT);
+    CU_ASSERT_EQUAL_FATAL(accel_kvm_ops.vcpu_run(kt.cpu), VCPU_EXIT_HALT);
+    accel_kvm_ops.sync_state(kt.cpu);
+    CU_ASSERT(s->halted);
+    CU_ASSERT_EQUAL(s->rip, 0xfff0);
+    CU_ASSERT(s->segs[SEG_CS].selector == 0xf000 && s->segs[SEG_CS].base == 0xffff0000);
+    CU_ASSERT_EQUAL(s->cr0 & (CR0_PE | CR0_CD | CR0_NW), CR0_CD);
+    CU_ASSERT_EQUAL(s->regs[R_ESP], 0);
+    CU_ASSERT(memcmp(s->xmm, want.xmm, sizeof(s->xmm)) == 0);
+    CU_ASSERT_EQUAL(s->mxcsr, want.mxcsr);
+    CU_ASSERT_EQUAL(s->fpu.fsw, want.fpu.fsw);
+    CU_ASSERT(s->fpu.st[6].mant == want.fpu.st[6].mant);
+    CU_ASSERT_EQUAL(s->msr.lstar, want.msr.lstar);
+
+    KT_LOAD(kt_pio_out);                                /* .code16, at KT_CODE */
+    s->sipi_vector = KT_CODE >> 12;
+    atomic_fetch_or(&kt.cpu->interrupt_request, CPU_INTERRUPT_SIPI);
+    CU_ASSERT_EQUAL(accel_kvm_ops.vcpu_run(kt.cpu), VCPU_EXIT_HALT);
+    CU_ASSERT_EQUAL(kt.nr_io, 3);
+    accel_kvm_ops.sync_state(kt.cpu);
+    CU_ASSERT_EQUAL(s->segs[SEG_CS].selector, KT_CODE >> 4);
+}
+
 /* CPUID is the CPU model's, filtered by what KVM supports. */
 static void test_cpuid_model(void)
 {
@@ -706,6 +746,7 @@ static const UnitTest kvm_tests[] = {
     { "register state round trip", test_state_roundtrip },
     { "x87/SSE state in the hardware's layout", test_fpu_layout },
     { "AVX upper halves through the kernel's XSAVE area", test_ymm_round_trip },
+    { "INIT keeps x87/SSE and MSRs; STARTUP runs the AP", test_init_sipi },
     { "triple fault is a shutdown exit", test_triple_fault },
     { "CPUID from the CPU model", test_cpuid_model },
     { "interrupt injection wakes HLT", test_interrupt },
