@@ -57,14 +57,13 @@ static PcIrq *kvm_irqchip_find_pc_irq(Machine *m)
     return NULL;
 }
 
-/* An APIC message as the MSI the kernel's APIC decodes (Intel SDM 10.11). */
+/* An APIC message as the MSI the kernel's APIC decodes: the board's format. */
 void kvm_irqchip_msg_to_msi(const ApicMsg *msg, struct kvm_msi *msi)
 {
+    uint64_t addr;
     memset(msi, 0, sizeof(*msi));
-    msi->address_lo = 0xfee00000u | ((msg->dest & 0xff) << 12) |
-                      (msg->dest_logical ? 1u << 2 : 0);
-    msi->data = msg->vector | ((uint32_t)(msg->delivery & 7) << 8) |
-                (msg->level ? (1u << 15) | (1u << 14) : 0);
+    apic_msi_encode(msg, &addr, &msi->data);
+    msi->address_lo = (uint32_t)addr;
 }
 
 /* Make sure the kernel reports EOIs of this level-triggered message. */

@@ -305,14 +305,26 @@ void apic_bus_msi(ApicBus *bus, uint64_t addr, uint32_t data)
                         (unsigned long long)addr);
         return;
     }
-    ApicMsg msg = {
+    ApicMsg msg = apic_msi_decode(addr, data);
+    apic_bus_deliver(bus, &msg);
+}
+
+ApicMsg apic_msi_decode(uint64_t addr, uint32_t data)
+{
+    return (ApicMsg){
         .dest = (uint32_t)(addr >> 12) & 0xff,
         .dest_logical = (addr >> 2) & 1,
         .delivery = (data >> 8) & 7,
         .vector = data & 0xff,
         .level = (data >> 15) & 1,
     };
-    apic_bus_deliver(bus, &msg);
+}
+
+void apic_msi_encode(const ApicMsg *msg, uint64_t *addr, uint32_t *data)
+{
+    *addr = APIC_DEFAULT_BASE | ((msg->dest & 0xff) << 12) | (msg->dest_logical ? 1u << 2 : 0);
+    *data = msg->vector | ((uint32_t)(msg->delivery & 7) << 8) |
+            (msg->level ? (1u << 15) | (1u << 14) : 0);
 }
 
 /* ------------------------------------------------------------------------ */

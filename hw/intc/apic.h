@@ -146,6 +146,14 @@ void apic_bus_deliver(ApicBus *bus, const ApicMsg *msg);
  * models signal MSIs with this, not with a memory write: the MMIO region
  * cannot tell a vCPU's own APIC access from DMA made on its thread. */
 void apic_bus_msi(ApicBus *bus, uint64_t addr, uint32_t data);
+/*
+ * The MSI format (SDM vol. 3 "Message Signalled Interrupts"): the address
+ * 0xfee00000 | destination << 12 | logical << 2, the data vector | delivery
+ * mode << 8 | level-triggered << 15 (with assert, bit 14). Decoding reads
+ * an 8-bit destination and ignores the window check (apic_bus_msi's).
+ */
+ApicMsg apic_msi_decode(uint64_t addr, uint32_t data);
+void apic_msi_encode(const ApicMsg *msg, uint64_t *addr, uint32_t *data);
 
 /* Create the APIC of cpu, join bus, attach to m for reset and snapshots. */
 Apic *apic_create(Machine *m, ApicBus *bus, Vcpu *cpu);

@@ -356,6 +356,33 @@ static void test_level_eoi_broadcast(void)
     teardown();
 }
 
+/* The MSI format both ways: what apic_msi_encode writes decodes back. */
+static void test_msi_format(void)
+{
+    static const ApicMsg msgs[] = {
+        { .dest = 3, .delivery = APIC_DM_FIXED, .vector = 0x31 },
+        { .dest = 0x0f, .dest_logical = true, .delivery = APIC_DM_LOWEST, .vector = 0xa9,
+          .level = true },
+        { .dest = 0xff, .delivery = APIC_DM_NMI },
+    };
+    for (unsigned i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+        uint64_t addr;
+        uint32_t data;
+        apic_msi_encode(&msgs[i], &addr, &data);
+        CU_ASSERT_EQUAL(addr & ~(APIC_MSI_WINDOW - 1), APIC_DEFAULT_BASE);
+        ApicMsg back = apic_msi_decode(addr, data);
+        CU_ASSERT_EQUAL(back.dest, msgs[i].dest);
+        CU_ASSERT_EQUAL(back.dest_logical, msgs[i].dest_logical);
+        CU_ASSERT_EQUAL(back.delivery, msgs[i].delivery);
+        CU_ASSERT_EQUAL(back.vector, msgs[i].vector);
+        CU_ASSERT_EQUAL(back.level, msgs[i].level);
+    }
+    /* known bits: logical, lowest priority, level (assert + trigger) */
+    ApicMsg m = apic_msi_decode(0xfee0f004u, 0xa9u | (1u << 8) | (1u << 15));
+    CU_ASSERT(m.dest == 0x0f && m.dest_logical && m.delivery == APIC_DM_LOWEST &&
+              m.vector == 0xa9 && m.level);
+}
+
 static void test_timer_math(void)
 {
     CU_ASSERT_EQUAL(apic_timer_divisor(0x0), 2u);
@@ -607,6 +634,7 @@ static void test_garbage(void)
 static const UnitTest tests[] = {
     { "registers", test_registers },
     { "fixed IPI", test_fixed_ipi },
+    { "MSI format both ways", test_msi_format },
     { "shorthands and logical destinations", test_shorthand_and_logical },
     { "INIT, SIPI, NMI", test_init_sipi_nmi },
     { "TPR/PPR gating and CR8", test_tpr_ppr },
