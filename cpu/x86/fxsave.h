@@ -3,8 +3,8 @@
  * The FXSAVE image -- the 512-byte legacy region that FXSAVE writes and
  * that opens every XSAVE area -- converted to and from X86CPUState.
  *
- * This is the one place that knows the layout (SDM vol. 1 10.5.1, tables
- * 10-2 and 10-3): FCW 0, FSW 2, abridged FTW 4, FOP 6, FIP 8 and FDP 16
+ * This is the one place that knows the layout (SDM vol. 1 10.5.1 and
+ * FXSAVE in vol. 2): FCW 0, FSW 2, abridged FTW 4, FOP 6, FIP 8 and FDP 16
  * (64-bit format) or FIP 8 / FCS 12 / FDP 16 / FDS 20 (32-bit format),
  * MXCSR 24, MXCSR_MASK 28, ST(0)..ST(7) at 32 in 16-byte slots, XMM0-15
  * at 160. Both engines use it: the CPU's FXSAVE/FXRSTOR/XSAVE/XRSTOR
@@ -13,8 +13,8 @@
  * KVM_GET/SET_XSAVE area begins with this image; KVM_GET/SET_FPU carries
  * the same fields).
  *
- * The functions are pure (the AVX pair below too): they touch only the image and the state, raise
- * nothing and signal nothing. What they promise:
+ * The functions are pure (the AVX pair below too): they touch only the
+ * image and the state, raise nothing and signal nothing. They promise:
  *  - x86_fx_load keeps the invariants of X87State (cpu/x86/fpu.h): tags
  *    come from the abridged word (empty or not) and are then computed from
  *    the registers' contents; FCW bits that do not exist and FOP bits 11-15
