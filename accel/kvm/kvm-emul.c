@@ -44,6 +44,7 @@
 #include <sys/ioctl.h>
 
 #include "accel/kvm/kvm-int.h"
+#include "cpu/x86/fxsave.h"
 #include "softmmu/log.h"
 #include "softmmu/machine.h"
 #include "softmmu/main-loop.h"
@@ -323,7 +324,7 @@ static const char *kvm_emul_one(Vcpu *cpu, KvmInsn *in)
             if (!insn_ea(in, s, modrm, &va))
                 return NULL;
             if (load) {
-                if (!guest_access(cpu, va, &v, 4, false) || (v & 0xffff0000u))
+                if (!guest_access(cpu, va, &v, 4, false) || (v & ~X86_MXCSR_MASK))
                     return NULL;        /* a fault or #GP: leave it fatal */
                 s->mxcsr = v;
             } else {

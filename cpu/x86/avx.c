@@ -13,6 +13,7 @@
  * its mask element, so a fault leaves the completed elements loaded and
  * their mask bits clear, and the instruction can be restarted.
  */
+#include "cpu/x86/fxsave.h"
 #include "cpu/x86/sse.h"
 
 #define LANE(name) static void lane_##name(XmmReg *d, const XmmReg *a, const XmmReg *b, SseCtx *c)
@@ -464,7 +465,7 @@ void x86_op_vldmxcsr(X86CPU *cpu, const X86Insn *i)
 {
     x86_sse_check(cpu, i);
     uint32_t v = (uint32_t)x86_ld(cpu, x86_insn_lin(cpu, i, 4, ACC_READ), 4);
-    if (v & 0xffff0000u)            /* MXCSR_MASK: DAZ supported, bits 31:16 reserved */
+    if (v & ~X86_MXCSR_MASK)
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     cpu->s->mxcsr = v;
 }
