@@ -59,7 +59,7 @@ void x86_op_ret(X86CPU *cpu, const X86Insn *i)
 {
     X86CPUState *s = cpu->s;
     uint64_t sp = s->regs[R_ESP] & x86_stack_mask(cpu);
-    unsigned seg = cpu->code_size == 8 ? X86_SEG_NONE : SEG_SS;
+    unsigned seg = x86_stack_seg(cpu);
     uint64_t target = x86_ld(cpu, x86_lin(cpu, seg, sp, i->osz, ACC_READ), i->osz);
     branch_to(cpu, target, i->osz);
     x86_set_sp(cpu, sp + i->osz + (i->k2 == K_IMM ? i->imm : 0));

@@ -474,7 +474,7 @@ have_opcode:
     if (seg < 0)
         seg = ss_default ? SEG_SS : SEG_DS;
     if (mode64 && seg != SEG_FS && seg != SEG_GS)
-        seg = X86_SEG_NONE;
+        seg = seg == SEG_SS ? X86_SEG_NONE_SS : X86_SEG_NONE;   /* #SS when non-canonical */
     out->seg = (uint8_t)seg;
     out->len = (uint8_t)d.pos;
 

@@ -81,6 +81,16 @@ static void deliver_real(X86CPU *cpu, int vec, uint64_t ret_ip)
         x86_raise_exception_err(cpu, EXCP_GP, (uint32_t)vec * 8 + 2);
     uint64_t ent = x86_ld_kernel(cpu, (uint32_t)(s->idt.base + (uint32_t)vec * 4), 4);
     NewStack ns = { s->segs[SEG_SS].base, s->regs[R_ESP], x86_stack_mask(cpu), 0 };
+    /*
+     * Each word of the frame must lie inside SS (SDM INT n, real-address
+     * mode: #SS if pushing the flags or the return address exceeds the
+     * stack segment). With SP = 1, 3 or 5 one word straddles 0xffff: the
+     * #SS is delivered on the same stack and faults the same way, so does
+     * the #DF, and the processor shuts down, as the SDM says it does.
+     */
+    for (unsigned k = 1; k <= 3; k++)
+        if (!x86_seg_range_ok(&s->segs[SEG_SS], (ns.sp - 2 * k) & ns.mask, 2))
+            x86_raise_exception_err(cpu, EXCP_SS, 0);
     ns_push(cpu, &ns, 2, x86_get_rflags(cpu));
     ns_push(cpu, &ns, 2, s->segs[SEG_CS].selector);
     ns_push(cpu, &ns, 2, ret_ip);
@@ -212,6 +222,10 @@ static void deliver_prot(X86CPU *cpu, int vec, bool soft, bool has_err, uint32_t
     if (!lm && (ns.sp < nslots * psz ||
                 !x86_seg_range_ok(&new_ss, (ns.sp - nslots * psz) & ns.mask, nslots * psz)))
         x86_raise_exception_err(cpu, EXCP_SS, (inner ? new_ss.selector & 0xfffc : 0) | ext);
+    /* IA-32e mode has no limits, but the frame must be canonical: #SS(EXT)
+     * whether the stack is the current one, the TSS's RSPn or an IST one. */
+    if (lm && !x86_canonical_range(ns.sp - nslots * 8, nslots * 8))
+        x86_raise_exception_err(cpu, EXCP_SS, ext);
     if (lm || inner) {
         if (vm) {
             ns_push(cpu, &ns, psz, s->segs[SEG_GS].selector);
@@ -345,7 +359,7 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
         x86_task_switch(cpu, back, X86_TS_IRET, false, 0, cpu->next_rip);
         return;
     }
-    unsigned ssi = cpu->code_size == 8 ? X86_SEG_NONE : SEG_SS;
+    unsigned ssi = x86_stack_seg(cpu);
     uint64_t m = x86_stack_mask(cpu), sp = s->regs[R_ESP] & m;
     uint64_t ip = x86_ld(cpu, x86_lin(cpu, ssi, sp, osz, ACC_READ), osz);
     uint16_t cs = (uint16_t)x86_ld(cpu, x86_lin(cpu, ssi, (sp + osz) & m, osz, ACC_READ), 2);

@@ -28,7 +28,7 @@ static inline __attribute__((always_inline)) uint64_t m_lin(const X86CPU *cpu,
         ea += cpu->next_rip;
     if (i->index < 16)
         ea += regs[i->index] << i->scale;
-    if (i->seg != X86_SEG_NONE)
+    if (i->seg < SEG_COUNT)        /* FS, GS; X86_SEG_NONE(_SS) have no base */
         ea += cpu->s->segs[i->seg].base;
     return ea;
 }

@@ -142,6 +142,7 @@ enum { K_NONE, K_REG, K_MEM, K_IMM };
 #define X86_BASE_NONE 0xff
 #define X86_BASE_RIP  16
 #define X86_SEG_NONE  6         /* 64-bit mode: no segment base (not FS/GS) */
+#define X86_SEG_NONE_SS 7       /* the same for SS: no base, but faults are #SS */
 
 /* X86Insn.pfx bits */
 #define PFX_REP    0x01         /* F3 */
@@ -160,7 +161,7 @@ typedef struct X86Insn {
     uint8_t asz;        /* address size in bytes: 2, 4, 8 */
     uint8_t k1, k2;     /* operand kinds K_* */
     uint8_t r1, r2;     /* registers of K_REG operands (see X86_REG_AH) */
-    uint8_t seg;        /* segment of the memory operand (SEG_* / X86_SEG_NONE) */
+    uint8_t seg;        /* segment of the memory operand (SEG_* / X86_SEG_NONE(_SS)) */
     uint8_t base;       /* base register, X86_BASE_NONE or X86_BASE_RIP */
     uint8_t index;      /* index register or X86_BASE_NONE */
     uint8_t scale;      /* log2 of the index scale */

@@ -112,7 +112,8 @@ bool x86_seg_range_ok(const SegmentCache *sc, uint64_t ea, unsigned size)
 
 void x86_seg_noncanonical(X86CPU *cpu, unsigned seg)
 {
-    x86_raise_exception_err(cpu, seg == SEG_SS ? EXCP_SS : EXCP_GP, 0);
+    bool stack = seg == SEG_SS || seg == X86_SEG_NONE_SS;
+    x86_raise_exception_err(cpu, stack ? EXCP_SS : EXCP_GP, 0);
 }
 
 void x86_seg_check(X86CPU *cpu, unsigned seg, uint64_t ea, unsigned size, int acc)
@@ -468,7 +469,7 @@ void x86_far_return(X86CPU *cpu, unsigned osz, unsigned pop_bytes, bool is_iret)
 {
     X86CPUState *s = cpu->s;
     uint64_t smask = x86_stack_mask(cpu);
-    unsigned ss_seg = cpu->code_size == 8 ? X86_SEG_NONE : SEG_SS;
+    unsigned ss_seg = x86_stack_seg(cpu);
     uint64_t sp = s->regs[R_ESP] & smask;
     uint64_t off = x86_ld(cpu, x86_lin(cpu, ss_seg, sp, osz, ACC_READ), osz);
     uint16_t sel = (uint16_t)x86_ld(cpu, x86_lin(cpu, ss_seg, (sp + osz) & smask, osz, ACC_READ),

@@ -11,11 +11,6 @@
  */
 #include "cpu/x86/x86.h"
 
-static inline unsigned ss_seg(const X86CPU *cpu)
-{
-    return cpu->code_size == 8 ? X86_SEG_NONE : SEG_SS;
-}
-
 /* Store v at the slot 'depth' bytes below the current stack pointer. */
 static uint64_t stack_slot(const X86CPU *cpu, uint64_t depth)
 {
@@ -25,14 +20,14 @@ static uint64_t stack_slot(const X86CPU *cpu, uint64_t depth)
 void x86_push(X86CPU *cpu, unsigned size, uint64_t v)
 {
     uint64_t sp = stack_slot(cpu, size);
-    x86_st(cpu, x86_lin(cpu, ss_seg(cpu), sp, size, ACC_WRITE), size, v);
+    x86_st(cpu, x86_lin(cpu, x86_stack_seg(cpu), sp, size, ACC_WRITE), size, v);
     x86_set_sp(cpu, sp);
 }
 
 uint64_t x86_pop(X86CPU *cpu, unsigned size)
 {
     uint64_t sp = cpu->s->regs[R_ESP] & x86_stack_mask(cpu);
-    uint64_t v = x86_ld(cpu, x86_lin(cpu, ss_seg(cpu), sp, size, ACC_READ), size);
+    uint64_t v = x86_ld(cpu, x86_lin(cpu, x86_stack_seg(cpu), sp, size, ACC_READ), size);
     x86_set_sp(cpu, sp + size);
     return v;
 }
@@ -52,7 +47,7 @@ void x86_op_pop(X86CPU *cpu, const X86Insn *i)
     X86CPUState *s = cpu->s;
     unsigned sz = i->osz;
     uint64_t sp = s->regs[R_ESP] & x86_stack_mask(cpu);
-    uint64_t v = x86_ld(cpu, x86_lin(cpu, ss_seg(cpu), sp, sz, ACC_READ), sz);
+    uint64_t v = x86_ld(cpu, x86_lin(cpu, x86_stack_seg(cpu), sp, sz, ACC_READ), sz);
     uint64_t old = s->regs[R_ESP];
     if (i->k1 == K_MEM) {
         /* The address is computed with the incremented stack pointer. */
@@ -78,7 +73,7 @@ void x86_op_push_sreg(X86CPU *cpu, const X86Insn *i)
 {
     uint64_t sp = stack_slot(cpu, i->osz);
     /* Recent processors write only the 16-bit selector into the slot. */
-    x86_st(cpu, x86_lin(cpu, ss_seg(cpu), sp, i->osz, ACC_WRITE), 2,
+    x86_st(cpu, x86_lin(cpu, x86_stack_seg(cpu), sp, i->osz, ACC_WRITE), 2,
            cpu->s->segs[sreg_of(i)].selector);
     x86_set_sp(cpu, sp);
 }
@@ -87,7 +82,7 @@ void x86_op_pop_sreg(X86CPU *cpu, const X86Insn *i)
 {
     int seg = sreg_of(i);
     uint64_t sp = cpu->s->regs[R_ESP] & x86_stack_mask(cpu);
-    uint16_t sel = (uint16_t)x86_ld(cpu, x86_lin(cpu, ss_seg(cpu), sp, i->osz, ACC_READ), 2);
+    uint16_t sel = (uint16_t)x86_ld(cpu, x86_lin(cpu, x86_stack_seg(cpu), sp, i->osz, ACC_READ), 2);
     x86_load_seg(cpu, seg, sel);
     x86_set_sp(cpu, sp + i->osz);
     if (seg == SEG_SS)
@@ -153,7 +148,7 @@ void x86_op_enter(X86CPU *cpu, const X86Insn *i)
     X86CPUState *s = cpu->s;
     unsigned sz = i->osz, level = i->imm2 & 31;
     uint64_t smask = x86_stack_mask(cpu);
-    unsigned seg = ss_seg(cpu);
+    unsigned seg = x86_stack_seg(cpu);
     uint64_t sp = (s->regs[R_ESP] - sz) & smask;
     uint64_t bp = s->regs[R_EBP];
     x86_st(cpu, x86_lin(cpu, seg, sp, sz, ACC_WRITE), sz, bp);
@@ -171,7 +166,16 @@ void x86_op_enter(X86CPU *cpu, const X86Insn *i)
         x86_st(cpu, x86_lin(cpu, seg, sp, sz, ACC_WRITE), sz, frame);
     }
     sp = (sp - i->imm) & smask;
-    /* The new stack top must be writable too (hardware probes it). */
+    /*
+     * Before anything changes, the new stack top must take a write of the
+     * operand size (SDM ENTER: #SS(0) if the new SP is outside the stack
+     * segment's limit, or non-canonical; #PF if a write at the final stack
+     * pointer would fault). It is probed, not written.
+     */
+    uint64_t top = x86_lin(cpu, seg, sp, sz, ACC_WRITE);
+    tlb_rmw_ptr(cpu, top, 1);
+    if (((top ^ (top + sz - 1)) & ~0xfffull) != 0)
+        tlb_rmw_ptr(cpu, cpu->lma ? top + sz - 1 : (uint32_t)(top + sz - 1), 1);
     x86_reg_write(cpu, R_EBP, sz, frame);
     x86_set_sp(cpu, sp);
 }
@@ -180,7 +184,7 @@ void x86_op_leave(X86CPU *cpu, const X86Insn *i)
 {
     X86CPUState *s = cpu->s;
     uint64_t sp = s->regs[R_EBP] & x86_stack_mask(cpu);
-    uint64_t v = x86_ld(cpu, x86_lin(cpu, ss_seg(cpu), sp, i->osz, ACC_READ), i->osz);
+    uint64_t v = x86_ld(cpu, x86_lin(cpu, x86_stack_seg(cpu), sp, i->osz, ACC_READ), i->osz);
     x86_set_sp(cpu, sp + i->osz);
     x86_reg_write(cpu, R_EBP, i->osz, v);
 }

@@ -323,11 +323,37 @@ void x86_seg_check(X86CPU *cpu, unsigned seg, uint64_t ea, unsigned size, int ac
 bool x86_seg_range_ok(const SegmentCache *sc, uint64_t ea, unsigned size);
 /* Recompute seg_chk / seg_chk_w from the segment caches and the mode. */
 void x86_seg_chk_update(X86CPU *cpu);
-/* #GP(0) (#SS(0) through SS) for a non-canonical linear address. */
+/*
+ * #GP(0) for a non-canonical linear address, #SS(0) for one referenced
+ * through the stack segment (SEG_SS, or X86_SEG_NONE_SS in 64-bit mode).
+ */
 _Noreturn void x86_seg_noncanonical(X86CPU *cpu, unsigned seg);
 
-/* Linear address of seg:ea with no check: INVLPG, and the later parts of an
- * operand whose whole extent x86_lin() already checked (far pointers, ...). */
+/*
+ * The segment a stack access names: SS, or in 64-bit mode X86_SEG_NONE_SS,
+ * which has no base and no limit (like X86_SEG_NONE) but still makes a
+ * non-canonical address a stack fault, #SS(0), as the SDM wants.
+ */
+static inline unsigned x86_stack_seg(const X86CPU *cpu)
+{
+    return cpu->code_size == 8 ? X86_SEG_NONE_SS : SEG_SS;
+}
+
+/*
+ * Whether every byte of [lin, lin + size) is canonical (48-bit addresses
+ * sign-extended). Shifted by 2^47 the canonical addresses are [0, 2^48), so
+ * the whole access fits iff lin + 2^47 <= 2^48 - size: one compare. An
+ * access wrapping from 2^64 - 1 to 0 stays inside that range and passes,
+ * like on hardware (both ends are canonical).
+ */
+static inline bool x86_canonical_range(uint64_t lin, unsigned size)
+{
+    return lin + (1ull << 47) <= (1ull << 48) - size;
+}
+
+/* Linear address of seg:ea with no check: INVLPG (no access at all), and
+ * the later parts of an operand whose whole extent x86_lin() already
+ * checked (far pointers, BOUND's pair, LGDT's pseudo-descriptor, ...). */
 static inline uint64_t x86_lin_nochk(const X86CPU *cpu, unsigned seg, uint64_t ea)
 {
     uint64_t lin = x86_seg_base(cpu, seg) + ea;
@@ -338,9 +364,8 @@ static inline uint64_t x86_lin_nochk(const X86CPU *cpu, unsigned seg, uint64_t e
  * Linear address of a 'size'-byte access of kind acc (ACC_READ, or
  * ACC_WRITE for stores and read-modify-writes) at seg:ea, 64-bit in long
  * mode, else wrapped to 32 bits; raises the segment fault first. In long
- * mode the address must be canonical (48 bits, sign-extended); only its
- * first byte is checked, and 64-bit code's stack accesses (which carry no
- * segment) get #GP(0) rather than #SS(0).
+ * mode every byte of the access must be canonical (an 8-byte read at
+ * 0x00007ffffffffffc faults): #GP(0), or #SS(0) for a stack access.
  */
 static inline __attribute__((always_inline)) uint64_t x86_lin(X86CPU *cpu, unsigned seg,
                                                               uint64_t ea, unsigned size,
@@ -352,7 +377,7 @@ static inline __attribute__((always_inline)) uint64_t x86_lin(X86CPU *cpu, unsig
     uint64_t lin = x86_seg_base(cpu, seg) + ea;
     if (!cpu->lma)
         return (uint32_t)lin;
-    if (unlikely(lin + (1ull << 47) >= (1ull << 48)))
+    if (unlikely(!x86_canonical_range(lin, size)))
         x86_seg_noncanonical(cpu, seg);
     return lin;
 }

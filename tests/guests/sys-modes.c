@@ -13,7 +13,9 @@
  *     from an XD page and a reserved bit; a double fault (#DE through a
  *     not-present gate) on the TSS's IST1 stack; SYSRET to 64-bit ring 3
  *     and SYSCALL back (selectors from STAR, RCX/R11, RFLAGS masked by
- *     FMASK); then a far jump to 32-bit compatibility mode, paging and
+ *     FMASK); #GP(0) for a read whose last byte only is non-canonical;
+ *     #SS(0) for a non-canonical address through SS (an RBP-based operand,
+ *     PUSH, CALL, RET, and INT3's frame on a non-canonical RSP); then a far jump to 32-bit compatibility mode, paging and
  *     EFER.LME off, back in protected mode.
  *
  * The 64-bit handlers are assembly; they log each exception (vector, error
@@ -135,13 +137,14 @@ static struct tss64 tss64 __attribute__((aligned(16)));
 
 /* Shared with the assembly. */
 uint32_t lm_saved_esp, lm_cr3, lm_ustack_top;
-uint64_t lm_val, lm_count, lm_resume, lm_kernel_rsp;
-uint64_t lm_recs[8][8];         /* vector, error, rip, cs, cr2, handler rsp, rflags, ss */
+uint64_t lm_val, lm_count, lm_resume, lm_kernel_rsp, lm_save_rsp;
+uint64_t lm_recs[16][8];         /* vector, error, rip, cs, cr2, handler rsp, rflags, ss */
 uint64_t lm_sc_rcx, lm_sc_r11, lm_sc_rflags;
 uint16_t lm_sc_cs, lm_sc_ss, lm_user_cs, lm_user_ss;
 struct { uint16_t limit; uint64_t base; } __attribute__((packed)) lm_idtr;
 
 extern uint8_t lm_stubs[], lm_pf1[], lm_pf2[], lm_pf4[], lm_gp_nc[], lm_after_syscall[];
+extern uint8_t lm_gp_nc2[], lm_ss_rbp[], lm_ss_push[], lm_ss_call[], lm_ss_ret[], lm_ss_int3[];
 extern uint8_t lm_syscall_entry[];
 void lm_enter(void);
 
@@ -182,6 +185,31 @@ __asm__(".text\n"
         "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
         "movabsq $0x0000800000000000, %rax\n"
         "lm_gp_nc: movq (%rax), %rax\n1:\n"
+        /* an 8-byte read whose first byte is canonical, its last not */
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "movabsq $0x00007ffffffffffc, %rax\n"
+        "lm_gp_nc2: movq (%rax), %rax\n1:\n"
+        /* through SS (RBP-based): #SS(0) */
+        "movq %rbp, %r12\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "movabsq $0x0000800000000000, %rbp\n"
+        "lm_ss_rbp: movq 8(%rbp), %rax\n1:\n"
+        "movq %r12, %rbp\n"
+        /* stack operations on a non-canonical RSP: #SS(0), delivered on
+         * IST1 (the #SS gate's); the pushed RSP is the bad one */
+        "movq %rsp, lm_save_rsp(%rip)\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "movabsq $0x0000800000000004, %rsp\n"   /* the slot straddles */
+        "lm_ss_push: pushq %rax\n1:\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "movabsq $0x0000800000000010, %rsp\n"
+        "lm_ss_call: call 2f\n2:\n1:\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "lm_ss_ret: ret\n1:\n"
+        /* INT3 (its gate has no IST) cannot push its frame there */
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "lm_ss_int3: int3\n1:\n"
+        "movq lm_save_rsp(%rip), %rsp\n"
         /* SYSRET to ring 3, SYSCALL back */
         "movq %rsp, lm_kernel_rsp(%rip)\n"
         "movl $lm_user, %ecx\n"
@@ -222,7 +250,7 @@ __asm__(".text\n"
         "lm_common:\n"
         "pushq %rax\n pushq %rbx\n"
         "movq lm_count(%rip), %rax\n"
-        "cmpq $8, %rax\n jae lm_fail\n"
+        "cmpq $16, %rax\n jae lm_fail\n"
         "shlq $6, %rax\n leaq lm_recs(%rip), %rbx\n addq %rbx, %rax\n"
         "movq 16(%rsp), %rbx\n movq %rbx, (%rax)\n"
         "movq 24(%rsp), %rbx\n movq %rbx, 8(%rax)\n"
@@ -305,6 +333,7 @@ static void test_long_mode(void)
         set_gate64(v, (uint32_t)(lm_stubs + 16 * v), 0, 0x8e);
     set_gate64(0, (uint32_t)lm_stubs, 0, 0x0e);             /* #DE: not present */
     set_gate64(8, (uint32_t)(lm_stubs + 16 * 8), 1, 0x8e);  /* #DF on IST1 */
+    set_gate64(12, (uint32_t)(lm_stubs + 16 * 12), 1, 0x8e);  /* #SS too */
     lm_idtr.limit = sizeof(idt64) - 1;
     lm_idtr.base = (uint32_t)idt64;
 
@@ -339,9 +368,9 @@ static void test_long_mode(void)
     GUEST_ASSERT(lm_val == 0x123456789abceef0ull);
     puts("sys-modes: protected -> long -> protected ok");
 
-    if (lm_count != 6)
+    if (lm_count != 12)
         printf("long mode: %u exceptions\n", (uint32_t)lm_count);
-    GUEST_ASSERT(lm_count == 6);
+    GUEST_ASSERT(lm_count == 12);
     check_rec(0, 14, 0, (uint32_t)lm_pf1, WIN);
     check_rec(1, 14, 3, (uint32_t)lm_pf2, WIN + 0x1000);
     check_rec(2, 14, 0x11, WIN + 0x2000, WIN + 0x2000);
@@ -356,6 +385,16 @@ static void test_long_mode(void)
 
     check_rec(5, 13, 0, (uint32_t)lm_gp_nc, WIN + 0x3008);     /* CR2 unchanged */
     puts("sys-modes: long mode #GP(0) for a non-canonical address ok");
+
+    /* The whole access must be canonical; through SS it is a stack fault. */
+    check_rec(6, 13, 0, (uint32_t)lm_gp_nc2, WIN + 0x3008);
+    check_rec(7, 12, 0, (uint32_t)lm_ss_rbp, WIN + 0x3008);
+    check_rec(8, 12, 0, (uint32_t)lm_ss_push, WIN + 0x3008);
+    GUEST_ASSERT(lm_recs[8][5] == tss64.ist[0] - 7 * 8);   /* on IST1 */
+    check_rec(9, 12, 0, (uint32_t)lm_ss_call, WIN + 0x3008);
+    check_rec(10, 12, 0, (uint32_t)lm_ss_ret, WIN + 0x3008);
+    check_rec(11, 12, 0, (uint32_t)lm_ss_int3, WIN + 0x3008);
+    puts("sys-modes: long mode non-canonical access ends and stack accesses (#SS(0)) ok");
 
     if (lm_sc_rcx != (uint32_t)lm_after_syscall || lm_sc_r11 != 0x402 ||
         lm_sc_rflags != 2 || lm_sc_cs != SEL_KCS64 || lm_sc_ss != SEL_KDS ||

@@ -13,7 +13,9 @@
  *     through an execute-only CS raises #GP(0);
  *  3. expand-down segments: 16-bit (offsets limit+1..0xffff) and 32-bit
  *     (limit+1..4 GiB-1);
- *  4. SS: #SS(0) for accesses beyond or straddling its limit;
+ *  4. SS: #SS(0) for accesses beyond or straddling its limit; ENTER whose
+ *     new stack top (after the imm16 frame) falls below an expand-down
+ *     SS's limit raises #SS(0) with ESP and EBP unchanged;
  *  5. null selectors in DS, ES and GS: #GP(0) on use, none on load;
  *  5b. the other instruction families with their own operand sizes:
  *     string (STOS to a read-only ES, MOVS and XLAT past a limit), BOUND,
@@ -48,6 +50,7 @@
 #define SEL_LIMCODE 0x90        /* code, base 0, limit 1 MiB - 1 */
 #define SEL_FARGATE 0x98        /* call gate, DPL 0, to SEL_LIMCODE:2 MiB */
 #define SEL_TINY   0xa0         /* code at tiny_code, limit set by each check */
+#define SEL_EDSS   0xa8         /* data RW expand-down, B=1, limit enter_stack + 0xfff */
 
 #define SMALL_BASE 0x200000u
 #define ED16_BASE  0x300000u
@@ -263,6 +266,48 @@ static void test_stack_segment(void)
     TRY_SS("subl %%esp, %%ebx\n\t", "movl (%%esp, %%ebx), %%eax", 0x1000000);
     check(12, 0);
     puts("sys-segments: SS limit raises #SS(0) ok");
+}
+
+/* ENTER imm, 0 on SS = SEL_EDSS, ESP = top: offsets above enter_stack +
+ * 0xfff are inside it, below are not. ESP and EBP after it are noted. */
+static uint8_t enter_stack[2 * 4096] __attribute__((aligned(4096)));
+uint32_t enter_esp, enter_ebp, enter_saved_esp, enter_saved_ebp;
+#define TRY_ENTER(imm, top)                                                  \
+    do {                                                                     \
+        exc_clear();                                                         \
+        __asm__ volatile("movl %%esp, enter_saved_esp\n\t"                   \
+                         "movl %%ebp, enter_saved_ebp\n\t"                   \
+                         "movw %[ed], %%dx\n\t"                              \
+                         "movw %%dx, %%ss\n\t"                               \
+                         "movl %[t], %%esp\n\t"                              \
+                         "movl $0x5eb0, %%ebp\n\t"                           \
+                         EXPECT_FAULT("enter $" #imm ", $0")                 \
+                         "movl %%esp, enter_esp\n\t"                         \
+                         "movl %%ebp, enter_ebp\n\t"                         \
+                         "movw %[flat], %%dx\n\t"                            \
+                         "movw %%dx, %%ss\n\t"                               \
+                         "movl enter_saved_esp, %%esp\n\t"                   \
+                         "movl enter_saved_ebp, %%ebp"                       \
+                         : : [ed] "i"(SEL_EDSS), [flat] "i"(SEL_DS0),        \
+                           [t] "a"(top) : "edx", "memory", "cc");            \
+        exc_resume = 0;                                                      \
+    } while (0)
+
+static void test_enter(void)
+{
+    uint32_t top = (uint32_t)enter_stack + 0x1800;
+    gdt[SEL_EDSS >> 3] = seg_desc(0, (uint32_t)enter_stack >> 12, 0x97, 0xc);
+    /* The frame fits: EBP = the pushed slot, ESP 0x400 below it. */
+    TRY_ENTER(0x400, top);
+    none();
+    GUEST_ASSERT(enter_ebp == top - 4 && enter_esp == top - 4 - 0x400);
+    /* The push fits but the new stack top does not: #SS(0), nothing changed. */
+    TRY_ENTER(0x900, top);
+    check(12, 0);
+    if (enter_esp != top || enter_ebp != 0x5eb0)
+        printf("ENTER fault: esp 0x%x ebp 0x%x\n", enter_esp, enter_ebp);
+    GUEST_ASSERT(enter_esp == top && enter_ebp == 0x5eb0);
+    puts("sys-segments: ENTER probes its new stack top (#SS(0)) ok");
 }
 
 static void test_null(void)
@@ -639,6 +684,7 @@ int guest_main(void)
     test_rights();
     test_expand_down();
     test_stack_segment();
+    test_enter();
     test_null();
     test_forms();
     test_code_limits();
