@@ -18,6 +18,10 @@
  *     PUSH, CALL, RET, and INT3's frame on a non-canonical RSP); then a far jump to 32-bit compatibility mode, paging and
  *     EFER.LME off, back in protected mode.
  *
+ *  3. real mode again: INT with SP = 3 has no room for its frame (#SS,
+ *     then #DF, then shutdown: the board resets and the second boot finds
+ *     the mark left for it in low memory).
+ *
  * The 64-bit handlers are assembly; they log each exception (vector, error
  * code, CS:RIP, CR2, their own RSP, RFLAGS, SS) and resume at lm_resume.
  * C checks the log once back in 32-bit code.
@@ -59,6 +63,14 @@ __asm__(".section .rodata\n"
         "pushw $0x0202\n popfw\n"               /* IF set: the INT clears it */
         "int $0x30\n"
         "rm_after_int:\n"
+        /* Part 3 only: an INT with SP = 3 (the CS word straddles 0xffff) */
+        "cmpw $0x5353, 0x9110\n"
+        "jne 3f\n"
+        "movw $3, %sp\n"
+        "int $0x30\n"
+        "movw $0x9000, %sp\n"
+        "movw $0xdead, 0x9112\n"               /* still running: no shutdown */
+        "3:\n"
         "cli\n"
         "movl %cr0, %eax\n orl $1, %eax\n movl %eax, %cr0\n"
         ".byte 0x66, 0xea\n .long rm_back\n .word 0x08\n"
@@ -90,7 +102,7 @@ static void test_real_mode(void)
     volatile uint16_t *d = (volatile uint16_t *)RM_DATA;
 
     memcpy((void *)RM_BASE, rm_blob, (size_t)(rm_blob_end - rm_blob));
-    memset((void *)RM_DATA, 0, 16);
+    memset((void *)RM_DATA, 0, 20);
     __asm__ volatile("sidt %0" : "=m"(pm_idtr));
     rm_enter();
     GUEST_ASSERT(d[0] == 0);                        /* CS in real mode */
@@ -410,10 +422,51 @@ static void test_long_mode(void)
     puts("sys-modes: SYSRET to ring 3 and SYSCALL back ok");
 }
 
+/* ---- 3. real mode: no room for an interrupt frame ---- */
+
+/*
+ * A word that survives the reset (low memory is not cleared), at 0x504: the
+ * first boot sets it before the INT that must shut the processor down; the
+ * board then resets and loads this guest again, which finds it.
+ */
+#define RM_SHUTDOWN_MARK 0x5353aa01u
+
+static volatile uint32_t *rm_mark(void)
+{
+    uintptr_t at = 0x504;
+    __asm__("" : "+r"(at));                 /* no literal low pointer for gcc */
+    return (volatile uint32_t *)at;
+}
+
+/*
+ * INT 0x30 in real mode with SP = 3: FLAGS fits at SS:1, CS would straddle
+ * SS:0xffff, so #SS; #SS is delivered on the same stack and faults the same
+ * way, so #DF, and so does the #DF: a triple fault, and the board resets.
+ */
+static void test_real_mode_no_room(void)
+{
+    volatile uint16_t *d = (volatile uint16_t *)RM_DATA;
+
+    memcpy((void *)RM_BASE, rm_blob, (size_t)(rm_blob_end - rm_blob));
+    memset((void *)RM_DATA, 0, 20);
+    d[8] = 0x5353;
+    *rm_mark() = RM_SHUTDOWN_MARK;
+    rm_enter();
+    *rm_mark() = 0;
+    printf("real mode INT with SP = 3 came back (0x%x): no shutdown\n", d[9]);
+    GUEST_ASSERT(0);
+}
+
 int guest_main(void)
 {
+    if (*rm_mark() == RM_SHUTDOWN_MARK) {
+        *rm_mark() = 0;
+        puts("sys-modes: real-mode INT with SP = 3 shuts down (reset) ok");
+        return 0;
+    }
     desc_init();
     test_real_mode();
     test_long_mode();
+    test_real_mode_no_room();
     return 0;
 }
