@@ -214,6 +214,14 @@ void x86_task_switch(X86CPU *cpu, uint16_t sel, int source, bool has_err, uint32
     tlb_flush(cpu);
     if (has_err)
         x86_push(cpu, (s->segs[SEG_CS].attrib & SEG_ATTR_DB) ? 4 : 2, err);
+    /*
+     * Entering a virtual-8086 task whose EFLAGS has VIF and VIP both set
+     * under CR4.VME: #GP(0) at its first instruction, so that the monitor
+     * delivers the pending virtual interrupt (SDM vol. 3, 20.3.3; the same
+     * as IRET to virtual-8086 mode, excp.c).
+     */
+    if ((nfl & FLAG_VM) && (s->cr4 & CR4_VME) && (nfl & FLAG_VIF) && (nfl & FLAG_VIP))
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
     if (nt.trap) {
         /* A debug trap (DR6.BT) once the switch is complete, before the new
          * task's first instruction: RIP is already the new task's. */

@@ -19,7 +19,9 @@
  * the 8086 handler with the real IF (cleared, then restored by its IRET)
  * and INT 0x31 to the protected-mode handler. Last, CR4.PVI at ring 3 (IOPL
  * 0): CLI and STI clear and set VIF instead of faulting, and STI with VIP
- * pending raises #GP(0).
+ * pending raises #GP(0). Then, under CR4.VME again, a JMP to a v8086 task
+ * whose TSS EFLAGS has VIF and VIP both set raises #GP(0) at its first
+ * instruction, and a POPF setting IF (so VIF) with VIP pending does too.
  */
 #include "guest.h"
 #include "desc.h"
@@ -353,6 +355,89 @@ static void test_pvi(void)
     puts("sys-v86: PVI CLI/STI at ring 3 act on VIF, STI with VIP faults ok");
 }
 
+/* ---- a task switch into virtual-8086 mode with VIF and VIP set ---- */
+
+#define VMT_CS 0x0400
+#define SEL_VMT SEL_FREE        /* the 32-bit TSS of the v8086 task */
+
+extern const uint8_t vmt_start[], vmt_end[], vmt_hlt[], vmt_popf[], vmt_last[];
+__asm__(".section .rodata\n"
+        ".code16\n"
+        "vmt_start:\n"                          /* #GP here: VIF and VIP both set */
+        "pushw $0x0200\n"                       /* (the monitor cleared VIP) */
+        "cli\n"
+        "vmt_hlt: hlt\n"                        /* the monitor sets VIP */
+        "vmt_popf: popfw\n"                     /* IF=1 with VIP: #GP; VIP cleared */
+        "pushfw\n popw %ax\n movw %ax, 0x0\n"  /* then it loads VIF */
+        "vmt_last: hlt\n"
+        "vmt_end:\n"
+        ".code32\n"
+        ".text\n");
+
+static struct tss32 vmt_tss __attribute__((aligned(128)));
+static uint8_t vmt_stack[2048] __attribute__((aligned(16)));
+
+static int vmt_monitor(struct exc_frame *f)
+{
+    if (f->vector != 13 || !(f->eflags & (1u << 17)))
+        return 0;
+    uint16_t ip = (uint16_t)f->eip;
+    if (nvgp < 8) {
+        vgp[nvgp].ip = ip;
+        vgp[nvgp].error = f->error;
+        vgp[nvgp].eflags = f->eflags;
+    }
+    nvgp++;
+    if (ip == 0 || ip == (uint16_t)(vmt_popf - vmt_start)) {
+        f->eflags &= ~FL_VIP;                   /* delivered: retry the instruction */
+    } else if (ip == (uint16_t)(vmt_hlt - vmt_start)) {
+        f->eflags |= FL_VIP;
+        f->eip += 1;
+    } else {
+        /* The end (or anything unexpected): back to the monitor's task. */
+        __asm__ volatile("ljmp %0, $0" : : "i"(SEL_TSS) : "memory");
+    }
+    return 1;
+}
+
+static void test_vme_task(void)
+{
+    volatile uint16_t *d = (volatile uint16_t *)VME_DATA;
+
+    memcpy((void *)(VMT_CS * 16), vmt_start, (size_t)(vmt_end - vmt_start));
+    memset((void *)VME_DATA, 0xee, 0x20);
+    task_init(&vmt_tss, SEL_VMT, 0, vmt_stack, sizeof(vmt_stack));
+    vmt_tss.eflags = 0x2 | (1u << 17) | FL_VIF | FL_VIP;          /* VM, IOPL 0 */
+    vmt_tss.cs = VMT_CS;
+    vmt_tss.eip = 0;
+    vmt_tss.ss = V86_SS;
+    vmt_tss.esp = 0x1000;
+    vmt_tss.ds = vmt_tss.es = V86_DS;
+    vmt_tss.fs = vmt_tss.gs = 0;
+    vmt_tss.ss0 = SEL_DS0;
+    vmt_tss.esp0 = (uint32_t)(vmt_stack + sizeof(vmt_stack));
+    write_cr4(read_cr4() | 1);
+    nvgp = 0;
+    exc_hook = vmt_monitor;
+    __asm__ volatile("ljmp %0, $0" : : "i"(SEL_VMT) : "memory");
+    exc_hook = 0;
+    write_cr4(read_cr4() & ~1u);
+    __asm__ volatile("clts");
+
+    for (unsigned k = 0; k < nvgp && k < 8; k++)
+        printf("VME task #GP %u: ip 0x%x error 0x%x eflags 0x%x\n", k, vgp[k].ip,
+               vgp[k].error, vgp[k].eflags);
+    GUEST_ASSERT(nvgp == 4);
+    GUEST_ASSERT(vgp[0].ip == 0 && vgp[0].error == 0);
+    GUEST_ASSERT((vgp[0].eflags & (FL_VIF | FL_VIP)) == (FL_VIF | FL_VIP));
+    GUEST_ASSERT(vgp[1].ip == (uint16_t)(vmt_hlt - vmt_start));
+    GUEST_ASSERT(vgp[2].ip == (uint16_t)(vmt_popf - vmt_start) && vgp[2].error == 0);
+    GUEST_ASSERT((vgp[2].eflags & (FL_VIF | FL_VIP)) == FL_VIP);
+    GUEST_ASSERT(vgp[3].ip == (uint16_t)(vmt_last - vmt_start));
+    GUEST_ASSERT((d[0] & FL_IF) == FL_IF);
+    puts("sys-v86: VME task switch with VIF+VIP and POPF IF=1 with VIP raise #GP(0) ok");
+}
+
 int guest_main(void)
 {
     desc_init();
@@ -383,5 +468,6 @@ int guest_main(void)
     test_vme();
     test_vme_iopl3();
     test_pvi();
+    test_vme_task();
     return 0;
 }
