@@ -176,8 +176,8 @@ static void deliver_prot(X86CPU *cpu, int vec, bool soft, bool has_err, uint32_t
     if (lm) {
         uint64_t rsp = s->regs[R_ESP];
         if (inner || ist) {
-            uint64_t tss_off = ist ? 0x24 + (ist - 1) * 8 : 4 + new_cpl * 8;
-            rsp = x86_ld_kernel(cpu, s->tr.base + tss_off, 8);
+            unsigned tss_off = ist ? 0x24 + (ist - 1) * 8 : 4 + new_cpl * 8;
+            rsp = x86_tss_stack_ld(cpu, tss_off, 8, 7, ext);
         }
         if (inner) {
             new_ss.selector = (uint16_t)new_cpl;
@@ -192,11 +192,11 @@ static void deliver_prot(X86CPU *cpu, int vec, bool soft, bool has_err, uint32_t
         bool tss32 = (s->tr.attrib & 8) != 0;
         uint64_t esp, ssel;
         if (tss32) {
-            esp = x86_ld_kernel(cpu, (uint32_t)(s->tr.base + 4 + new_cpl * 8), 4);
-            ssel = x86_ld_kernel(cpu, (uint32_t)(s->tr.base + 8 + new_cpl * 8), 2);
+            esp = x86_tss_stack_ld(cpu, 4 + new_cpl * 8, 4, 7, ext);
+            ssel = x86_tss_stack_ld(cpu, 8 + new_cpl * 8, 2, 3, ext);
         } else {
-            esp = x86_ld_kernel(cpu, (uint32_t)(s->tr.base + 2 + new_cpl * 4), 2);
-            ssel = x86_ld_kernel(cpu, (uint32_t)(s->tr.base + 4 + new_cpl * 4), 2);
+            esp = x86_tss_stack_ld(cpu, 2 + new_cpl * 4, 2, 3, ext);
+            ssel = x86_tss_stack_ld(cpu, 4 + new_cpl * 4, 2, 1, ext);
         }
         bool ok;
         uint64_t sd = x86_desc_read(cpu, (uint16_t)ssel, &ok);
@@ -226,6 +226,8 @@ static void deliver_prot(X86CPU *cpu, int vec, bool soft, bool has_err, uint32_t
      * whether the stack is the current one, the TSS's RSPn or an IST one. */
     if (lm && !x86_canonical_range(ns.sp - nslots * 8, nslots * 8))
         x86_raise_exception_err(cpu, EXCP_SS, ext);
+    if (lm && !x86_canonical_range(off, 1))
+        x86_raise_exception_err(cpu, EXCP_GP, ext);     /* the gate's target */
     if (lm || inner) {
         if (vm) {
             ns_push(cpu, &ns, psz, s->segs[SEG_GS].selector);
@@ -409,6 +411,10 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
             x86_raise_exception_err(cpu, EXCP_GP, cs & 0xfffc);
         if (!((d >> 47) & 1))
             x86_raise_exception_err(cpu, EXCP_NP, cs & 0xfffc);
+        /* The return RIP: canonical for 64-bit code, in the limit otherwise. */
+        if ((d & (1ull << 53)) ? !x86_canonical_range(ip, 1)
+                               : (ip & x86_size_mask(osz)) > x86_desc_limit(d))
+            x86_raise_exception_err(cpu, EXCP_GP, 0);
         SegmentCache ss;
         x86_check_ss(cpu, nss, rpl, &ss);
         x86_seg_from_desc(&s->segs[SEG_CS], cs, d);

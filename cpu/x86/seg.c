@@ -233,6 +233,16 @@ static void load_cs(X86CPU *cpu, uint16_t sel, uint64_t d, unsigned new_cpl)
     x86_hflags_update(cpu);
 }
 
+uint64_t x86_tss_stack_ld(X86CPU *cpu, unsigned off, unsigned size, unsigned span,
+                          uint32_t ext)
+{
+    const SegmentCache *tr = &cpu->s->tr;
+    if ((uint64_t)off + span > tr->limit)
+        x86_raise_exception_err(cpu, EXCP_TS, (tr->selector & 0xfffc) | ext);
+    uint64_t a = tr->base + off;
+    return x86_ld_kernel(cpu, cpu->lma ? a : (uint32_t)a, size);
+}
+
 /* Check a code-segment descriptor for JMP/CALL far; returns it. */
 static uint64_t far_target_desc(X86CPU *cpu, uint16_t sel)
 {
@@ -315,6 +325,8 @@ static void far_via_gate(X86CPU *cpu, uint16_t sel, uint64_t g, bool call, unsig
     }
     if (type == 4)
         off &= 0xffff;
+    if (lm && !x86_canonical_range(off, 1))
+        x86_raise_exception_err(cpu, EXCP_GP, 0);           /* SDM CALL/JMP: 64-bit gate */
     if (!(csel & 0xfffc))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     bool ok;
@@ -342,18 +354,18 @@ static void far_via_gate(X86CPU *cpu, uint16_t sel, uint64_t g, bool call, unsig
         SegmentCache nss;
         uint64_t nsp, mask;
         if (lm) {
-            nsp = x86_ld_kernel(cpu, s->tr.base + 4 + dpl * 8, 8);
+            nsp = x86_tss_stack_ld(cpu, 4 + dpl * 8, 8, 7, 0);
             nss = (SegmentCache){ (uint16_t)dpl, (uint16_t)(dpl << SEG_ATTR_DPL_SHIFT), 0, 0 };
             mask = ~0ull;
         } else {
             bool tss32 = (s->tr.attrib & 8) != 0;
             uint16_t ssel;
             if (tss32) {
-                nsp = x86_ld_kernel(cpu, (uint32_t)(s->tr.base + 4 + dpl * 8), 4);
-                ssel = (uint16_t)x86_ld_kernel(cpu, (uint32_t)(s->tr.base + 8 + dpl * 8), 2);
+                nsp = x86_tss_stack_ld(cpu, 4 + dpl * 8, 4, 7, 0);
+                ssel = (uint16_t)x86_tss_stack_ld(cpu, 8 + dpl * 8, 2, 3, 0);
             } else {
-                nsp = x86_ld_kernel(cpu, (uint32_t)(s->tr.base + 2 + dpl * 4), 2);
-                ssel = (uint16_t)x86_ld_kernel(cpu, (uint32_t)(s->tr.base + 4 + dpl * 4), 2);
+                nsp = x86_tss_stack_ld(cpu, 2 + dpl * 4, 2, 3, 0);
+                ssel = (uint16_t)x86_tss_stack_ld(cpu, 4 + dpl * 4, 2, 1, 0);
             }
             x86_check_ss(cpu, ssel, dpl, &nss);
             mask = (nss.attrib & SEG_ATTR_DB) ? 0xffffffffull : 0xffff;
@@ -365,6 +377,9 @@ static void far_via_gate(X86CPU *cpu, uint16_t sel, uint64_t g, bool call, unsig
         unsigned frame = (4 + pcount) * psz;
         if (!lm && (nsp < frame || !x86_seg_range_ok(&nss, (nsp - frame) & mask, frame)))
             x86_raise_exception_err(cpu, EXCP_SS, nss.selector & 0xfffc);
+        /* 64-bit: the 32-byte frame must be canonical (the new SS is null). */
+        if (lm && !x86_canonical_range(nsp - frame, frame))
+            x86_raise_exception_err(cpu, EXCP_SS, 0);
         uint64_t sp = nsp;
         stack_put(cpu, &nss, &sp, mask, psz, oss.selector);
         stack_put(cpu, &nss, &sp, mask, psz, old_sp);
@@ -408,7 +423,7 @@ void x86_far_jump(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz)
         return;
     }
     bool to64 = cpu->lma && (d & (1ull << 53));
-    if (!to64 && off > x86_desc_limit(d))
+    if (to64 ? !x86_canonical_range(off, 1) : off > x86_desc_limit(d))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     load_cs(cpu, sel, d, cpu->cpl);
     cpu->next_rip = off;
@@ -437,7 +452,7 @@ void x86_far_call(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz)
         return;
     }
     bool to64 = cpu->lma && (d & (1ull << 53));
-    if (!to64 && off > x86_desc_limit(d))
+    if (to64 ? !x86_canonical_range(off, 1) : off > x86_desc_limit(d))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t old_sp = s->regs[R_ESP];
     x86_push(cpu, osz, old_cs);
@@ -497,8 +512,10 @@ void x86_far_return(X86CPU *cpu, unsigned osz, unsigned pop_bytes, bool is_iret)
         x86_raise_exception_err(cpu, EXCP_GP, err);
     if (!((d >> 47) & 1))
         x86_raise_exception_err(cpu, EXCP_NP, err);
-    /* The return offset must lie in the new code segment (not in 64-bit code). */
-    if (!(cpu->lma && (d & (1ull << 53))) && (off & x86_size_mask(osz)) > x86_desc_limit(d))
+    /* The return offset must lie in the new code segment, or be canonical
+     * in 64-bit code. */
+    if ((cpu->lma && (d & (1ull << 53))) ? !x86_canonical_range(off, 1)
+                                         : (off & x86_size_mask(osz)) > x86_desc_limit(d))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t nsp = sp + 2 * osz + pop_bytes;
     if (rpl == cpl) {

@@ -458,6 +458,9 @@ void x86_op_sysexit(X86CPU *cpu, const X86Insn *i)
     if (!cpu->pe || !cs || cpu->cpl != 0)
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     bool to64 = i->osz == 8;
+    if (to64 && (!x86_canonical_range(s->regs[R_ECX], 1) ||
+                 !x86_canonical_range(s->regs[R_EDX], 1)))
+        x86_raise_exception_err(cpu, EXCP_GP, 0);       /* SDM SYSEXIT, 64-bit mode */
     flat_seg(&s->segs[SEG_CS], (uint16_t)((cs + (to64 ? 32 : 16)) | 3), true, 3, to64);
     flat_seg(&s->segs[SEG_SS], (uint16_t)((cs + (to64 ? 40 : 24)) | 3), false, 3, false);
     x86_hflags_update(cpu);

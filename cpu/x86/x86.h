@@ -551,6 +551,14 @@ void x86_far_jump(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz);
 void x86_far_call(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz);
 void x86_far_return(X86CPU *cpu, unsigned osz, unsigned pop_bytes, bool is_iret);
 uint64_t x86_desc_read(X86CPU *cpu, uint16_t sel, bool *ok);
+/*
+ * A stack pointer or selector field of the current TSS (the inner stack of
+ * an interrupt or call gate): #TS(TR selector | ext) unless off + span lies
+ * within TR's limit (span is the SDM's: 7 for a 32-bit or 64-bit TSS's
+ * stack slot, 3 for a 16-bit one's SP:SS).
+ */
+uint64_t x86_tss_stack_ld(X86CPU *cpu, unsigned off, unsigned size, unsigned span,
+                          uint32_t ext);
 /* A segment descriptor's limit in bytes (G applied). */
 uint32_t x86_desc_limit(uint64_t d);
 void x86_seg_from_desc(SegmentCache *sc, uint16_t sel, uint64_t desc);

@@ -15,7 +15,9 @@
  *     and SYSCALL back (selectors from STAR, RCX/R11, RFLAGS masked by
  *     FMASK); #GP(0) for a read whose last byte only is non-canonical;
  *     #SS(0) for a non-canonical address through SS (an RBP-based operand,
- *     PUSH, CALL, RET, and INT3's frame on a non-canonical RSP); then a far jump to 32-bit compatibility mode, paging and
+ *     PUSH, CALL, RET, and INT3's frame on a non-canonical RSP); #TS(TSS)
+ *     for an IST slot past the TSS limit; #GP(0) for non-canonical targets
+ *     of an interrupt gate, a call gate, IRETQ, LRETQ and SYSEXIT; then a far jump to 32-bit compatibility mode, paging and
  *     EFER.LME off, back in protected mode.
  *
  *  3. real mode again: INT with SP = 3 has no room for its frame (#SS,
@@ -128,6 +130,7 @@ static void test_real_mode(void)
 #define SEL_UDS   0x60
 #define SEL_UCS64 0x68
 #define SEL_TSS64 0x70
+#define SEL_GATE64 0x80         /* 16 bytes */
 #define WIN 0x40000000u
 
 struct tss64 {
@@ -150,13 +153,15 @@ static struct tss64 tss64 __attribute__((aligned(16)));
 /* Shared with the assembly. */
 uint32_t lm_saved_esp, lm_cr3, lm_ustack_top;
 uint64_t lm_val, lm_count, lm_resume, lm_kernel_rsp, lm_save_rsp;
-uint64_t lm_recs[16][8];         /* vector, error, rip, cs, cr2, handler rsp, rflags, ss */
+uint64_t lm_recs[24][8];         /* vector, error, rip, cs, cr2, handler rsp, rflags, ss */
 uint64_t lm_sc_rcx, lm_sc_r11, lm_sc_rflags;
 uint16_t lm_sc_cs, lm_sc_ss, lm_user_cs, lm_user_ss;
 struct { uint16_t limit; uint64_t base; } __attribute__((packed)) lm_idtr;
 
 extern uint8_t lm_stubs[], lm_pf1[], lm_pf2[], lm_pf4[], lm_gp_nc[], lm_after_syscall[];
 extern uint8_t lm_gp_nc2[], lm_ss_rbp[], lm_ss_push[], lm_ss_call[], lm_ss_ret[], lm_ss_int3[];
+extern uint8_t lm_ts_ist[], lm_gp_gate[], lm_gp_callgate[], lm_gp_iret[], lm_gp_lret[],
+    lm_gp_sysexit[];
 extern uint8_t lm_syscall_entry[];
 void lm_enter(void);
 
@@ -222,6 +227,27 @@ __asm__(".text\n"
         "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
         "lm_ss_int3: int3\n1:\n"
         "movq lm_save_rsp(%rip), %rsp\n"
+        /* IST7 lies past the TSS's limit (0x4f): #TS(TSS selector) */
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "lm_ts_ist: int $5\n1:\n"
+        /* non-canonical targets: an interrupt gate's, a call gate's, IRETQ's,
+         * LRETQ's and SYSEXIT's (RCX) raise #GP(0) where they are taken */
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "lm_gp_gate: int $7\n1:\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "lm_gp_callgate: lcall *lm_far_gate(%rip)\n1:\n"
+        "movabsq $0x0000800000000000, %rcx\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "movq %rsp, %rax\n pushq $0x50\n pushq %rax\n pushq $2\n pushq $0x48\n pushq %rcx\n"
+        "lm_gp_iret: iretq\n1:\n"
+        "movq lm_save_rsp(%rip), %rsp\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "pushq $0x48\n pushq %rcx\n"
+        "lm_gp_lret: lretq\n1:\n"
+        "movq lm_save_rsp(%rip), %rsp\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "movq %rcx, %rdx\n"
+        "lm_gp_sysexit: rex64 sysexit\n1:\n"
         /* SYSRET to ring 3, SYSCALL back */
         "movq %rsp, lm_kernel_rsp(%rip)\n"
         "movl $lm_user, %ecx\n"
@@ -262,7 +288,7 @@ __asm__(".text\n"
         "lm_common:\n"
         "pushq %rax\n pushq %rbx\n"
         "movq lm_count(%rip), %rax\n"
-        "cmpq $16, %rax\n jae lm_fail\n"
+        "cmpq $24, %rax\n jae lm_fail\n"
         "shlq $6, %rax\n leaq lm_recs(%rip), %rbx\n addq %rbx, %rax\n"
         "movq 16(%rsp), %rbx\n movq %rbx, (%rax)\n"
         "movq 24(%rsp), %rbx\n movq %rbx, 8(%rax)\n"
@@ -295,6 +321,7 @@ __asm__(".text\n"
         "ret\n"
         ".data\n"
         "lm_far32: .long lm_back32\n .word 0x08\n"
+        "lm_far_gate: .long 0\n .word 0x80\n"
         ".text\n");
 
 static void set_gate64(unsigned v, uint32_t off, unsigned ist, unsigned type)
@@ -336,8 +363,12 @@ static void test_long_mode(void)
     gdt[SEL_UCS32 >> 3] = seg_desc(0, 0xfffff, 0xfa, 0xc);
     gdt[SEL_UDS >> 3] = seg_desc(0, 0xfffff, 0xf2, 0xc);
     gdt[SEL_UCS64 >> 3] = seg_desc(0, 0xfffff, 0xfa, 0xa);
-    gdt[SEL_TSS64 >> 3] = seg_desc((uint32_t)&tss64, sizeof(tss64) - 1, 0x89, 0);
+    /* The limit leaves out IST4..7 (and the I/O map, unused at ring 0). */
+    gdt[SEL_TSS64 >> 3] = seg_desc((uint32_t)&tss64, 0x4f, 0x89, 0);
     gdt[(SEL_TSS64 >> 3) + 1] = 0;
+    /* A 64-bit call gate whose target is non-canonical (bits 63:32 0x8000). */
+    gdt[SEL_GATE64 >> 3] = ((uint64_t)SEL_KCS64 << 16) | (0x8cull << 40);
+    gdt[(SEL_GATE64 >> 3) + 1] = 0x8000;
     tss64.ist[0] = (uint32_t)(ist1_stack + sizeof(ist1_stack));
     tss64.iomap = sizeof(tss64);
 
@@ -346,6 +377,8 @@ static void test_long_mode(void)
     set_gate64(0, (uint32_t)lm_stubs, 0, 0x0e);             /* #DE: not present */
     set_gate64(8, (uint32_t)(lm_stubs + 16 * 8), 1, 0x8e);  /* #DF on IST1 */
     set_gate64(12, (uint32_t)(lm_stubs + 16 * 12), 1, 0x8e);  /* #SS too */
+    set_gate64(5, (uint32_t)(lm_stubs + 16 * 5), 7, 0x8e);    /* IST7: past the limit */
+    idt64[2 * 7 + 1] = 0x8000;                              /* non-canonical target */
     lm_idtr.limit = sizeof(idt64) - 1;
     lm_idtr.base = (uint32_t)idt64;
 
@@ -365,6 +398,7 @@ static void test_long_mode(void)
     wrmsr(0xc0000081, ((uint64_t)(SEL_UCS32 | 3) << 48) | ((uint64_t)SEL_KCS64 << 32));
     wrmsr(0xc0000082, (uint32_t)lm_syscall_entry);
     wrmsr(0xc0000084, 0x700);                       /* FMASK: TF, IF, DF */
+    wrmsr(0x174, SEL_KCS64);                        /* SYSENTER_CS: SYSEXIT allowed */
 
     lm_enter();
 
@@ -380,9 +414,9 @@ static void test_long_mode(void)
     GUEST_ASSERT(lm_val == 0x123456789abceef0ull);
     puts("sys-modes: protected -> long -> protected ok");
 
-    if (lm_count != 12)
+    if (lm_count != 18)
         printf("long mode: %u exceptions\n", (uint32_t)lm_count);
-    GUEST_ASSERT(lm_count == 12);
+    GUEST_ASSERT(lm_count == 18);
     check_rec(0, 14, 0, (uint32_t)lm_pf1, WIN);
     check_rec(1, 14, 3, (uint32_t)lm_pf2, WIN + 0x1000);
     check_rec(2, 14, 0x11, WIN + 0x2000, WIN + 0x2000);
@@ -407,6 +441,15 @@ static void test_long_mode(void)
     check_rec(10, 12, 0, (uint32_t)lm_ss_ret, WIN + 0x3008);
     check_rec(11, 12, 0, (uint32_t)lm_ss_int3, WIN + 0x3008);
     puts("sys-modes: long mode non-canonical access ends and stack accesses (#SS(0)) ok");
+
+    check_rec(12, 10, SEL_TSS64, (uint32_t)lm_ts_ist, WIN + 0x3008);
+    puts("sys-modes: long mode IST slot past the TSS limit raises #TS(TSS) ok");
+    check_rec(13, 13, 0, (uint32_t)lm_gp_gate, WIN + 0x3008);
+    check_rec(14, 13, 0, (uint32_t)lm_gp_callgate, WIN + 0x3008);
+    check_rec(15, 13, 0, (uint32_t)lm_gp_iret, WIN + 0x3008);
+    check_rec(16, 13, 0, (uint32_t)lm_gp_lret, WIN + 0x3008);
+    check_rec(17, 13, 0, (uint32_t)lm_gp_sysexit, WIN + 0x3008);
+    puts("sys-modes: long mode non-canonical gate, IRETQ, LRETQ, SYSEXIT targets raise #GP(0) ok");
 
     if (lm_sc_rcx != (uint32_t)lm_after_syscall || lm_sc_r11 != 0x402 ||
         lm_sc_rflags != 2 || lm_sc_cs != SEL_KCS64 || lm_sc_ss != SEL_KDS ||
