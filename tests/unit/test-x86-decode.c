@@ -68,6 +68,17 @@ static void test_decode_operands(void)
     CU_ASSERT_EQUAL(i.base, X86_BASE_RIP);
     CU_ASSERT_EQUAL(i.osz, 8);
     CU_ASSERT_EQUAL(i.seg, X86_SEG_NONE);
+    /* 64-bit: SS-based operands keep their stack-ness (#SS when non-canonical):
+     * mov rax, [rbp+8]; mov rax, [rsp]; a DS prefix on [rbp] (ignored in
+     * 64-bit mode, so still SS); mov rax, [rax] (DS, no base, #GP) */
+    CU_ASSERT_EQUAL(DEC(8, &i, 0x48, 0x8b, 0x45, 0x08), X86_DEC_OK);
+    CU_ASSERT_EQUAL(i.seg, X86_SEG_NONE_SS);
+    CU_ASSERT_EQUAL(DEC(8, &i, 0x48, 0x8b, 0x04, 0x24), X86_DEC_OK);
+    CU_ASSERT_EQUAL(i.seg, X86_SEG_NONE_SS);
+    CU_ASSERT_EQUAL(DEC(8, &i, 0x3e, 0x48, 0x8b, 0x45, 0x00), X86_DEC_OK);
+    CU_ASSERT_EQUAL(i.seg, X86_SEG_NONE_SS);
+    CU_ASSERT_EQUAL(DEC(8, &i, 0x48, 0x8b, 0x00), X86_DEC_OK);
+    CU_ASSERT_EQUAL(i.seg, X86_SEG_NONE);
 
     /* mov ah, bh without REX, and mov spl, dil with REX */
     CU_ASSERT_EQUAL(DEC(8, &i, 0x88, 0xfc), X86_DEC_OK);

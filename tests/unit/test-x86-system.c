@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "softmmu/main-loop.h"
+#include "cpu/x86/x86.h"
 #include "tests/unit/test-x86-harness.h"
 
 #define PF_P_I 0x11                             /* present | instruction fetch */
@@ -1010,6 +1011,20 @@ static void test_smp_lock(void)
     machine_down();
 }
 
+/* x86_lin's canonical check covers the whole access in one compare. */
+static void test_canonical_range(void)
+{
+    CU_ASSERT(x86_canonical_range(0x00007ffffffffff8ull, 8));
+    CU_ASSERT(!x86_canonical_range(0x00007ffffffffffcull, 8));    /* last byte out */
+    CU_ASSERT(!x86_canonical_range(0x00007fffffffffffull, 2));
+    CU_ASSERT(x86_canonical_range(0x00007fffffffffffull, 1));
+    CU_ASSERT(!x86_canonical_range(0x0000800000000000ull, 1));
+    CU_ASSERT(!x86_canonical_range(0xffff7ffffffffff8ull, 16));
+    CU_ASSERT(x86_canonical_range(0xffff800000000000ull, 16));
+    CU_ASSERT(x86_canonical_range(0xfffffffffffffffcull, 8));     /* wraps to 0: both ends ok */
+    CU_ASSERT(x86_canonical_range(0, 8));
+}
+
 void unit_register(void)
 {
     static const UnitTest tests[] = {
@@ -1032,6 +1047,7 @@ void unit_register(void)
         { "init_sipi", test_init_sipi },
         { "init_sipi_race", test_init_sipi_race },
         { "smp_lock", test_smp_lock },
+        { "canonical_range", test_canonical_range },
         { NULL, NULL }
     };
     unit_add_suite("x86-system", NULL, NULL, tests);
