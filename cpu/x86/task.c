@@ -56,10 +56,14 @@ static void task_load_seg(X86CPU *cpu, int seg, uint16_t sel)
         if (!(type & 8) || ((type & 4) ? dpl > rpl : dpl != rpl))
             x86_raise_exception_err(cpu, EXCP_TS, sel & 0xfffc);
     } else if (seg == SEG_SS) {
-        if ((type & 0xa) != 2 || dpl != rpl)
+        /* A writable data segment with DPL = RPL = the new CPL (CS's RPL). */
+        if ((type & 0xa) != 2 || dpl != rpl || rpl != cpu->cpl)
             x86_raise_exception_err(cpu, EXCP_TS, sel & 0xfffc);
     } else if ((type & 0xa) == 0x8) {
         x86_raise_exception_err(cpu, EXCP_TS, sel & 0xfffc);   /* execute-only code */
+    } else if ((type & 0xc) != 0xc && (dpl < rpl || dpl < cpu->cpl)) {
+        /* Data and non-conforming code: DPL >= RPL and >= CPL (SDM 7.3). */
+        x86_raise_exception_err(cpu, EXCP_TS, sel & 0xfffc);
     }
     if (!((d >> 47) & 1))
         x86_raise_exception_err(cpu, seg == SEG_SS ? EXCP_SS : EXCP_NP, sel & 0xfffc);
@@ -203,9 +207,14 @@ void x86_task_switch(X86CPU *cpu, uint16_t sel, int source, bool has_err, uint32
     } else {
         /* CS first: its RPL is the new CPL the others are checked against. */
         task_load_seg(cpu, SEG_CS, nt.segs[SEG_CS]);
-        s->segs[SEG_SS].attrib = (uint16_t)((nt.segs[SEG_CS] & 3) << SEG_ATTR_DPL_SHIFT);
+        /* Until SS loads, the old SS cache with the new CPL as its DPL. */
+        uint16_t ssa = s->segs[SEG_SS].attrib & ~(uint16_t)(3 << SEG_ATTR_DPL_SHIFT);
+        s->segs[SEG_SS].attrib = (uint16_t)(ssa | ((nt.segs[SEG_CS] & 3) << SEG_ATTR_DPL_SHIFT));
         x86_hflags_update(cpu);
         task_load_seg(cpu, SEG_SS, nt.segs[SEG_SS]);
+        /* A #TS for a data segment is delivered on the new stack: its size
+         * (SS.B) must be the new SS's, not the one before. */
+        x86_hflags_update(cpu);
         static const int data[] = { SEG_ES, SEG_DS, SEG_FS, SEG_GS };
         for (unsigned k = 0; k < 4; k++)
             task_load_seg(cpu, data[k], nt.segs[data[k]]);

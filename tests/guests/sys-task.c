@@ -17,6 +17,10 @@
  * stack, and a JMP to the 16-bit task which JMPs back (no NT, busy bits
  * moved, the 16-bit state saved). In the 16-bit task, a 16-bit interrupt
  * gate and a 16-bit call gate push word-sized frames.
+ *
+ * The new task's segment registers are checked in the new task: a DS whose
+ * RPL exceeds its DPL, or an SS whose DPL is not the new CPL, raises
+ * #TS(selector) there.
  */
 #include "guest.h"
 #include "desc.h"
@@ -24,6 +28,7 @@
 #define SEL_TSS_B  0x48
 #define SEL_GATE_B 0x50
 #define SEL_TSS_C  0x58
+#define SEL_TSS_D  0x78         /* a task whose segment selectors are refused */
 
 static struct tss32 tss_b __attribute__((aligned(128))), tss_c __attribute__((aligned(128)));
 static uint8_t stack_b[2048] __attribute__((aligned(16))), stack_c[2048] __attribute__((aligned(16)));
@@ -265,6 +270,80 @@ static void test_tss16(void)
     puts("sys-task: 16-bit interrupt and call gates ok");
 }
 
+/* ---- the new task's segment registers: #TS(selector) in the new task ---- */
+
+#define SEL_TSS_E  0x80         /* the #TS task, through a task gate */
+
+static struct tss32 tss_d __attribute__((aligned(128))), tss_e __attribute__((aligned(128)));
+static uint8_t stack_d[2048] __attribute__((aligned(16))), stack_e[2048] __attribute__((aligned(16)));
+uint32_t d_count, d_vec, d_err, d_tr;
+
+void task_d(void);
+void task_e(void);
+__asm__(".text\n"
+        "task_d: hlt\n jmp task_d\n"
+        /* #TS task: the error code is on its stack; note it, JMP back to the
+         * main task (task D stays busy: the caller marks it available). */
+        "task_e:\n"
+        "popl d_err\n"
+        "movl $10, d_vec\n"
+        "incl d_count\n"
+        "ljmp $0x28, $0\n"                     /* SEL_TSS */
+        "jmp task_e\n");
+
+/* The #TS handler (interrupt gate) runs in the new task: note it, JMP back. */
+static int task_d_hook(struct exc_frame *f)
+{
+    uint16_t tr;
+    __asm__ volatile("str %0" : "=r"(tr));
+    d_count++;
+    d_vec = f->vector;
+    d_err = f->error;
+    d_tr = tr;
+    __asm__ volatile("ljmp %0, $0" : : "i"(SEL_TSS) : "memory");
+    return 1;
+}
+
+/*
+ * JMP to task D with one bad selector in its TSS: #TS(selector) raised in
+ * task D, handled by an interrupt gate in it or by task E through a task
+ * gate (which sees task D in its back link).
+ */
+static void task_d_refused(int line, uint16_t ss, uint16_t ds, uint16_t want, int task_gate)
+{
+    task_init(&tss_d, SEL_TSS_D, task_d, stack_d, sizeof(stack_d));
+    tss_d.ss = ss;
+    tss_d.ds = ds;
+    d_count = d_vec = d_err = d_tr = 0;
+    if (task_gate) {
+        task_init(&tss_e, SEL_TSS_E, task_e, stack_e, sizeof(stack_e));
+        set_gate(10, 0, SEL_TSS_E, 0x85);
+    }
+    exc_hook = task_d_hook;
+    __asm__ volatile("ljmp %0, $0" : : "i"(SEL_TSS_D) : "eax", "ecx", "edx", "memory", "cc");
+    exc_hook = 0;
+    if (task_gate) {
+        d_tr = tss_e.link;
+        set_gate_stub(10, 0x8e);
+        gdt[SEL_TSS_D >> 3] &= ~(2ull << 40);  /* D was left busy (nested in E) */
+    }
+    if (d_count != 1 || d_vec != 10 || d_err != want || d_tr != SEL_TSS_D)
+        printf("line %d: %u faults, vector %u error 0x%x in task 0x%x; want #TS(0x%x)\n", line,
+               d_count, d_vec, d_err, d_tr, want);
+    GUEST_ASSERT(d_count == 1 && d_vec == 10 && d_err == want && d_tr == SEL_TSS_D);
+    GUEST_ASSERT(tss_type(SEL_TSS) == 0xb && tss_type(SEL_TSS_D) == 0x9);
+}
+
+static void test_task_segment_rights(void)
+{
+    /* Ring 0 task: DS with RPL 3 above its DPL 0 (the handler runs on the
+     * new task's 32-bit stack); SS of DPL = RPL = 3 with CPL 0. */
+    task_d_refused(__LINE__, SEL_DS0, SEL_DS0 | 3, SEL_DS0, 0);
+    task_d_refused(__LINE__, SEL_DS0, SEL_DS0 | 3, SEL_DS0, 1);
+    task_d_refused(__LINE__, SEL_DS3, SEL_DS0, SEL_DS3 & 0xfffc, 1);
+    puts("sys-task: the new task's DS and SS privilege checks raise #TS ok");
+}
+
 int guest_main(void)
 {
     uint32_t eax, esi, after;
@@ -321,5 +400,6 @@ int guest_main(void)
     puts("sys-task: JMP to a TSS and back ok");
 
     test_tss16();
+    test_task_segment_rights();
     return 0;
 }
