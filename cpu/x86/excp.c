@@ -355,7 +355,10 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
         cpu->next_rip = ip & x86_size_mask(osz);
         return;
     }
-    if ((fl & FLAG_NT) && !cpu->lma) {
+    /* IA-32e mode has no task switches: IRET with NT set is #GP(0). */
+    if ((fl & FLAG_NT) && cpu->lma)
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    if (fl & FLAG_NT) {
         /* Return to the task in the back link. */
         uint16_t back = (uint16_t)x86_ld_kernel(cpu, (uint32_t)s->tr.base, 2);
         x86_task_switch(cpu, back, X86_TS_IRET, false, 0, cpu->next_rip);

@@ -17,7 +17,8 @@
  *     #SS(0) for a non-canonical address through SS (an RBP-based operand,
  *     PUSH, CALL, RET, and INT3's frame on a non-canonical RSP); #TS(TSS)
  *     for an IST slot past the TSS limit; #GP(0) for non-canonical targets
- *     of an interrupt gate, a call gate, IRETQ, LRETQ and SYSEXIT; then a far jump to 32-bit compatibility mode, paging and
+ *     of an interrupt gate, a call gate, IRETQ, LRETQ and SYSEXIT; #GP(0)
+ *     for IRETQ with NT set; then a far jump to 32-bit compatibility mode, paging and
  *     EFER.LME off, back in protected mode.
  *
  *  3. real mode again: INT with SP = 3 has no room for its frame (#SS,
@@ -161,7 +162,7 @@ struct { uint16_t limit; uint64_t base; } __attribute__((packed)) lm_idtr;
 extern uint8_t lm_stubs[], lm_pf1[], lm_pf2[], lm_pf4[], lm_gp_nc[], lm_after_syscall[];
 extern uint8_t lm_gp_nc2[], lm_ss_rbp[], lm_ss_push[], lm_ss_call[], lm_ss_ret[], lm_ss_int3[];
 extern uint8_t lm_ts_ist[], lm_gp_gate[], lm_gp_callgate[], lm_gp_iret[], lm_gp_lret[],
-    lm_gp_sysexit[];
+    lm_gp_sysexit[], lm_gp_iret_nt[];
 extern uint8_t lm_syscall_entry[];
 void lm_enter(void);
 
@@ -248,6 +249,14 @@ __asm__(".text\n"
         "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
         "movq %rcx, %rdx\n"
         "lm_gp_sysexit: rex64 sysexit\n1:\n"
+        /* IRETQ with NT set: no task to return to in IA-32e mode */
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "leaq 1f(%rip), %rcx\n"
+        "movq %rsp, %rax\n pushq $0x50\n pushq %rax\n pushq $2\n pushq $0x48\n pushq %rcx\n"
+        "pushfq\n orq $0x4000, (%rsp)\n popfq\n"
+        "lm_gp_iret_nt: iretq\n1:\n"
+        "pushfq\n andq $~0x4000, (%rsp)\n popfq\n"
+        "movq lm_save_rsp(%rip), %rsp\n"
         /* SYSRET to ring 3, SYSCALL back */
         "movq %rsp, lm_kernel_rsp(%rip)\n"
         "movl $lm_user, %ecx\n"
@@ -414,9 +423,9 @@ static void test_long_mode(void)
     GUEST_ASSERT(lm_val == 0x123456789abceef0ull);
     puts("sys-modes: protected -> long -> protected ok");
 
-    if (lm_count != 18)
+    if (lm_count != 19)
         printf("long mode: %u exceptions\n", (uint32_t)lm_count);
-    GUEST_ASSERT(lm_count == 18);
+    GUEST_ASSERT(lm_count == 19);
     check_rec(0, 14, 0, (uint32_t)lm_pf1, WIN);
     check_rec(1, 14, 3, (uint32_t)lm_pf2, WIN + 0x1000);
     check_rec(2, 14, 0x11, WIN + 0x2000, WIN + 0x2000);
@@ -450,6 +459,9 @@ static void test_long_mode(void)
     check_rec(16, 13, 0, (uint32_t)lm_gp_lret, WIN + 0x3008);
     check_rec(17, 13, 0, (uint32_t)lm_gp_sysexit, WIN + 0x3008);
     puts("sys-modes: long mode non-canonical gate, IRETQ, LRETQ, SYSEXIT targets raise #GP(0) ok");
+    check_rec(18, 13, 0, (uint32_t)lm_gp_iret_nt, WIN + 0x3008);
+    GUEST_ASSERT(lm_recs[18][6] & 0x4000);                  /* NT in the pushed RFLAGS */
+    puts("sys-modes: long mode IRETQ with NT set raises #GP(0) ok");
 
     if (lm_sc_rcx != (uint32_t)lm_after_syscall || lm_sc_r11 != 0x402 ||
         lm_sc_rflags != 2 || lm_sc_cs != SEL_KCS64 || lm_sc_ss != SEL_KDS ||
