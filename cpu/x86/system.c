@@ -184,6 +184,10 @@ static void dt_load(X86CPU *cpu, const X86Insn *i, DescTable *dt)
                            bsz);
     if (cpu->code_size != 8 && i->osz == 2)
         base &= 0xffffff;
+    /* 64-bit mode: the table must be reachable (as KVM's emulator and
+     * hardware have it; the SDM lists only the operand's own address). */
+    if (cpu->code_size == 8 && !x86_canonical_range(base, 1))
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
     dt->limit = limit;
     dt->base = base;
 }
@@ -239,11 +243,16 @@ static void load_sys_seg(X86CPU *cpu, const X86Insn *i, bool tr)
         x86_raise_exception_err(cpu, EXCP_GP, sel & 0xfffc);
     if (!((d >> 47) & 1))
         x86_raise_exception_err(cpu, EXCP_NP, sel & 0xfffc);
+    SegmentCache n;
+    x86_seg_from_desc(&n, sel, d | (tr ? 2ull << 40 : 0));
+    if (cpu->lma)
+        n.base |= (hi & 0xffffffff) << 32;
+    /* IA-32e mode: a 16-byte descriptor whose base is not canonical. */
+    if (cpu->lma && !x86_canonical_range(n.base, 1))
+        x86_raise_exception_err(cpu, EXCP_GP, sel & 0xfffc);
     if (tr)
         x86_st_kernel(cpu, a + 5, 1, ((d >> 40) & 0xff) | 2);   /* busy */
-    x86_seg_from_desc(sc, sel, d | (tr ? 2ull << 40 : 0));
-    if (cpu->lma)
-        sc->base |= (hi & 0xffffffff) << 32;
+    *sc = n;
 }
 
 void x86_op_lldt(X86CPU *cpu, const X86Insn *i) { load_sys_seg(cpu, i, false); }

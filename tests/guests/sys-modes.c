@@ -18,7 +18,8 @@
  *     PUSH, CALL, RET, and INT3's frame on a non-canonical RSP); #TS(TSS)
  *     for an IST slot past the TSS limit; #GP(0) for non-canonical targets
  *     of an interrupt gate, a call gate, IRETQ, LRETQ and SYSEXIT; #GP(0)
- *     for IRETQ with NT set; then a far jump to 32-bit compatibility mode, paging and
+ *     for IRETQ with NT set; #GP for LGDT/LIDT of a non-canonical base and
+ *     LTR/LLDT of a descriptor with one; then a far jump to 32-bit compatibility mode, paging and
  *     EFER.LME off, back in protected mode.
  *
  *  3. real mode again: INT with SP = 3 has no room for its frame (#SS,
@@ -132,6 +133,8 @@ static void test_real_mode(void)
 #define SEL_UCS64 0x68
 #define SEL_TSS64 0x70
 #define SEL_GATE64 0x80         /* 16 bytes */
+#define SEL_BADTSS 0x90         /* 16 bytes: a TSS at a non-canonical base */
+#define SEL_BADLDT 0xa0         /* 16 bytes: an LDT at a non-canonical base */
 #define WIN 0x40000000u
 
 struct tss64 {
@@ -162,7 +165,7 @@ struct { uint16_t limit; uint64_t base; } __attribute__((packed)) lm_idtr;
 extern uint8_t lm_stubs[], lm_pf1[], lm_pf2[], lm_pf4[], lm_gp_nc[], lm_after_syscall[];
 extern uint8_t lm_gp_nc2[], lm_ss_rbp[], lm_ss_push[], lm_ss_call[], lm_ss_ret[], lm_ss_int3[];
 extern uint8_t lm_ts_ist[], lm_gp_gate[], lm_gp_callgate[], lm_gp_iret[], lm_gp_lret[],
-    lm_gp_sysexit[], lm_gp_iret_nt[];
+    lm_gp_sysexit[], lm_gp_iret_nt[], lm_gp_lgdt[], lm_gp_lidt[], lm_gp_ltr[], lm_gp_lldt[];
 extern uint8_t lm_syscall_entry[];
 void lm_enter(void);
 
@@ -257,6 +260,18 @@ __asm__(".text\n"
         "lm_gp_iret_nt: iretq\n1:\n"
         "pushfq\n andq $~0x4000, (%rsp)\n popfq\n"
         "movq lm_save_rsp(%rip), %rsp\n"
+        /* descriptor tables at non-canonical bases: LGDT, LIDT #GP(0);
+         * LTR, LLDT of 16-byte descriptors with such a base #GP(selector) */
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "lm_gp_lgdt: lgdt lm_bad_dtr(%rip)\n1:\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "lm_gp_lidt: lidt lm_bad_dtr(%rip)\n1:\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "movw $0x90, %ax\n"
+        "lm_gp_ltr: ltr %ax\n1:\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "movw $0xa0, %ax\n"
+        "lm_gp_lldt: lldt %ax\n1:\n"
         /* SYSRET to ring 3, SYSCALL back */
         "movq %rsp, lm_kernel_rsp(%rip)\n"
         "movl $lm_user, %ecx\n"
@@ -331,6 +346,7 @@ __asm__(".text\n"
         ".data\n"
         "lm_far32: .long lm_back32\n .word 0x08\n"
         "lm_far_gate: .long 0\n .word 0x80\n"
+        "lm_bad_dtr: .word 0xfff\n .quad 0x0000800000000000\n"
         ".text\n");
 
 static void set_gate64(unsigned v, uint32_t off, unsigned ist, unsigned type)
@@ -378,6 +394,10 @@ static void test_long_mode(void)
     /* A 64-bit call gate whose target is non-canonical (bits 63:32 0x8000). */
     gdt[SEL_GATE64 >> 3] = ((uint64_t)SEL_KCS64 << 16) | (0x8cull << 40);
     gdt[(SEL_GATE64 >> 3) + 1] = 0x8000;
+    gdt[SEL_BADTSS >> 3] = seg_desc(0, 0x67, 0x89, 0);
+    gdt[(SEL_BADTSS >> 3) + 1] = 0x8000;            /* base 0x0000800000000000 */
+    gdt[SEL_BADLDT >> 3] = seg_desc(0, 0xfff, 0x82, 0);
+    gdt[(SEL_BADLDT >> 3) + 1] = 0x8000;
     tss64.ist[0] = (uint32_t)(ist1_stack + sizeof(ist1_stack));
     tss64.iomap = sizeof(tss64);
 
@@ -423,9 +443,9 @@ static void test_long_mode(void)
     GUEST_ASSERT(lm_val == 0x123456789abceef0ull);
     puts("sys-modes: protected -> long -> protected ok");
 
-    if (lm_count != 19)
+    if (lm_count != 23)
         printf("long mode: %u exceptions\n", (uint32_t)lm_count);
-    GUEST_ASSERT(lm_count == 19);
+    GUEST_ASSERT(lm_count == 23);
     check_rec(0, 14, 0, (uint32_t)lm_pf1, WIN);
     check_rec(1, 14, 3, (uint32_t)lm_pf2, WIN + 0x1000);
     check_rec(2, 14, 0x11, WIN + 0x2000, WIN + 0x2000);
@@ -462,6 +482,12 @@ static void test_long_mode(void)
     check_rec(18, 13, 0, (uint32_t)lm_gp_iret_nt, WIN + 0x3008);
     GUEST_ASSERT(lm_recs[18][6] & 0x4000);                  /* NT in the pushed RFLAGS */
     puts("sys-modes: long mode IRETQ with NT set raises #GP(0) ok");
+    check_rec(19, 13, 0, (uint32_t)lm_gp_lgdt, WIN + 0x3008);
+    check_rec(20, 13, 0, (uint32_t)lm_gp_lidt, WIN + 0x3008);
+    check_rec(21, 13, SEL_BADTSS, (uint32_t)lm_gp_ltr, WIN + 0x3008);
+    check_rec(22, 13, SEL_BADLDT, (uint32_t)lm_gp_lldt, WIN + 0x3008);
+    GUEST_ASSERT(!(gdt[SEL_BADTSS >> 3] & (2ull << 40)));   /* not marked busy */
+    puts("sys-modes: long mode LGDT, LIDT, LTR, LLDT of non-canonical bases raise #GP ok");
 
     if (lm_sc_rcx != (uint32_t)lm_after_syscall || lm_sc_r11 != 0x402 ||
         lm_sc_rflags != 2 || lm_sc_cs != SEL_KCS64 || lm_sc_ss != SEL_KDS ||
