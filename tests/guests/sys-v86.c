@@ -176,17 +176,25 @@ static uint16_t vme_off(const uint8_t *p)
     return (uint16_t)(p - vme_start);
 }
 
-static int vme_monitor(struct exc_frame *f)
+/* A #GP from v8086 mode: note it in vgp and say so; anything else: false. */
+static int vgp_note(const struct exc_frame *f)
 {
     if (f->vector != 13 || !(f->eflags & (1u << 17)))
         return 0;
-    uint16_t ip = (uint16_t)f->eip;
     if (nvgp < 8) {
-        vgp[nvgp].ip = ip;
+        vgp[nvgp].ip = (uint16_t)f->eip;
         vgp[nvgp].error = f->error;
         vgp[nvgp].eflags = f->eflags;
     }
     nvgp++;
+    return 1;
+}
+
+static int vme_monitor(struct exc_frame *f)
+{
+    if (!vgp_note(f))
+        return 0;
+    uint16_t ip = (uint16_t)f->eip;
     if (ip == vme_off(vme_int_idt)) {
         f->eflags = (f->eflags | FL_VIP) & ~FL_VIF;
         f->eip += 2;
@@ -379,15 +387,9 @@ static uint8_t vmt_stack[2048] __attribute__((aligned(16)));
 
 static int vmt_monitor(struct exc_frame *f)
 {
-    if (f->vector != 13 || !(f->eflags & (1u << 17)))
+    if (!vgp_note(f))
         return 0;
     uint16_t ip = (uint16_t)f->eip;
-    if (nvgp < 8) {
-        vgp[nvgp].ip = ip;
-        vgp[nvgp].error = f->error;
-        vgp[nvgp].eflags = f->eflags;
-    }
-    nvgp++;
     if (ip == 0 || ip == (uint16_t)(vmt_popf - vmt_start)) {
         f->eflags &= ~FL_VIP;                   /* delivered: retry the instruction */
     } else if (ip == (uint16_t)(vmt_hlt - vmt_start)) {
