@@ -325,8 +325,6 @@ static void far_via_gate(X86CPU *cpu, uint16_t sel, uint64_t g, bool call, unsig
     }
     if (type == 4)
         off &= 0xffff;
-    if (lm && !x86_canonical_range(off, 1))
-        x86_raise_exception_err(cpu, EXCP_GP, 0);           /* SDM CALL/JMP: 64-bit gate */
     if (!(csel & 0xfffc))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     bool ok;
@@ -340,8 +338,9 @@ static void far_via_gate(X86CPU *cpu, uint16_t sel, uint64_t g, bool call, unsig
         x86_raise_exception_err(cpu, EXCP_NP, csel & 0xfffc);
     if (lm && (!((cd >> 53) & 1) || ((cd >> 54) & 1)))
         x86_raise_exception_err(cpu, EXCP_GP, csel & 0xfffc);
-    if (!lm && off > x86_desc_limit(cd))
-        x86_raise_exception_err(cpu, EXCP_GP, 0);           /* gate offset past the limit */
+    /* The gate's offset: past the target's limit, or (64-bit) non-canonical. */
+    if (lm ? !x86_canonical_range(off, 1) : off > x86_desc_limit(cd))
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
     if (!call) {
         load_cs(cpu, csel, cd, cpl);
         cpu->next_rip = off;

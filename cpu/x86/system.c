@@ -184,8 +184,8 @@ static void dt_load(X86CPU *cpu, const X86Insn *i, DescTable *dt)
                            bsz);
     if (cpu->code_size != 8 && i->osz == 2)
         base &= 0xffffff;
-    /* 64-bit mode: the table must be reachable (as KVM's emulator and
-     * hardware have it; the SDM lists only the operand's own address). */
+    /* 64-bit mode: a non-canonical table base is #GP(0) (KVM's instruction
+     * emulator does the same; the SDM's list names the operand address). */
     if (cpu->code_size == 8 && !x86_canonical_range(base, 1))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     dt->limit = limit;
@@ -247,7 +247,8 @@ static void load_sys_seg(X86CPU *cpu, const X86Insn *i, bool tr)
     x86_seg_from_desc(&n, sel, d | (tr ? 2ull << 40 : 0));
     if (cpu->lma)
         n.base |= (hi & 0xffffffff) << 32;
-    /* IA-32e mode: a 16-byte descriptor whose base is not canonical. */
+    /* IA-32e mode: a 16-byte descriptor whose base is not canonical is
+     * refused, #GP(selector), before TR's busy bit is set (as KVM does). */
     if (cpu->lma && !x86_canonical_range(n.base, 1))
         x86_raise_exception_err(cpu, EXCP_GP, sel & 0xfffc);
     if (tr)
