@@ -21,7 +21,9 @@
  * 0): CLI and STI clear and set VIF instead of faulting, and STI with VIP
  * pending raises #GP(0). Then, under CR4.VME again, a JMP to a v8086 task
  * whose TSS EFLAGS has VIF and VIP both set raises #GP(0) at its first
- * instruction, and a POPF setting IF (so VIF) with VIP pending does too.
+ * instruction, and a POPF setting IF (so VIF) with VIP pending does too;
+ * an INT n redirected to the 8086 program's IVT with SP = 3 (no room for
+ * its frame below SS:0xffff) raises #SS(0) to the monitor.
  */
 #include "guest.h"
 #include "desc.h"
@@ -368,7 +370,7 @@ static void test_pvi(void)
 #define VMT_CS 0x0400
 #define SEL_VMT SEL_FREE        /* the 32-bit TSS of the v8086 task */
 
-extern const uint8_t vmt_start[], vmt_end[], vmt_hlt[], vmt_popf[], vmt_last[];
+extern const uint8_t vmt_start[], vmt_end[], vmt_hlt[], vmt_popf[], vmt_int[], vmt_last[];
 __asm__(".section .rodata\n"
         ".code16\n"
         "vmt_start:\n"                          /* #GP here: VIF and VIP both set */
@@ -377,16 +379,32 @@ __asm__(".section .rodata\n"
         "vmt_hlt: hlt\n"                        /* the monitor sets VIP */
         "vmt_popf: popfw\n"                     /* IF=1 with VIP: #GP; VIP cleared */
         "pushfw\n popw %ax\n movw %ax, 0x0\n"  /* then it loads VIF */
+        "movw $3, %sp\n"                        /* FLAGS fits, CS straddles 0xffff */
+        "vmt_int: int $0x30\n"                  /* redirected: #SS(0) to the monitor */
+        "movw $0x1000, %sp\n"
         "vmt_last: hlt\n"
         "vmt_end:\n"
         ".code32\n"
         ".text\n");
 
-static struct tss32 vmt_tss __attribute__((aligned(128)));
+/* The task's TSS with an all-clear redirection bitmap (INT n to the IVT). */
+static struct {
+    struct tss32 t;
+    uint8_t redir[32];
+} __attribute__((packed)) vmt __attribute__((aligned(128)));
 static uint8_t vmt_stack[2048] __attribute__((aligned(16)));
+static volatile uint32_t vmt_ss_count, vmt_ss_ip, vmt_ss_error, vmt_ss_sp;
 
 static int vmt_monitor(struct exc_frame *f)
 {
+    if (f->vector == 12 && (f->eflags & (1u << 17))) {
+        vmt_ss_count++;
+        vmt_ss_ip = f->eip & 0xffff;
+        vmt_ss_error = f->error;
+        vmt_ss_sp = f->esp & 0xffff;
+        f->eip += 2;                            /* past the INT */
+        return 1;
+    }
     if (!vgp_note(f))
         return 0;
     uint16_t ip = (uint16_t)f->eip;
@@ -408,16 +426,20 @@ static void test_vme_task(void)
 
     memcpy((void *)(VMT_CS * 16), vmt_start, (size_t)(vmt_end - vmt_start));
     memset((void *)VME_DATA, 0xee, 0x20);
-    task_init(&vmt_tss, SEL_VMT, 0, vmt_stack, sizeof(vmt_stack));
-    vmt_tss.eflags = 0x2 | (1u << 17) | FL_VIF | FL_VIP;          /* VM, IOPL 0 */
-    vmt_tss.cs = VMT_CS;
-    vmt_tss.eip = 0;
-    vmt_tss.ss = V86_SS;
-    vmt_tss.esp = 0x1000;
-    vmt_tss.ds = vmt_tss.es = V86_DS;
-    vmt_tss.fs = vmt_tss.gs = 0;
-    vmt_tss.ss0 = SEL_DS0;
-    vmt_tss.esp0 = (uint32_t)(vmt_stack + sizeof(vmt_stack));
+    task_init(&vmt.t, SEL_VMT, 0, vmt_stack, sizeof(vmt_stack));
+    gdt[SEL_VMT >> 3] = seg_desc((uint32_t)&vmt, sizeof(vmt) - 1, 0x89, 0);
+    memset(vmt.redir, 0, sizeof(vmt.redir));
+    vmt.t.iomap = sizeof(vmt);                  /* no I/O bitmap, redir just below */
+    vmt.t.eflags = 0x2 | (1u << 17) | FL_VIF | FL_VIP;            /* VM, IOPL 0 */
+    vmt.t.cs = VMT_CS;
+    vmt.t.eip = 0;
+    vmt.t.ss = V86_SS;
+    vmt.t.esp = 0x1000;
+    vmt.t.ds = vmt.t.es = V86_DS;
+    vmt.t.fs = vmt.t.gs = 0;
+    vmt.t.ss0 = SEL_DS0;
+    vmt.t.esp0 = (uint32_t)(vmt_stack + sizeof(vmt_stack));
+    vmt_ss_count = 0;
     write_cr4(read_cr4() | 1);
     nvgp = 0;
     exc_hook = vmt_monitor;
@@ -438,6 +460,10 @@ static void test_vme_task(void)
     GUEST_ASSERT(vgp[3].ip == (uint16_t)(vmt_last - vmt_start));
     GUEST_ASSERT((d[0] & FL_IF) == FL_IF);
     puts("sys-v86: VME task switch with VIF+VIP and POPF IF=1 with VIP raise #GP(0) ok");
+    /* A redirected INT with SP = 3: the CS word would straddle SS:0xffff. */
+    GUEST_ASSERT(vmt_ss_count == 1 && vmt_ss_error == 0);
+    GUEST_ASSERT(vmt_ss_ip == (uint16_t)(vmt_int - vmt_start) && vmt_ss_sp == 3);
+    puts("sys-v86: VME-redirected INT with no room on the 8086 stack raises #SS(0) ok");
 }
 
 int guest_main(void)
