@@ -8,7 +8,9 @@
  * supervisor page read at ring 3; the accessed and dirty bits set by a read
  * and a write; INVLPG making a changed PTE visible. PAE adds an instruction
  * fetch from an XD page (I/D bit) and a reserved bit above MAXPHYADDR
- * (RSVD bit). Pushed EIP is the faulting instruction in each case.
+ * (RSVD bit). Pushed EIP is the faulting instruction in each case. ENTER
+ * whose new stack top is on a not-present page faults before changing
+ * ESP or EBP.
  */
 #include "guest.h"
 #include "desc.h"
@@ -182,6 +184,34 @@ static void common_checks(const char *mode)
     printf("sys-paging: %s: INVLPG ok\n", mode);
 }
 
+/*
+ * ENTER whose new stack top (after its frame) lies on a not-present page:
+ * #PF for a write there, CR2 the new ESP, ESP and EBP unchanged (SDM ENTER:
+ * "a write using the final value of the stack pointer").
+ */
+uint32_t pg_enter_esp, pg_enter_ebp, pg_saved_esp, pg_saved_ebp;
+static void test_enter_probe(void)
+{
+    uint32_t top = WIN + 0x1800;                    /* page 1; page 0 absent */
+    set_pte(0, 0);
+    set_pte(1, (uint32_t)page_a | PF_P | PF_W);
+    exc_clear();
+    __asm__ volatile("movl %%esp, pg_saved_esp\n\t"
+                     "movl %%ebp, pg_saved_ebp\n\t"
+                     "movl %0, %%esp\n\t"
+                     "movl $0x5eb0, %%ebp\n\t"
+                     EXPECT_FAULT("enter $0x900, $0")
+                     "movl %%ebp, pg_enter_ebp\n\t"
+                     "movl %%esp, pg_enter_esp\n\t"
+                     "movl pg_saved_ebp, %%ebp\n\t"
+                     "movl pg_saved_esp, %%esp"
+                     : : "a"(top) : "memory", "cc");
+    exc_resume = 0;
+    check_pf(PF_W, top - 4 - 0x900, exc_expect_eip);
+    GUEST_ASSERT(pg_enter_esp == top && pg_enter_ebp == 0x5eb0);
+    puts("sys-paging: ENTER probes its new stack top (#PF) ok");
+}
+
 static void test_paging32(void)
 {
     for (uint32_t i = 0; i < 4; i++)                /* 0..16 MiB, 4 MiB pages */
@@ -192,6 +222,7 @@ static void test_paging32(void)
     write_cr0(read_cr0() | 0x80000000u);
     pae = 0;
     common_checks("32-bit");
+    test_enter_probe();
     write_cr0(read_cr0() & ~0x80000000u);
 }
 
