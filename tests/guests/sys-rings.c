@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Privilege levels in 32-bit protected mode, as an OS uses them: entry to
- * ring 3 through IRET (CS/SS with RPL 3), privileged instructions (CLI,
- * HLT) and INT through a DPL 0 gate faulting there with #GP (error code
+ * ring 3 through IRET (CS/SS with RPL 3; FS holding a DPL 0 data segment
+ * becomes null, GS holding a DPL 3 one stays), privileged instructions
+ * (CLI, HLT) and INT through a DPL 0 gate faulting there with #GP (error code
  * vector*8+2 for the gate), a call gate back to ring 0 that switches to the
  * TSS's ring 0 stack and copies a parameter, returning with RET far n,
  * SYSENTER/SYSEXIT (CS, SS, ESP from the MSRs and back from EDX/ECX), and
@@ -20,7 +21,7 @@ static uint8_t sysenter_stack[1024] __attribute__((aligned(16)));
 /* Results written by the code below. */
 volatile uint32_t u_cs, u_ss, g_cs, g_ss, g_esp, g_ret_cs, g_param, g_old_ss,
                   g_old_esp, u_esp_before, se_cs, se_ss, se_esp, se_eflags,
-                  sx_cs, sx_ss, sx_esp;
+                  sx_cs, sx_ss, sx_esp, u_fs, u_gs;
 
 void user_basic(void);
 void user_priv(void);
@@ -36,6 +37,8 @@ __asm__(".text\n"
         "user_basic:\n"
         "movl %cs, %eax\n movl %eax, u_cs\n"
         "movl %ss, %eax\n movl %eax, u_ss\n"
+        "movl %fs, %eax\n movl %eax, u_fs\n"
+        "movl %gs, %eax\n movl %eax, u_gs\n"
         "int $0x80\n"
         /* Ring 3: privileged instructions fault, the handler skips them. */
         "user_priv:\n"
@@ -121,9 +124,17 @@ int guest_main(void)
 {
     desc_init();
 
+    /* IRET to ring 3 nulls FS (DPL 0 data), keeps GS (DPL 3). */
+    __asm__ volatile("movw %0, %%fs\n\tmovw %1, %%gs" : : "r"((uint16_t)SEL_DS0),
+                     "r"((uint16_t)SEL_DS3) : "memory");
     exc_clear();
+    u_fs = u_gs = 0xdead;
     user_call(user_basic, 0x2);
+    __asm__ volatile("movw %0, %%fs\n\tmovw %0, %%gs" : : "r"((uint16_t)SEL_DS0) : "memory");
     GUEST_ASSERT(u_cs == SEL_CS3 && u_ss == SEL_DS3);
+    if (u_fs != 0 || u_gs != SEL_DS3)
+        printf("ring 3: fs 0x%x gs 0x%x\n", u_fs, u_gs);
+    GUEST_ASSERT(u_fs == 0 && u_gs == SEL_DS3);
     GUEST_ASSERT(exc.count == 1 && exc.vector == 0x80 && exc.cs == SEL_CS3);
     puts("sys-rings: ring 3 through IRET ok");
 
