@@ -21,7 +21,8 @@
  * 0): CLI and STI clear and set VIF instead of faulting, and STI with VIP
  * pending raises #GP(0). Then, under CR4.VME again, a JMP to a v8086 task
  * whose TSS EFLAGS has VIF and VIP both set raises #GP(0) at its first
- * instruction, and a POPF setting IF (so VIF) with VIP pending does too;
+ * instruction, and a POPF or IRET setting IF (so VIF) with VIP pending
+ * does too;
  * an INT n redirected to the 8086 program's IVT with SP = 3 (no room for
  * its frame below SS:0xffff) raises #SS(0) to the monitor.
  */
@@ -370,7 +371,8 @@ static void test_pvi(void)
 #define VMT_CS 0x0400
 #define SEL_VMT SEL_FREE        /* the 32-bit TSS of the v8086 task */
 
-extern const uint8_t vmt_start[], vmt_end[], vmt_hlt[], vmt_popf[], vmt_int[], vmt_last[];
+extern const uint8_t vmt_start[], vmt_end[], vmt_hlt[], vmt_popf[], vmt_int[], vmt_hlt2[],
+    vmt_iret[], vmt_last[];
 __asm__(".section .rodata\n"
         ".code16\n"
         "vmt_start:\n"                          /* #GP here: VIF and VIP both set */
@@ -382,6 +384,10 @@ __asm__(".section .rodata\n"
         "movw $3, %sp\n"                        /* FLAGS fits, CS straddles 0xffff */
         "vmt_int: int $0x30\n"                  /* redirected: #SS(0) to the monitor */
         "movw $0x1000, %sp\n"
+        "cli\n"
+        "vmt_hlt2: hlt\n"                       /* the monitor sets VIP again */
+        "pushw $0x0200\n pushw %cs\n pushw $(vmt_last - vmt_start)\n"
+        "vmt_iret: iret\n"                      /* IF=1 with VIP: #GP; VIP cleared */
         "vmt_last: hlt\n"
         "vmt_end:\n"
         ".code32\n"
@@ -408,9 +414,10 @@ static int vmt_monitor(struct exc_frame *f)
     if (!vgp_note(f))
         return 0;
     uint16_t ip = (uint16_t)f->eip;
-    if (ip == 0 || ip == (uint16_t)(vmt_popf - vmt_start)) {
+    if (ip == 0 || ip == (uint16_t)(vmt_popf - vmt_start) ||
+        ip == (uint16_t)(vmt_iret - vmt_start)) {
         f->eflags &= ~FL_VIP;                   /* delivered: retry the instruction */
-    } else if (ip == (uint16_t)(vmt_hlt - vmt_start)) {
+    } else if (ip == (uint16_t)(vmt_hlt - vmt_start) || ip == (uint16_t)(vmt_hlt2 - vmt_start)) {
         f->eflags |= FL_VIP;
         f->eip += 1;
     } else {
@@ -451,15 +458,18 @@ static void test_vme_task(void)
     for (unsigned k = 0; k < nvgp && k < 8; k++)
         printf("VME task #GP %u: ip 0x%x error 0x%x eflags 0x%x\n", k, vgp[k].ip,
                vgp[k].error, vgp[k].eflags);
-    GUEST_ASSERT(nvgp == 4);
+    GUEST_ASSERT(nvgp == 6);
     GUEST_ASSERT(vgp[0].ip == 0 && vgp[0].error == 0);
     GUEST_ASSERT((vgp[0].eflags & (FL_VIF | FL_VIP)) == (FL_VIF | FL_VIP));
     GUEST_ASSERT(vgp[1].ip == (uint16_t)(vmt_hlt - vmt_start));
     GUEST_ASSERT(vgp[2].ip == (uint16_t)(vmt_popf - vmt_start) && vgp[2].error == 0);
     GUEST_ASSERT((vgp[2].eflags & (FL_VIF | FL_VIP)) == FL_VIP);
-    GUEST_ASSERT(vgp[3].ip == (uint16_t)(vmt_last - vmt_start));
+    GUEST_ASSERT(vgp[3].ip == (uint16_t)(vmt_hlt2 - vmt_start));
+    GUEST_ASSERT(vgp[4].ip == (uint16_t)(vmt_iret - vmt_start) && vgp[4].error == 0);
+    GUEST_ASSERT((vgp[4].eflags & (FL_VIF | FL_VIP)) == FL_VIP);
+    GUEST_ASSERT(vgp[5].ip == (uint16_t)(vmt_last - vmt_start));
     GUEST_ASSERT((d[0] & FL_IF) == FL_IF);
-    puts("sys-v86: VME task switch with VIF+VIP and POPF IF=1 with VIP raise #GP(0) ok");
+    puts("sys-v86: VME task switch with VIF+VIP, POPF and IRET IF=1 with VIP raise #GP(0) ok");
     /* A redirected INT with SP = 3: the CS word would straddle SS:0xffff. */
     GUEST_ASSERT(vmt_ss_count == 1 && vmt_ss_error == 0);
     GUEST_ASSERT(vmt_ss_ip == (uint16_t)(vmt_int - vmt_start) && vmt_ss_sp == 3);
