@@ -20,7 +20,9 @@
  *
  * The new task's segment registers are checked in the new task: a DS whose
  * RPL exceeds its DPL, or an SS whose DPL is not the new CPL, raises
- * #TS(selector) there.
+ * #TS(selector) there. LTR and LLDT refuse a null (LTR), busy, wrong-type,
+ * LDT-based or not-present descriptor with #GP/#NP(selector); LTR marks
+ * the new TSS busy.
  */
 #include "guest.h"
 #include "desc.h"
@@ -344,6 +346,55 @@ static void test_task_segment_rights(void)
     puts("sys-task: the new task's DS and SS privilege checks raise #TS ok");
 }
 
+/* ---- LTR and LLDT: the descriptor checks and TR's busy bit ---- */
+
+#define SEL_LDT_NP 0x88         /* an LDT descriptor, not present */
+#define SEL_TSS_NP 0x90         /* an available TSS, not present */
+
+/* LTR (ltr != 0) or LLDT of sel; the exception it raised, if any. */
+static void try_load(int ltr, uint16_t sel, uint32_t vec, uint32_t err)
+{
+    exc_clear();
+    if (ltr)
+        __asm__ volatile(EXPECT_FAULT("ltr %0") : : "r"(sel) : "memory");
+    else
+        __asm__ volatile(EXPECT_FAULT("lldt %0") : : "r"(sel) : "memory");
+    exc_resume = 0;
+    if (vec == 0xff ? exc.count != 0
+                    : exc.count != 1 || exc.vector != vec || exc.error != err)
+        printf("%s 0x%x: %u faults, vector %u error 0x%x; want %u 0x%x\n",
+               ltr ? "ltr" : "lldt", sel, exc.count, exc.vector, exc.error, vec, err);
+    GUEST_ASSERT(vec == 0xff ? exc.count == 0 : exc.count == 1);
+    GUEST_ASSERT(vec == 0xff || (exc.vector == vec && exc.error == err));
+}
+
+static void test_ltr_lldt(void)
+{
+    gdt[SEL_LDT_NP >> 3] = seg_desc(0x1000, 0xff, 0x02, 0);
+    task_init(&tss_d, SEL_TSS_NP, task_d, stack_d, sizeof(stack_d));
+    gdt[SEL_TSS_NP >> 3] &= ~(1ull << 47);
+    try_load(1, 0, 13, 0);                          /* null (QEMU 7.2 accepts it) */
+    try_load(1, SEL_TSS, 13, SEL_TSS);              /* busy: the current one */
+    try_load(1, SEL_DS0, 13, SEL_DS0);              /* not a TSS */
+    try_load(1, SEL_TSS_NP | 4, 13, SEL_TSS_NP | 4);   /* TI: only the GDT */
+    try_load(1, SEL_TSS_NP, 11, SEL_TSS_NP);        /* not present */
+    GUEST_ASSERT(tss_type(SEL_TSS_NP) == 0x9);
+    try_load(0, SEL_TSS, 13, SEL_TSS);              /* not an LDT */
+    try_load(0, SEL_LDT_NP, 11, SEL_LDT_NP);
+    try_load(0, 0, 0xff, 0);                        /* null: LDTR unusable, fine */
+    /* A good LTR marks the new TSS busy; then back to the main TSS. */
+    task_init(&tss_d, SEL_TSS_D, task_d, stack_d, sizeof(stack_d));
+    try_load(1, SEL_TSS_D, 0xff, 0);
+    GUEST_ASSERT(tss_type(SEL_TSS_D) == 0xb && tss_type(SEL_TSS) == 0xb);
+    gdt[SEL_TSS >> 3] &= ~(2ull << 40);
+    try_load(1, SEL_TSS, 0xff, 0);
+    gdt[SEL_TSS_D >> 3] &= ~(2ull << 40);
+    uint16_t tr;
+    __asm__ volatile("str %0" : "=r"(tr));
+    GUEST_ASSERT(tr == SEL_TSS && tss_type(SEL_TSS) == 0xb);
+    puts("sys-task: LTR and LLDT checks (#GP, #NP) and TR's busy bit ok");
+}
+
 int guest_main(void)
 {
     uint32_t eax, esi, after;
@@ -401,5 +452,6 @@ int guest_main(void)
 
     test_tss16();
     test_task_segment_rights();
+    test_ltr_lldt();
     return 0;
 }
