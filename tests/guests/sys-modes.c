@@ -15,7 +15,8 @@
  *     and SYSCALL back (selectors from STAR, RCX/R11, RFLAGS masked by
  *     FMASK); #GP(0) for a read whose last byte only is non-canonical;
  *     #SS(0) for a non-canonical address through SS (an RBP-based operand,
- *     PUSH, CALL, RET, and INT3's frame on a non-canonical RSP); #TS(TSS)
+ *     PUSH, CALL, RET, PUSHFQ, ENTER, LEAVE, INT3's frame and a ring 3 call
+ *     gate's frame on a non-canonical RSP or RSP0); #TS(TSS)
  *     for an IST slot past the TSS limit; #GP(0) for non-canonical targets
  *     of an interrupt gate, a call gate, IRETQ, LRETQ and SYSEXIT; #GP(0)
  *     for IRETQ with NT set; #GP for LGDT/LIDT of a non-canonical base and
@@ -135,6 +136,7 @@ static void test_real_mode(void)
 #define SEL_GATE64 0x80         /* 16 bytes */
 #define SEL_BADTSS 0x90         /* 16 bytes: a TSS at a non-canonical base */
 #define SEL_BADLDT 0xa0         /* 16 bytes: an LDT at a non-canonical base */
+#define SEL_UGATE64 0xb0        /* 16 bytes: a DPL 3 call gate to ring 0 */
 #define WIN 0x40000000u
 
 struct tss64 {
@@ -157,7 +159,7 @@ static struct tss64 tss64 __attribute__((aligned(16)));
 /* Shared with the assembly. */
 uint32_t lm_saved_esp, lm_cr3, lm_ustack_top;
 uint64_t lm_val, lm_count, lm_resume, lm_kernel_rsp, lm_save_rsp;
-uint64_t lm_recs[24][8];         /* vector, error, rip, cs, cr2, handler rsp, rflags, ss */
+uint64_t lm_recs[32][8];         /* vector, error, rip, cs, cr2, handler rsp, rflags, ss */
 uint64_t lm_sc_rcx, lm_sc_r11, lm_sc_rflags;
 uint16_t lm_sc_cs, lm_sc_ss, lm_user_cs, lm_user_ss;
 struct { uint16_t limit; uint64_t base; } __attribute__((packed)) lm_idtr;
@@ -165,7 +167,8 @@ struct { uint16_t limit; uint64_t base; } __attribute__((packed)) lm_idtr;
 extern uint8_t lm_stubs[], lm_pf1[], lm_pf2[], lm_pf4[], lm_gp_nc[], lm_after_syscall[];
 extern uint8_t lm_gp_nc2[], lm_ss_rbp[], lm_ss_push[], lm_ss_call[], lm_ss_ret[], lm_ss_int3[];
 extern uint8_t lm_ts_ist[], lm_gp_gate[], lm_gp_callgate[], lm_gp_iret[], lm_gp_lret[],
-    lm_gp_sysexit[], lm_gp_iret_nt[], lm_gp_lgdt[], lm_gp_lidt[], lm_gp_ltr[], lm_gp_lldt[];
+    lm_gp_sysexit[], lm_gp_iret_nt[], lm_gp_lgdt[], lm_gp_lidt[], lm_gp_ltr[], lm_gp_lldt[],
+    lm_ss_pushf[], lm_ss_enter[], lm_ss_leave[], lm_ss_ugate[];
 extern uint8_t lm_syscall_entry[];
 void lm_enter(void);
 
@@ -272,6 +275,18 @@ __asm__(".text\n"
         "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
         "movw $0xa0, %ax\n"
         "lm_gp_lldt: lldt %ax\n1:\n"
+        /* more stack operations through a non-canonical RSP / RBP: #SS(0) */
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "movabsq $0x0000800000000010, %rsp\n"
+        "lm_ss_pushf: pushfq\n1:\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "lm_ss_enter: enter $16, $0\n1:\n"
+        "movq lm_save_rsp(%rip), %rsp\n"
+        "movq %rbp, %r12\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "movabsq $0x0000800000000000, %rbp\n"
+        "lm_ss_leave: leave\n1:\n"
+        "movq %r12, %rbp\n"
         /* SYSRET to ring 3, SYSCALL back */
         "movq %rsp, lm_kernel_rsp(%rip)\n"
         "movl $lm_user, %ecx\n"
@@ -281,6 +296,9 @@ __asm__(".text\n"
         "lm_user:\n"
         "movw %cs, lm_user_cs(%rip)\n"
         "movw %ss, lm_user_ss(%rip)\n"
+        /* ring 3 -> 0 through a call gate onto a non-canonical RSP0: #SS(0) */
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "lm_ss_ugate: lcall *lm_far_ugate(%rip)\n1:\n"
         "std\n"
         "syscall\n"
         "lm_after_syscall:\n"
@@ -312,7 +330,7 @@ __asm__(".text\n"
         "lm_common:\n"
         "pushq %rax\n pushq %rbx\n"
         "movq lm_count(%rip), %rax\n"
-        "cmpq $24, %rax\n jae lm_fail\n"
+        "cmpq $32, %rax\n jae lm_fail\n"
         "shlq $6, %rax\n leaq lm_recs(%rip), %rbx\n addq %rbx, %rax\n"
         "movq 16(%rsp), %rbx\n movq %rbx, (%rax)\n"
         "movq 24(%rsp), %rbx\n movq %rbx, 8(%rax)\n"
@@ -346,6 +364,7 @@ __asm__(".text\n"
         ".data\n"
         "lm_far32: .long lm_back32\n .word 0x08\n"
         "lm_far_gate: .long 0\n .word 0x80\n"
+        "lm_far_ugate: .long 0\n .word 0xb3\n"
         "lm_bad_dtr: .word 0xfff\n .quad 0x0000800000000000\n"
         ".text\n");
 
@@ -398,6 +417,10 @@ static void test_long_mode(void)
     gdt[(SEL_BADTSS >> 3) + 1] = 0x8000;            /* base 0x0000800000000000 */
     gdt[SEL_BADLDT >> 3] = seg_desc(0, 0xfff, 0x82, 0);
     gdt[(SEL_BADLDT >> 3) + 1] = 0x8000;
+    gdt[SEL_UGATE64 >> 3] = ((uint32_t)lm_stubs & 0xffff) | ((uint64_t)SEL_KCS64 << 16) |
+                            (0xecull << 40) | ((uint64_t)((uint32_t)lm_stubs >> 16) << 48);
+    gdt[(SEL_UGATE64 >> 3) + 1] = 0;
+    tss64.rsp[0] = 0x0000800000000010ull;           /* only that gate switches stacks */
     tss64.ist[0] = (uint32_t)(ist1_stack + sizeof(ist1_stack));
     tss64.iomap = sizeof(tss64);
 
@@ -443,9 +466,9 @@ static void test_long_mode(void)
     GUEST_ASSERT(lm_val == 0x123456789abceef0ull);
     puts("sys-modes: protected -> long -> protected ok");
 
-    if (lm_count != 23)
+    if (lm_count != 27)
         printf("long mode: %u exceptions\n", (uint32_t)lm_count);
-    GUEST_ASSERT(lm_count == 23);
+    GUEST_ASSERT(lm_count == 27);
     check_rec(0, 14, 0, (uint32_t)lm_pf1, WIN);
     check_rec(1, 14, 3, (uint32_t)lm_pf2, WIN + 0x1000);
     check_rec(2, 14, 0x11, WIN + 0x2000, WIN + 0x2000);
@@ -488,6 +511,17 @@ static void test_long_mode(void)
     check_rec(22, 13, SEL_BADLDT, (uint32_t)lm_gp_lldt, WIN + 0x3008);
     GUEST_ASSERT(!(gdt[SEL_BADTSS >> 3] & (2ull << 40)));   /* not marked busy */
     puts("sys-modes: long mode LGDT, LIDT, LTR, LLDT of non-canonical bases raise #GP ok");
+    check_rec(23, 12, 0, (uint32_t)lm_ss_pushf, WIN + 0x3008);
+    check_rec(24, 12, 0, (uint32_t)lm_ss_enter, WIN + 0x3008);
+    check_rec(25, 12, 0, (uint32_t)lm_ss_leave, WIN + 0x3008);
+    /* From ring 3: the gate's 32-byte frame at RSP0 would not be canonical. */
+    uint64_t *r = lm_recs[26];
+    if (r[0] != 12 || r[1] != 0 || r[2] != (uint32_t)lm_ss_ugate || r[3] != (SEL_UCS64 | 3))
+        printf("call gate from ring 3: vector %u error 0x%x at 0x%x:0x%x\n", (uint32_t)r[0],
+               (uint32_t)r[1], (uint32_t)r[3], (uint32_t)r[2]);
+    GUEST_ASSERT(r[0] == 12 && r[1] == 0 && r[2] == (uint32_t)lm_ss_ugate);
+    GUEST_ASSERT(r[3] == (SEL_UCS64 | 3));
+    puts("sys-modes: long mode PUSHFQ, ENTER, LEAVE and a call gate's new stack raise #SS(0) ok");
 
     if (lm_sc_rcx != (uint32_t)lm_after_syscall || lm_sc_r11 != 0x402 ||
         lm_sc_rflags != 2 || lm_sc_cs != SEL_KCS64 || lm_sc_ss != SEL_KDS ||
