@@ -216,51 +216,130 @@ static TB *tb_find_link(TcgVcpu *t, TB *tb, uint64_t pc, uint32_t flags)
             k = pc == tb->pc + tb->size ? 1 : 0;
         tb->jmp[k] = next;
         tb->jmp_pc[k] = pc;
+        tb->jmp_far = (uint8_t)((tb->jmp_far & ~(1u << k)) |
+                                (((tb->pc ^ next->pc) & ~0xfffull) ? 1u << k : 0));
     }
     return next;
 }
 
 /*
- * The chained inner loop: run tb, then stay here while each block ends in
- * a successor already linked to it and nothing asks for attention. Kept
- * out of tcg_exec_loop so that its sigsetjmp does not pin this loop's
+ * Optimised builds make every step's call a tail call (sibling-call
+ * optimisation, on from -O2 and at -Os), so a chain of blocks costs no
+ * stack; tests/unit/test-tcg-chain.c runs a million linked blocks in a row
+ * to prove it. Without optimisation, or under AddressSanitizer, calls may
+ * stay calls, each step a frame: there the direct chain enters at most 16
+ * blocks (of at most 65 steps) before it returns to tcg_run_chain.
+ */
+#if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)
+#define TCG_CHAIN_BOUNDED 0
+#else
+#define TCG_CHAIN_BOUNDED 1
+#define TCG_CHAIN_MAX 16u
+#endif
+
+/*
+ * The block linked from tb at pc that may run next, or NULL. No flags or
+ * cs_key test: a block that does not end in an A_END instruction leaves
+ * the mode and CS as they were, so a link made from it once (under the
+ * flags it was found with) leads to the block for those flags again. A
+ * link to another page (jmp_far) holds only while the code TLB still maps
+ * that page where it did (tcg_link_ok).
+ */
+static inline __attribute__((always_inline)) TB *tcg_link_next(X86CPU *cpu, const TB *tb,
+                                                              uint64_t pc)
+{
+    TB *next;
+    unsigned k;
+    if (tb->jmp_pc[0] == pc)
+        k = 0;
+    else if (tb->jmp_pc[1] == pc)
+        k = 1;
+    else
+        return NULL;
+    next = tb->jmp[k];
+    if (unlikely(next->invalid) ||
+        (unlikely((tb->jmp_far >> k) & 1) && !tcg_link_ok(cpu, tb->pc, next)))
+        return NULL;
+    return next;
+}
+
+/*
+ * The end step of a block that is not A_END (tb.c): unless another thread
+ * asked for attention, straight into the linked successor's first step, as
+ * a tail call, with RIP (the block's fall-through or branch target) left in
+ * next_rip: only steps that leave the blocks write RIP. exit_tb and the
+ * interrupt shadow need no test here: only plain handlers set them, and
+ * x86_step_generic ends the run after such an instruction. Without a link
+ * (or budget, see TCG_CHAIN_BOUNDED) back to tcg_run_chain, which goes on
+ * from chain_tb; for attention it returns with chain_tb NULL.
+ *
+ * pc is RIP plus chain_base, cut to 32 bits outside long mode
+ * (chain_mask): CS and the mode stay as they are in the chain, which
+ * leaves at every A_END instruction, exception and interrupt.
+ */
+void tcg_step_chain(X86CPU *cpu, const X86Insn *i)
+{
+    TcgVcpu *t = tcg_vcpu(cpu);
+    TB *tb = (TB *)(uintptr_t)i->imm;
+    uint64_t rip = cpu->next_rip;
+    TB *next;
+    if (unlikely(atomic_load_explicit(&t->attention, memory_order_relaxed)))
+        goto out;
+    next = tcg_link_next(cpu, tb, (rip + t->chain_base) & t->chain_mask);
+#if TCG_CHAIN_BOUNDED
+    if (next && --t->chain_left == 0)
+        next = NULL;
+#endif
+    if (unlikely(!next)) {
+        t->chain_tb = tb;
+        goto out;
+    }
+    const TBInsn *e = next->insn;
+    cpu->next_rip = rip + e->i.len;
+    e->fn(cpu, &e->i);
+    return;
+out:
+    cpu->s->rip = rip;
+}
+
+/*
+ * The chained inner loop: run tb, whose end step follows links directly
+ * (tcg_step_chain); when that stops for want of a link, find the
+ * successor here (linking it) and go on. Other threads' requests
+ * (interrupts, kicks, TLB shootdowns, a new memory map) arrive through
+ * 'attention'; a block ending in an A_END instruction (I/O, mode or IF
+ * changes) has a plain end step and returns here with chain_tb NULL, back
+ * to the outer loop for the full check, as does an instruction that set
+ * exit_tb or the interrupt shadow (LSS can without A_END). HLT, and
+ * whatever can set TF or DR7 (POPF, IRET, SYSRET, MOV DR, task switches),
+ * are all A_END, and the outer loop sees TF and DR7 before it enters
+ * here: no need to test halt_request, TF or DR7 after every block. While
+ * blocks are logged, attention stays raised, so each one comes back here.
+ * Kept out of tcg_exec_loop so that its sigsetjmp does not pin this loop's
  * variables to the stack (a fault unwinds through here, which is fine:
  * nothing here needs cleaning up).
  */
 static __attribute__((noinline)) void tcg_run_chain(TcgVcpu *t, TB *tb)
 {
     X86CPU *cpu = &t->cpu;
-    X86CPUState *s = cpu->s;
+    t->chain_base = cpu->s->segs[SEG_CS].base;
+    t->chain_mask = cpu->lma ? ~0ull : 0xffffffffull;
     for (;;) {
-        if (unlikely(log_enabled(LOG_EXEC | LOG_CPU)))
+        if (unlikely(log_enabled(LOG_EXEC | LOG_CPU))) {
             log_block(cpu, tb);
-        tb_run(cpu, tb);
-        /*
-         * Other threads' requests (interrupts, kicks, TLB shootdowns, a new
-         * memory map) arrive through 'attention'; a block ending in an A_END
-         * instruction (I/O, mode or IF changes) goes back to the outer loop
-         * too, for the full check. HLT, and whatever can set TF or DR7
-         * (POPF, IRET, SYSRET, MOV DR, task switches), are all A_END, and
-         * the outer loop sees TF and DR7 before it enters here: no need to
-         * test halt_request, TF or DR7 after every block. LSS can set
-         * irq_inhibit_next without A_END.
-         */
-        if (unlikely(atomic_load_explicit(&t->attention, memory_order_acquire) | tb->end |
-                     cpu->exit_tb | cpu->irq_inhibit_next))
-            return;
-        uint64_t pc = s->segs[SEG_CS].base + s->rip;
-        if (!cpu->lma)
-            pc = (uint32_t)pc;
-        uint32_t flags = cpu->code_size;
-        TB *next = tb->jmp[0];
-        if (!(next && tb->jmp_pc[0] == pc && next->flags == flags && !next->invalid &&
-              tcg_link_ok(cpu, tb->pc, next))) {
-            next = tb->jmp[1];
-            if (!(next && tb->jmp_pc[1] == pc && next->flags == flags && !next->invalid &&
-                  tcg_link_ok(cpu, tb->pc, next)))
-                next = tb_find_link(t, tb, pc, flags);
+            tcg_attention(t);
         }
-        tb = next;
+#if TCG_CHAIN_BOUNDED
+        t->chain_left = TCG_CHAIN_MAX;
+#endif
+        t->chain_tb = NULL;
+        tb_run(cpu, tb);
+        TB *last = t->chain_tb;
+        if (!last)
+            return;
+        uint64_t pc = (cpu->s->rip + t->chain_base) & t->chain_mask;
+        TB *next = tcg_link_next(cpu, last, pc);
+        tb = next ? next : tb_find_link(t, last, pc, cpu->code_size);
     }
 }
 

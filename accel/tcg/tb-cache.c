@@ -113,6 +113,9 @@ TB *tb_alloc(TcgVcpu *t)
     TB *tb = (TB *)(void *)(c->arena + c->arena_used);
     memset(tb, 0, sizeof(*tb));
     tb->phys2 = ~0ull;
+    /* No pc is all ones (non-canonical, or past 4 GiB outside long mode):
+     * an empty link slot never matches, with no test for NULL. */
+    tb->jmp_pc[0] = tb->jmp_pc[1] = ~0ull;
     return tb;
 }
 

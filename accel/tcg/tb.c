@@ -171,8 +171,11 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags, uint32_t cs_key)
     tb->end = x86_insn_block_class(tb->insn[tb->n - 1].i.op) == A_END;
     tb->ind = x86_insn_block_class(tb->insn[tb->n - 1].i.op) == A_IND;
     tb_select_handlers(tb);
-    memset(&tb->insn[tb->n], 0, sizeof(tb->insn[tb->n]));
-    tb->insn[tb->n].fn = tb->insn[tb->n].impl = x86_step_end;
+    TBInsn *end = &tb->insn[tb->n];
+    memset(end, 0, sizeof(*end));
+    /* Blocks that may run in a chain end in the step that follows links. */
+    end->fn = end->impl = tb->end || (flags & TB_FLAG_ONE) ? x86_step_end : tcg_step_chain;
+    end->i.imm = (uint64_t)(uintptr_t)tb;
     if (tb->phys2 == (phys & ~0xfffull))
         tb->phys2 = ~0ull;
     tb_commit(t, tb);

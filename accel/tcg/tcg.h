@@ -61,6 +61,7 @@ typedef struct TB {
     bool end;                   /* the last one is of class A_END (I/O, mode, IF ...) */
     bool ind;                   /* the last one is an indirect branch (RET, JMP/CALL r/m) */
     uint8_t jmp_next;           /* ind: the link slot to replace next */
+    uint8_t jmp_far;            /* bit k: jmp[k] is on another page than pc */
     _Atomic bool invalid;
     struct TB *hash_next;
     struct TB *jmp[2];          /* chained successors (see tcg_link_ok) */
@@ -106,6 +107,15 @@ typedef struct TcgVcpu {
      * reads those sources, and sets it again while an interrupt waits.
      */
     _Atomic bool attention;
+    /*
+     * The direct chain (tcg_step_chain): blocks it may still enter before
+     * it returns to tcg_run_chain, which bounds the stack where steps are
+     * not tail calls; and the block it returned from when tcg_run_chain is
+     * to go on (NULL: leave the chained loop).
+     */
+    uint32_t chain_left;
+    struct TB *chain_tb;
+    uint64_t chain_base, chain_mask;    /* pc = (RIP + base) & mask in the chain */
     struct TcgVcpu *next;       /* in TcgMachine.vcpus */
 } TcgVcpu;
 
@@ -218,5 +228,7 @@ extern __thread TcgVcpu *tcg_current;
 /* One instruction per block everywhere (for trace comparisons). */
 extern bool tcg_singlestep;
 VcpuExit tcg_exec(TcgVcpu *t);
+/* The end step of a block that may be followed by a linked one (insn.imm: the TB). */
+void tcg_step_chain(X86CPU *cpu, const X86Insn *i);
 
 #endif

@@ -38,7 +38,9 @@ void x86_step_generic(X86CPU *cpu, const X86Insn *i)
 {
     cpu->s->rip = cpu->next_rip - i->len;
     x86_step_of(i)->impl(cpu, i);
-    if (unlikely(cpu->exit_tb)) {
+    /* Leave the block for the loop: code written, or an interrupt shadow
+     * to start (the loop holds interrupts for the next instruction). */
+    if (unlikely(cpu->exit_tb | cpu->irq_inhibit_next)) {
         cpu->s->rip = cpu->next_rip;
         return;
     }

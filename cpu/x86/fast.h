@@ -123,8 +123,9 @@ static inline __attribute__((always_inline)) int x86_fast_cond(const X86CPU *cpu
  * specialised steps never fault (they fall back to x86_step_generic before
  * changing anything) and never read RIP; the end step returns with RIP =
  * next_rip (the fall-through, or where the last instruction branched).
- * x86_step_generic also stops the sequence after an instruction that set
- * exit_tb. Without tail calls (-O0, sanitizers) the stack grows by a frame
+ * x86_step_generic also stops the sequence, with RIP = next_rip, after an
+ * instruction that set exit_tb or irq_inhibit_next (only plain handlers
+ * do), so the end step never sees either. Without tail calls (-O0, sanitizers) the stack grows by a frame
  * per step, which the sequence's length bounds.
  */
 typedef struct X86Step {
