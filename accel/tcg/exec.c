@@ -65,7 +65,7 @@ static void log_block(X86CPU *cpu, const TB *tb)
 static inline void tb_run(X86CPU *cpu, const TB *tb)
 {
     const TBInsn *e = tb->insn;
-    cpu->next_rip = cpu->s->rip + e->i.len;
+    cpu->block_rip = cpu->s->rip;
     e->fn(cpu, &e->i);
 }
 
@@ -264,10 +264,12 @@ static inline __attribute__((always_inline)) TB *tcg_link_next(X86CPU *cpu, cons
 }
 
 /*
- * The end step of a block that is not A_END (tb.c): unless another thread
- * asked for attention, straight into the linked successor's first step, as
- * a tail call, with RIP (the block's fall-through or branch target) left in
- * next_rip: only steps that leave the blocks write RIP. exit_tb and the
+ * The end steps of a block that is not A_END (tb.c), after a last
+ * instruction that sets next_rip or not (x86_step_end_for): unless another
+ * thread asked for attention, straight into the linked successor's first
+ * step, as a tail call, with the RIP after the block (its fall-through or
+ * branch target) as the successor's block_rip: only steps that leave the
+ * blocks write RIP itself. exit_tb and the
  * interrupt shadow need no test here: only plain handlers set them, and
  * x86_step_generic ends the run after such an instruction. Without a link
  * (or budget, see TCG_CHAIN_BOUNDED) back to tcg_run_chain, which goes on
@@ -277,11 +279,11 @@ static inline __attribute__((always_inline)) TB *tcg_link_next(X86CPU *cpu, cons
  * (chain_mask): CS and the mode stay as they are in the chain, which
  * leaves at every A_END instruction, exception and interrupt.
  */
-void tcg_step_chain(X86CPU *cpu, const X86Insn *i)
+static inline __attribute__((always_inline)) void tcg_chain(X86CPU *cpu, const X86Insn *i,
+                                                           uint64_t rip)
 {
     TcgVcpu *t = tcg_vcpu(cpu);
     TB *tb = (TB *)(uintptr_t)i->imm;
-    uint64_t rip = cpu->next_rip;
     TB *next;
     if (unlikely(atomic_load_explicit(&t->attention, memory_order_relaxed)))
         goto out;
@@ -295,11 +297,21 @@ void tcg_step_chain(X86CPU *cpu, const X86Insn *i)
         goto out;
     }
     const TBInsn *e = next->insn;
-    cpu->next_rip = rip + e->i.len;
+    cpu->block_rip = rip;
     e->fn(cpu, &e->i);
     return;
 out:
     cpu->s->rip = rip;
+}
+
+void tcg_step_chain(X86CPU *cpu, const X86Insn *i)
+{
+    tcg_chain(cpu, i, cpu->next_rip);
+}
+
+void tcg_step_chain_fall(X86CPU *cpu, const X86Insn *i)
+{
+    tcg_chain(cpu, i, x86_step_rip(cpu, i));
 }
 
 /*

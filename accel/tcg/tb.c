@@ -173,8 +173,17 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags, uint32_t cs_key)
     tb_select_handlers(tb);
     TBInsn *end = &tb->insn[tb->n];
     memset(end, 0, sizeof(*end));
-    /* Blocks that may run in a chain end in the step that follows links. */
-    end->fn = end->impl = tb->end || (flags & TB_FLAG_ONE) ? x86_step_end : tcg_step_chain;
+    unsigned at = 0;
+    for (unsigned k = 0; k < tb->n; k++) {
+        at += tb->insn[k].i.len;
+        tb->insn[k].end = (uint16_t)at;
+    }
+    end->end = (uint16_t)at;
+    /* Blocks that may run in a chain end in a step that follows links. */
+    end->fn = x86_step_end_for(&tb->insn[tb->n - 1].i);
+    if (!tb->end && !(flags & TB_FLAG_ONE))
+        end->fn = end->fn == x86_step_end ? tcg_step_chain : tcg_step_chain_fall;
+    end->impl = end->fn;
     end->i.imm = (uint64_t)(uintptr_t)tb;
     if (tb->phys2 == (phys & ~0xfffull))
         tb->phys2 = ~0ull;

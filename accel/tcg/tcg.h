@@ -228,7 +228,11 @@ extern __thread TcgVcpu *tcg_current;
 /* One instruction per block everywhere (for trace comparisons). */
 extern bool tcg_singlestep;
 VcpuExit tcg_exec(TcgVcpu *t);
-/* The end step of a block that may be followed by a linked one (insn.imm: the TB). */
+/*
+ * The end steps of a block that may be followed by a linked one (insn.imm:
+ * the TB), after a last instruction that sets next_rip or not (fast.h).
+ */
 void tcg_step_chain(X86CPU *cpu, const X86Insn *i);
+void tcg_step_chain_fall(X86CPU *cpu, const X86Insn *i);
 
 #endif

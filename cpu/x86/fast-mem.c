@@ -25,7 +25,7 @@ static inline __attribute__((always_inline)) uint64_t m_lin(const X86CPU *cpu,
     if (i->base < 16)
         ea += regs[i->base];
     else if (i->base == X86_BASE_RIP)
-        ea += cpu->next_rip;
+        ea += x86_step_rip(cpu, i);
     if (i->index < 16)
         ea += regs[i->index] << i->scale;
     if (i->seg < SEG_COUNT)        /* FS, GS; X86_SEG_NONE(_SS) have no base */
@@ -190,9 +190,10 @@ static inline __attribute__((always_inline)) bool m_call(X86CPU *cpu, const X86I
     void *p = m_host(cpu, sp, 8, M_WRITE);
     if (unlikely(!p))
         return false;
-    x86_host_st(p, 8, cpu->next_rip);
+    uint64_t ret = x86_step_rip(cpu, i);
+    x86_host_st(p, 8, ret);
     regs[R_ESP] = sp;
-    cpu->next_rip += i->imm;
+    cpu->next_rip = ret + i->imm;
     return true;
 }
 

@@ -36,7 +36,9 @@
 
 void x86_step_generic(X86CPU *cpu, const X86Insn *i)
 {
-    cpu->s->rip = cpu->next_rip - i->len;
+    uint64_t end = x86_step_rip(cpu, i);
+    cpu->next_rip = end;
+    cpu->s->rip = end - i->len;
     x86_step_of(i)->impl(cpu, i);
     /* Leave the block for the loop: code written, or an interrupt shadow
      * to start (the loop holds interrupts for the next instruction). */
@@ -50,6 +52,17 @@ void x86_step_generic(X86CPU *cpu, const X86Insn *i)
 void x86_step_end(X86CPU *cpu, const X86Insn *i)
 {
     cpu->s->rip = cpu->next_rip;
+}
+
+void x86_step_end_fall(X86CPU *cpu, const X86Insn *i)
+{
+    cpu->s->rip = x86_step_rip(cpu, i);
+}
+
+bool x86_insn_sets_next_rip(const X86Insn *i)
+{
+    unsigned attr = x86_insn_attr(i->op);
+    return (attr & A_BLK_MASK) || ((attr & A_REP) && (i->pfx & (PFX_REP | PFX_REPNE)));
 }
 
 /* ---- ALU: ADD OR ADC SBB AND SUB XOR CMP TEST with register/immediate ---- */
@@ -275,7 +288,7 @@ static const X86Handler fast_lea_tab[2][2][2] = {
 static inline __attribute__((always_inline)) bool fast_branch(X86CPU *cpu, const X86Insn *i,
                                                               bool wide)
 {
-    uint64_t t = cpu->next_rip + i->imm;
+    uint64_t t = x86_step_rip(cpu, i) + i->imm;
     if (!wide) {
         t = (uint32_t)t;
         if (unlikely(t > cpu->s->segs[SEG_CS].limit))
@@ -291,7 +304,10 @@ static inline __attribute__((always_inline)) bool fast_jcc(X86CPU *cpu, const X8
     int taken = x86_fast_cond(cpu, cc);
     if (unlikely(taken < 0))
         return false;
-    return taken ? fast_branch(cpu, i, wide) : true;
+    if (taken)
+        return fast_branch(cpu, i, wide);
+    cpu->next_rip = x86_step_rip(cpu, i);
+    return true;
 }
 
 #define FAST_JCC(cc)                                                                         \
@@ -458,7 +474,7 @@ static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const 
     }
     const X86Insn *j = &(x86_step_of(i) + 1)->i;
     int taken = x86_fast_cond(cpu, cc);
-    uint64_t end = cpu->next_rip + j->len, t = end + j->imm;
+    uint64_t end = x86_step_rip(cpu, j), t = end + j->imm;
     if (j->osz != 8)
         t = (uint32_t)t;
     if (unlikely(taken < 0 || (taken && j->osz != 8 && t > cpu->s->segs[SEG_CS].limit))) {

@@ -110,28 +110,37 @@ static inline __attribute__((always_inline)) int x86_fast_cond(const X86CPU *cpu
 
 /*
  * Threaded execution of a decoded instruction sequence. A translator lays
- * its instructions out as an array of X86Step ended by a step whose fn is
- * x86_step_end and whose len is 0, sets RIP to the first instruction and
- * next_rip to its end, and calls the first step's fn. Each fn runs its
- * instruction and continues with the next step (x86_step_next: next_rip
- * advances, then a tail call), so a sequence costs one indirect jump per
+ * its instructions out as an array of X86Step, each with the offset of its
+ * end from the sequence's start (end), ended by the step
+ * x86_step_end_for() gives for the last instruction (its end the
+ * sequence's, its X86Insn zero but for what the end step wants); it sets
+ * block_rip to the first instruction's RIP and calls the first step's fn.
+ * Each fn runs its instruction and continues with the next step
+ * (x86_step_next, a tail call), so a sequence costs one indirect jump per
  * instruction instead of a call, a return and a loop.
  *
- * RIP itself is only written where someone can look: x86_step_generic sets
- * it to the instruction's address (next_rip - len) before running impl,
- * the plain handler (x86_insn_handler), which may fault or read RIP; the
- * specialised steps never fault (they fall back to x86_step_generic before
- * changing anything) and never read RIP; the end step returns with RIP =
- * next_rip (the fall-through, or where the last instruction branched).
+ * RIP and next_rip are only written where someone can look. A step whose
+ * instruction needs next_rip (x86_step_generic before the plain handler
+ * runs, branches, RIP-relative operands, CALL) computes it from block_rip
+ * and its end (x86_step_rip); x86_step_generic also sets RIP to the
+ * instruction's address before running impl, the plain handler
+ * (x86_insn_handler), which may fault or read RIP. The specialised steps
+ * never fault (they fall back to x86_step_generic before changing
+ * anything) and never read RIP. A branch, REP string instruction or
+ * A_END instruction (which only come last) leaves next_rip where it went,
+ * and x86_step_end returns with RIP = next_rip; after any other last
+ * instruction, x86_step_end_fall returns with RIP = the sequence's end.
  * x86_step_generic also stops the sequence, with RIP = next_rip, after an
  * instruction that set exit_tb or irq_inhibit_next (only plain handlers
- * do), so the end step never sees either. Without tail calls (-O0, sanitizers) the stack grows by a frame
- * per step, which the sequence's length bounds.
+ * do), so the end step never sees either. Without tail calls (-O0,
+ * sanitizers) the stack grows by a frame per step, which the sequence's
+ * length bounds.
  */
 typedef struct X86Step {
     X86Handler fn;
     X86Handler impl;
     X86Insn i;
+    uint16_t end;               /* its end, in bytes from block_rip */
 } X86Step;
 
 static inline const X86Step *x86_step_of(const X86Insn *i)
@@ -142,12 +151,28 @@ static inline const X86Step *x86_step_of(const X86Insn *i)
 static inline __attribute__((always_inline)) void x86_step_next(X86CPU *cpu, const X86Insn *i)
 {
     const X86Step *n = x86_step_of(i) + 1;
-    cpu->next_rip += n->i.len;
     n->fn(cpu, &n->i);
+}
+
+/* The RIP after step i's instruction (its next_rip). */
+static inline __attribute__((always_inline)) uint64_t x86_step_rip(const X86CPU *cpu,
+                                                                   const X86Insn *i)
+{
+    return cpu->block_rip + x86_step_of(i)->end;
 }
 
 void x86_step_generic(X86CPU *cpu, const X86Insn *i);
 void x86_step_end(X86CPU *cpu, const X86Insn *i);
+void x86_step_end_fall(X86CPU *cpu, const X86Insn *i);
+
+/* Does instruction i, as the last of a sequence, leave next_rip set (see above)? */
+bool x86_insn_sets_next_rip(const X86Insn *i);
+
+/* The end step after last: x86_step_end or x86_step_end_fall. */
+static inline X86Handler x86_step_end_for(const X86Insn *last)
+{
+    return x86_insn_sets_next_rip(last) ? x86_step_end : x86_step_end_fall;
+}
 
 /*
  * A step whose work is core (an expression that is false when the fast

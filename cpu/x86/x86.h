@@ -93,6 +93,7 @@ typedef struct X86CPU {
     uint8_t cc_aux;                 /* carry in (ADC/SBB), old CF (INC/DEC) */
 
     uint64_t next_rip;              /* RIP after the executing instruction */
+    uint64_t block_rip;             /* RIP of a step sequence's first one (fast.h) */
 
     /* execution-loop requests raised by handlers (hot: next to next_rip) */
     bool halt_request;
