@@ -64,22 +64,30 @@ static void tb_limit_fault(X86Insn *insn)
 /*
  * Step functions and plain handlers, chosen last to first with the
  * arithmetic flags live after each instruction (all of them after the last
- * one): see cpu/x86/fast.h.
+ * one) and those known to be 0 before it (first to last, none at the
+ * block's start): see cpu/x86/fast.h.
  */
 static void tb_select_handlers(TB *tb)
 {
     uint32_t live = FLAGS_ARITH;
+    uint32_t zero_in[TB_MAX_INSNS];     /* flags known to be 0 before each */
+    uint32_t zero = 0;
+    for (unsigned k = 0; k < tb->n; k++) {
+        zero_in[k] = zero;
+        zero = x86_insn_zero_out(&tb->insn[k].i, zero);
+    }
     for (unsigned k = tb->n; k-- > 0;) {
         const X86Insn *i = &tb->insn[k].i;
         uint32_t use, def;
         tb->insn[k].impl = x86_insn_handler(i);
-        tb->insn[k].fn = x86_insn_select(i, live);
+        tb->insn[k].fn = x86_insn_select(i, live, zero_in[k]);
         x86_insn_flags(i, &use, &def);
         live = (live & ~def) | use;
     }
     /* A compare (or the like) and the Jcc that ends the block: one step. */
     if (tb->n >= 2) {
-        X86Handler pair = x86_insn_select_pair(&tb->insn[tb->n - 2].i, &tb->insn[tb->n - 1].i);
+        X86Handler pair = x86_insn_select_pair(&tb->insn[tb->n - 2].i, &tb->insn[tb->n - 1].i,
+                                               zero_in[tb->n - 2]);
         if (pair)
             tb->insn[tb->n - 2].fn = pair;
     }

@@ -132,14 +132,16 @@ static const X86Handler fast_alu_tab[9][2][2][2] = {
 
 /* ---- INC/DEC register ---- */
 
+/* cf0: CF is known to be 0 before it (x86_insn_zero_out), no need to read it. */
 static inline __attribute__((always_inline)) bool fast_incdec(X86CPU *cpu, const X86Insn *i,
-                                                              bool dec, unsigned sz, bool flags)
+                                                              bool dec, unsigned sz, bool flags,
+                                                              bool cf0)
 {
     uint64_t mask = x86_size_mask(sz);
     uint64_t a = cpu->s->regs[i->r1] & mask;
     uint64_t r = (dec ? a - 1 : a + 1) & mask;
     if (flags) {
-        int cf = x86_fast_cf(cpu);
+        int cf = cf0 ? 0 : x86_fast_cf(cpu);
         if (unlikely(cf < 0))
             return false;
         x86_set_cc(cpu, dec ? CC_OP_DEC : CC_OP_INC, sz, r, a, 1);
@@ -150,17 +152,20 @@ static inline __attribute__((always_inline)) bool fast_incdec(X86CPU *cpu, const
 }
 
 #define FAST_INCDEC(name, dec, sz)                                                           \
-    X86_STEP(fast_##name##_r##sz, fast_incdec(c, i, dec, sz / 8, true))                      \
-    X86_STEP(fast_##name##_r##sz##_nf, fast_incdec(c, i, dec, sz / 8, false))
+    X86_STEP(fast_##name##_r##sz, fast_incdec(c, i, dec, sz / 8, true, false))               \
+    X86_STEP(fast_##name##_r##sz##_cf0, fast_incdec(c, i, dec, sz / 8, true, true))          \
+    X86_STEP(fast_##name##_r##sz##_nf, fast_incdec(c, i, dec, sz / 8, false, false))
 FAST_INCDEC(inc, false, 32)
 FAST_INCDEC(inc, false, 64)
 FAST_INCDEC(dec, true, 32)
 FAST_INCDEC(dec, true, 64)
 
-/* [dec][size 32/64][nf] */
-static const X86Handler fast_incdec_tab[2][2][2] = {
-    { { fast_inc_r32, fast_inc_r32_nf }, { fast_inc_r64, fast_inc_r64_nf } },
-    { { fast_dec_r32, fast_dec_r32_nf }, { fast_dec_r64, fast_dec_r64_nf } },
+/* [dec][size 32/64][flags, flags with CF = 0 before, no flags] */
+static const X86Handler fast_incdec_tab[2][2][3] = {
+    { { fast_inc_r32, fast_inc_r32_cf0, fast_inc_r32_nf },
+      { fast_inc_r64, fast_inc_r64_cf0, fast_inc_r64_nf } },
+    { { fast_dec_r32, fast_dec_r32_cf0, fast_dec_r32_nf },
+      { fast_dec_r64, fast_dec_r64_cf0, fast_dec_r64_nf } },
 };
 
 /* ---- shifts and rotates of a register by a non-zero constant ---- */
@@ -453,7 +458,7 @@ X86_STEP(fast_mov_ri64, fast_mov(c, i, true, true))
  * runs on its own and decides.
  */
 enum { FU_CMP_RR, FU_CMP_RI, FU_TEST_RR, FU_TEST_RI, FU_SUB_RR, FU_SUB_RI, FU_DEC, FU_INC,
-       FU_FORMS };
+       FU_DEC_CF0, FU_INC_CF0, FU_FORMS };     /* _CF0: CF known 0 before it */
 
 static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const X86Insn *i,
                                                              unsigned form, unsigned sz,
@@ -467,7 +472,8 @@ static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const 
     else if (form == FU_SUB_RR || form == FU_SUB_RI)
         ok = fast_alu(cpu, i, X86_ALU_SUB, sz, imm, true);
     else
-        ok = fast_incdec(cpu, i, form == FU_DEC, sz, true);
+        ok = fast_incdec(cpu, i, form == FU_DEC || form == FU_DEC_CF0, sz, true,
+                         form == FU_DEC_CF0 || form == FU_INC_CF0);
     if (unlikely(!ok)) {
         x86_step_generic(cpu, i);
         return;
@@ -503,6 +509,8 @@ FUSED_SZ(sub_rr, FU_SUB_RR)
 FUSED_SZ(sub_ri, FU_SUB_RI)
 FUSED_SZ(dec, FU_DEC)
 FUSED_SZ(inc, FU_INC)
+FUSED_SZ(dec_cf0, FU_DEC_CF0)
+FUSED_SZ(inc_cf0, FU_INC_CF0)
 
 #define FUSED_ROW16(name)                                                                    \
     { fused_##name##_0, fused_##name##_1, fused_##name##_2, fused_##name##_3,               \
@@ -514,6 +522,7 @@ FUSED_SZ(inc, FU_INC)
 static const X86Handler fused_tab[FU_FORMS][2][16] = {
     FUSED_ROW(cmp_rr), FUSED_ROW(cmp_ri), FUSED_ROW(test_rr), FUSED_ROW(test_ri),
     FUSED_ROW(sub_rr), FUSED_ROW(sub_ri), FUSED_ROW(dec), FUSED_ROW(inc),
+    FUSED_ROW(dec_cf0), FUSED_ROW(inc_cf0),
 };
 
 /* ---- flag facts ---- */
@@ -607,7 +616,22 @@ void x86_insn_flags(const X86Insn *i, uint32_t *use, uint32_t *def)
     }
 }
 
-X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out)
+uint32_t x86_insn_zero_out(const X86Insn *i, uint32_t zero_in)
+{
+    X86Handler h = x86_handlers[i->op];
+    uint32_t use, def;
+    int alu = alu_kind(h);
+    /* AND, OR, XOR, TEST: CF = OF = 0 (memory forms too: a fault leaves the block). */
+    if ((alu == X86_ALU_AND || alu == X86_ALU_OR || alu == X86_ALU_XOR ||
+         alu == X86_ALU_TEST) && i->k2 != K_NONE)
+        return FLAG_CF | FLAG_OF;
+    x86_insn_flags(i, &use, &def);
+    if (use == FLAGS_ARITH && def == 0)
+        return 0;                       /* not described: may write any flag */
+    return zero_in & ~def;
+}
+
+X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out, uint32_t zero_in)
 {
     X86Handler h = x86_handlers[i->op];
     uint32_t use, def;
@@ -638,7 +662,7 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out)
     if (alu >= 0 && i->k2 != K_NONE)
         return fast_alu_tab[alu][q][i->k2 == K_IMM][nf];
     if ((h == x86_op_inc || h == x86_op_dec) && i->k2 == K_NONE)
-        return fast_incdec_tab[h == x86_op_dec][q][nf];
+        return fast_incdec_tab[h == x86_op_dec][q][nf ? 2 : (zero_in & FLAG_CF) ? 1 : 0];
     if (sh >= 0 && i->k2 == K_IMM && shift_imm_count(i))
         return fast_shift_tab[sh][q][nf];
     if (h == x86_op_mov && i->k2 == K_REG)
@@ -656,7 +680,7 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out)
     return x86_step_generic;
 }
 
-X86Handler x86_insn_select_pair(const X86Insn *i, const X86Insn *j)
+X86Handler x86_insn_select_pair(const X86Insn *i, const X86Insn *j, uint32_t zero_in)
 {
     X86Handler h = x86_handlers[i->op];
     if (x86_handlers[j->op] != x86_op_jcc || (j->osz != 4 && j->osz != 8))
@@ -672,6 +696,6 @@ X86Handler x86_insn_select_pair(const X86Insn *i, const X86Insn *j)
     else if (h == x86_op_sub && i->k2 != K_NONE)
         form = imm ? FU_SUB_RI : FU_SUB_RR;
     else if ((h == x86_op_dec || h == x86_op_inc) && i->k2 == K_NONE)
-        form = h == x86_op_dec ? FU_DEC : FU_INC;
+        form = (h == x86_op_dec ? FU_DEC : FU_INC) + ((zero_in & FLAG_CF) ? FU_DEC_CF0 - FU_DEC : 0);
     return form < 0 ? NULL : fused_tab[form][i->osz == 8][j->opc & 15];
 }

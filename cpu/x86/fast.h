@@ -218,19 +218,29 @@ static inline int x86_movx_form(const X86Insn *i, bool sx)
 void x86_insn_flags(const X86Insn *i, uint32_t *use, uint32_t *def);
 
 /*
- * The step function for i when the flags in live_out may be read after it
- * (FLAGS_ARITH for a sequence's last instruction): a specialised one, or
- * x86_step_generic. Its instruction has the semantics of x86_handlers[i->op]
- * for registers, memory and the live flags.
+ * The arithmetic flags known to be 0 after i when those in zero_in are
+ * before it (a forward pass from 0 at a sequence's start): AND, OR, XOR
+ * and TEST clear CF and OF; an instruction x86_insn_flags() describes
+ * keeps what it does not write; any other forgets everything.
  */
-X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out);
+uint32_t x86_insn_zero_out(const X86Insn *i, uint32_t zero_in);
+
+/*
+ * The step function for i when the flags in live_out may be read after it
+ * (FLAGS_ARITH for a sequence's last instruction) and those in zero_in are
+ * known to be 0 before it: a specialised one, or x86_step_generic. Its
+ * instruction has the semantics of x86_handlers[i->op] for registers,
+ * memory and the live flags, from any state where the zero_in flags are 0.
+ */
+X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out, uint32_t zero_in);
 
 /*
  * A step for i that also runs j, the Jcc after it (the last of the
  * sequence), or NULL: CMP, TEST, SUB, DEC and INC with register or
- * immediate operands. Only i's step changes; j's stays as the fallback.
+ * immediate operands (zero_in as for x86_insn_select). Only i's step
+ * changes; j's stays as the fallback.
  */
-X86Handler x86_insn_select_pair(const X86Insn *i, const X86Insn *j);
+X86Handler x86_insn_select_pair(const X86Insn *i, const X86Insn *j, uint32_t zero_in);
 
 /*
  * fast-mem.c: a specialised handler for a memory form of i (alu: its

@@ -312,7 +312,7 @@ static void run_handler(X86Handler h, bool step, const X86Insn *i, const X86CPU 
 static void test_forms(void)
 {
     static uint8_t features[FEAT_COUNT];
-    unsigned total_faults = 0;
+    unsigned total_faults = 0, zero_forms = 0;
     memset(features, 1, sizeof(features));
     for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
         const Form *fm = &forms[f];
@@ -321,7 +321,10 @@ static void test_forms(void)
         CU_ASSERT_EQUAL_FATAL(x86_decode(&mode, fm->bytes, fm->len, &i), X86_DEC_OK);
         CU_ASSERT_EQUAL_FATAL(i.len, fm->len);
         X86Handler generic = x86_handlers[i.op];
-        X86Handler all = x86_insn_select(&i, ARITH), none = x86_insn_select(&i, 0);
+        X86Handler all = x86_insn_select(&i, ARITH, 0), none = x86_insn_select(&i, 0, 0);
+        /* The step for when CF and OF are known to be 0 before it. */
+        X86Handler zero = x86_insn_select(&i, ARITH, FLAG_CF | FLAG_OF);
+        zero_forms += zero != all;
         uint32_t use, def;
         x86_insn_flags(&i, &use, &def);
         if (fm->specialised && all == x86_step_generic) {
@@ -371,6 +374,20 @@ static void test_forms(void)
                 run_handler(generic, false, &i, &c1, &s1, &other);
                 ok = ok && ((ref.flags ^ other.flags) & def) == 0;
             }
+            if (zero != all) {
+                /* From the same state with CF and OF clear, as its selection assumed. */
+                s1 = s0;
+                c1 = c0;
+                c1.s = &s1;
+                c1.cc_op = CC_OP_EFLAGS;
+                s1.rflags = (s1.rflags & ~(uint64_t)ARITH) |
+                            (x86_cc_compute(&c0) & ARITH & ~(uint32_t)(FLAG_CF | FLAG_OF));
+                run_handler(generic, false, &i, &c1, &s1, &other);
+                run_handler(zero, true, &i, &c1, &s1, &a);
+                ok = ok && !memcmp(other.regs, a.regs, sizeof(a.regs)) &&
+                     other.flags == a.flags && other.fault == a.fault &&
+                     (other.fault >= 0 || other.next_rip == a.next_rip);
+            }
             faults += ref.fault >= 0;
             if (!ok) {
                 printf("\n  %s: mismatch (flags ref %03x all %03x none %03x def %03x)\n",
@@ -382,6 +399,7 @@ static void test_forms(void)
         total_faults += faults;
     }
     CU_ASSERT(total_faults > 0);        /* the CS limit check was exercised */
+    CU_ASSERT(zero_forms > 0);          /* INC/DEC with CF known 0 were */
 }
 
 /*
@@ -408,7 +426,7 @@ static void run_pair(X86Handler pair, const X86Insn *i, const X86Insn *j, const 
     fcpu.excp_vector = -1;
     fcpu.block_rip = s0->rip;
     steps[0] = (X86Step){ pair, x86_insn_handler(i), *i, i->len };
-    steps[1] = (X86Step){ x86_insn_select(j, ARITH), x86_insn_handler(j), *j,
+    steps[1] = (X86Step){ x86_insn_select(j, ARITH, 0), x86_insn_handler(j), *j,
                           (uint16_t)(i->len + j->len) };
     steps[2] = (X86Step){ x86_step_end, x86_step_end, { 0 }, (uint16_t)(i->len + j->len) };
     if (!sigsetjmp(fcpu.jmpbuf, 0)) {
@@ -446,7 +464,7 @@ static void test_pairs(void)
     };
     static uint8_t features[FEAT_COUNT];
     memset(features, 1, sizeof(features));
-    unsigned bad = 0, fused = 0, faults = 0;
+    unsigned bad = 0, fused = 0, fused_zero = 0, faults = 0;
     for (unsigned m = 0; m < 2; m++) {
         bool mode64 = m == 0;
         X86DecodeMode mode = { mode64 ? 8 : 4, features };
@@ -458,11 +476,15 @@ static void test_pairs(void)
             for (unsigned cc = 0; cc < 16; cc++) {
                 uint8_t jb[2] = { (uint8_t)(0x70 + cc), 0x7f };    /* jcc +0x7f */
                 CU_ASSERT_EQUAL_FATAL(x86_decode(&mode, jb, 2, &j), X86_DEC_OK);
-                X86Handler pair = x86_insn_select_pair(&i, &j);
+                X86Handler pair = x86_insn_select_pair(&i, &j, 0);
+                X86Handler zero = x86_insn_select_pair(&i, &j, FLAG_CF | FLAG_OF);
                 fused += pair != NULL;
+                fused_zero += zero != pair;
                 if (!pair)
                     continue;
-                for (unsigned n = 0; n < 300; n++) {
+                for (unsigned n = 0; n < 600; n++) {
+                    /* Every other run: with CF and OF clear, for the step that assumes it. */
+                    bool z = n & 1;
                     static X86CPU c0;
                     X86CPUState s0;
                     memset(&c0, 0, offsetof(X86CPU, tlb));
@@ -472,9 +494,14 @@ static void test_pairs(void)
                     c0.s = &s0;
                     random_state(&s0, &c0);
                     s0.rip = 0x1000;
+                    if (z) {
+                        s0.rflags = (s0.rflags & ~(uint64_t)ARITH) |
+                                    (x86_cc_compute(&c0) & ARITH & ~(uint32_t)(FLAG_CF | FLAG_OF));
+                        c0.cc_op = CC_OP_EFLAGS;
+                    }
                     PairResult ref, got;
                     run_pair(NULL, &i, &j, &c0, &s0, &ref);
-                    run_pair(pair, &i, &j, &c0, &s0, &got);
+                    run_pair(z ? zero : pair, &i, &j, &c0, &s0, &got);
                     int ref_fault = ref.fault;
                     faults += ref_fault >= 0;
                     bool ok = got.fault == ref.fault &&
@@ -488,6 +515,7 @@ static void test_pairs(void)
     }
     CU_ASSERT_EQUAL(bad, 0);
     CU_ASSERT(fused >= 2 * 16 * 8);
+    CU_ASSERT(fused_zero >= 16);        /* DEC/INC + Jcc with CF known 0 */
     CU_ASSERT(faults > 0);
 }
 
@@ -561,6 +589,67 @@ static void test_block_loop(void)
     machine_down();
 }
 
+/* What x86_insn_zero_out knows to be 0 after each of a sequence (32-bit code). */
+static void test_zero_out(void)
+{
+    static uint8_t features[FEAT_COUNT];
+    static const struct { uint8_t b[6], len; uint32_t in, out; } seq[] = {
+        { {0x81, 0xe3, 0xff, 0xff, 0xff, 0x7f}, 6, 0, FLAG_CF | FLAG_OF }, /* and ebx, imm */
+        { {0x31, 0xcb}, 2, 0, FLAG_CF | FLAG_OF },                 /* xor ebx, ecx */
+        { {0x85, 0x03}, 2, 0, FLAG_CF | FLAG_OF },                 /* test [ebx], eax */
+        { {0x8d, 0x14, 0x58}, 3, FLAG_CF | FLAG_OF, FLAG_CF | FLAG_OF }, /* lea */
+        { {0x89, 0xd8}, 2, FLAG_CF, FLAG_CF },                     /* mov eax, ebx */
+        { {0x4e}, 1, FLAG_CF | FLAG_OF, FLAG_CF },                 /* dec esi: OF */
+        { {0xc1, 0xc0, 0x03}, 3, FLAG_CF | FLAG_OF, 0 },           /* rol eax, 3 */
+        { {0x01, 0xd8}, 2, FLAG_CF, 0 },                           /* add eax, ebx */
+        { {0x8b, 0x03}, 2, FLAG_CF, 0 },                           /* mov eax, [ebx] */
+        { {0xf9}, 1, FLAG_CF, 0 },                                 /* stc */
+        { {0xf7, 0xf1}, 2, FLAG_CF, 0 },                           /* div ecx */
+    };
+    memset(features, 1, sizeof(features));
+    X86DecodeMode mode = { 4, features };
+    for (size_t k = 0; k < sizeof(seq) / sizeof(seq[0]); k++) {
+        X86Insn i;
+        CU_ASSERT_EQUAL_FATAL(x86_decode(&mode, seq[k].b, seq[k].len, &i), X86_DEC_OK);
+        if (x86_insn_zero_out(&i, seq[k].in) != seq[k].out)
+            printf("\n  zero_out %zu: %x, not %x\n", k, x86_insn_zero_out(&i, seq[k].in),
+                   seq[k].out);
+        CU_ASSERT_EQUAL(x86_insn_zero_out(&i, seq[k].in), seq[k].out);
+    }
+}
+
+/*
+ * DEC keeps CF: after AND (CF = 0) then ROL (CF = the bit rotated in) it
+ * must keep the ROL's CF = 1, and after AND then LEA the AND's 0.
+ */
+static void test_block_dec_keeps_cf(void)
+{
+    static const uint8_t code[] = {
+        0xbc, 0x00, 0x90, 0x00, 0x00,       /* mov esp, 0x9000 */
+        0xb8, 0x00, 0x00, 0x00, 0x80,       /* mov eax, 0x80000000 */
+        0xf9,                               /* stc */
+        0x21, 0xdb,                         /* and ebx, ebx: CF = 0 */
+        0xc1, 0xc0, 0x01,                   /* rol eax, 1: CF = 1 */
+        0x49,                               /* dec ecx */
+        0x9c,                               /* pushfd */
+        0x8f, 0x05, 0x00, 0x70, 0x00, 0x00, /* pop dword [0x7000] */
+        0x21, 0xdb,                         /* and ebx, ebx: CF = 0 */
+        0x8d, 0x14, 0x00,                   /* lea edx, [eax+eax] */
+        0x49,                               /* dec ecx */
+        0x9c,                               /* pushfd */
+        0x8f, 0x05, 0x04, 0x70, 0x00, 0x00, /* pop dword [0x7004] */
+        0xb0, 0x00, 0xe6, 0xf4,             /* mov al, 0; out 0xf4, al */
+    };
+    machine_up();
+    setup_pm32();
+    load(0x1000, code, sizeof(code));
+    run();
+    CU_ASSERT_EQUAL(exit_code, 0);
+    CU_ASSERT_EQUAL(rd32(0x7000) & FLAG_CF, FLAG_CF);
+    CU_ASSERT_EQUAL(rd32(0x7004) & FLAG_CF, 0);
+    machine_down();
+}
+
 /*
  * ADD's flags are overwritten by the XOR after the DIV, but the DIV faults
  * first (#DE): the handler must see ADD's flags in the pushed EFLAGS.
@@ -594,6 +683,8 @@ void unit_register(void)
         { "flags_barriers", test_flags_barriers },
         { "pairs", test_pairs },
         { "block_loop", test_block_loop },
+        { "zero_out", test_zero_out },
+        { "block_dec_keeps_cf", test_block_dec_keeps_cf },
         { "block_fault_sees_flags", test_block_fault_sees_flags },
         { NULL, NULL }
     };
