@@ -216,8 +216,7 @@ static TB *tb_find_link(TcgVcpu *t, TB *tb, uint64_t pc, uint32_t flags)
             k = pc == tb->pc + tb->size ? 1 : 0;
         tb->jmp[k] = next;
         tb->jmp_pc[k] = pc;
-        tb->jmp_far = (uint8_t)((tb->jmp_far & ~(1u << k)) |
-                                (((tb->pc ^ next->pc) & ~0xfffull) ? 1u << k : 0));
+        tb->jmp_far[k] = ((tb->pc ^ next->pc) & ~0xfffull) != 0;
     }
     return next;
 }
@@ -249,16 +248,20 @@ static inline __attribute__((always_inline)) TB *tcg_link_next(X86CPU *cpu, cons
                                                               uint64_t pc)
 {
     TB *next;
-    unsigned k;
-    if (tb->jmp_pc[0] == pc)
-        k = 0;
-    else if (tb->jmp_pc[1] == pc)
-        k = 1;
-    else
+    bool far;
+    if (likely(tb->jmp_pc[0] == pc)) {
+        next = tb->jmp[0];
+        far = tb->jmp_far[0];
+    } else if (tb->jmp_pc[1] == pc) {
+        next = tb->jmp[1];
+        far = tb->jmp_far[1];
+    } else {
         return NULL;
-    next = tb->jmp[k];
-    if (unlikely(next->invalid) ||
-        (unlikely((tb->jmp_far >> k) & 1) && !tcg_link_ok(cpu, tb->pc, next)))
+    }
+    if (!next)
+        __builtin_unreachable();        /* an empty slot holds tb_none */
+    /* One test on the hot path: tb_none is invalid. */
+    if (unlikely(next->invalid | far) && (next->invalid || !tcg_link_ok(cpu, tb->pc, next)))
         return NULL;
     return next;
 }

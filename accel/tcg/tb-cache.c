@@ -105,6 +105,8 @@ TB *tb_lookup(TcgVcpu *t, uint64_t pc, uint64_t phys, uint32_t flags, uint32_t c
     return tb;
 }
 
+TB tb_none = { .invalid = true };
+
 TB *tb_alloc(TcgVcpu *t)
 {
     TbCache *c = &t->tbc;
@@ -113,9 +115,8 @@ TB *tb_alloc(TcgVcpu *t)
     TB *tb = (TB *)(void *)(c->arena + c->arena_used);
     memset(tb, 0, sizeof(*tb));
     tb->phys2 = ~0ull;
-    /* No pc is all ones (non-canonical, or past 4 GiB outside long mode):
-     * an empty link slot never matches, with no test for NULL. */
     tb->jmp_pc[0] = tb->jmp_pc[1] = ~0ull;
+    tb->jmp[0] = tb->jmp[1] = &tb_none;
     return tb;
 }
 

@@ -61,10 +61,10 @@ typedef struct TB {
     bool end;                   /* the last one is of class A_END (I/O, mode, IF ...) */
     bool ind;                   /* the last one is an indirect branch (RET, JMP/CALL r/m) */
     uint8_t jmp_next;           /* ind: the link slot to replace next */
-    uint8_t jmp_far;            /* bit k: jmp[k] is on another page than pc */
+    bool jmp_far[2];            /* jmp[k] is on another page than pc */
     _Atomic bool invalid;
     struct TB *hash_next;
-    struct TB *jmp[2];          /* chained successors (see tcg_link_ok) */
+    struct TB *jmp[2];          /* chained successors (see tcg_link_ok), or &tb_none */
     uint64_t jmp_pc[2];
     TBInsn insn[];
 } TB;
@@ -201,6 +201,8 @@ static inline void tcg_attention(TcgVcpu *t)
 }
 
 /* tb-cache.c */
+/* What an empty link slot points to: an invalid block, so never followed. */
+extern TB tb_none;
 int tb_cache_init(TbCache *c, Error *err);
 void tb_cache_destroy(TbCache *c);
 void tb_flush(TcgVcpu *t);

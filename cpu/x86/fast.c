@@ -89,7 +89,12 @@ static inline __attribute__((always_inline)) bool fast_alu(X86CPU *cpu, const X8
     uint64_t r = x86_alu_calc(op, a, b, cin) & mask;
     if (op != X86_ALU_CMP && op != X86_ALU_TEST)
         regs[i->r1] = r;
-    if (flags) {
+    if (flags && ccop[op] == CC_OP_LOGIC) {
+        /* The logic flags come from the result alone (flags.c): no sources. */
+        cpu->cc_op = CC_OP_LOGIC;
+        cpu->cc_size = (uint8_t)sz;
+        cpu->cc_dst = r;
+    } else if (flags) {
         x86_set_cc(cpu, ccop[op], sz, r, a, b);
         if (op == X86_ALU_ADC || op == X86_ALU_SBB)
             cpu->cc_aux = (uint8_t)cin;
@@ -183,6 +188,19 @@ static inline uint32_t fast_pzs(uint64_t r, unsigned bits)
 }
 
 /*
+ * a (of sz = 4 or 8 bytes) rotated left by c < its width, written in the
+ * form compilers turn into one rotate instruction.
+ */
+static inline uint64_t fast_rotl(uint64_t a, unsigned c, unsigned sz)
+{
+    if (sz == 4) {
+        uint32_t x = (uint32_t)a;
+        return (uint32_t)((x << c) | (x >> (-c & 31)));
+    }
+    return (a << c) | (a >> (-c & 63));
+}
+
+/*
  * The count is the masked immediate, known non-zero (a zero count leaves
  * the flags alone and is left to the generic handler). Flags as shift.c:
  * shifts set all six (AF = 0), rotates only CF and OF.
@@ -217,12 +235,12 @@ static inline __attribute__((always_inline)) bool fast_shift(X86CPU *cpu, const 
         break;
     }
     case SH_ROL:
-        r = ((a << c) | (a >> (bits - c))) & mask;
+        r = fast_rotl(a, c, sz);
         cf = r & 1;
         of = ((r & msb) != 0) ^ cf;
         break;
     default:
-        r = ((a >> c) | (a << (bits - c))) & mask;
+        r = fast_rotl(a, -c & (bits - 1), sz);
         cf = (r & msb) != 0;
         of = cf ^ ((r >> (bits - 2)) & 1);
         break;
