@@ -7,15 +7,21 @@
  * pending NMI or INTR if it can be delivered (IF set, no STI/MOV SS
  * shadow), return VCPU_EXIT_HALT while halted, then find the next TB and
  * enter the chained loop (tcg_run_chain), which runs blocks and follows
- * their links (successors in the same page, else tb_find) for as long as
- * nothing needs the outer loop: requests from other threads raise the
- * vCPU's 'attention' flag, the only one the chained loop polls besides the
- * CPU's own (exit_tb, the interrupt shadow) and blocks that end in an A_END
- * instruction (HLT, TF and DR7 change only in those). A block's instructions are threaded steps (see
- * cpu/x86/fast.h), with flag work that no one can observe left out (the
- * liveness pass in tb.c). A fault unwinds to the sigsetjmp here, which
- * delivers it (through x86_deliver_pending, which may itself unwind) and
- * goes on.
+ * their links for as long as nothing needs the outer loop. A block's
+ * instructions are threaded steps (see cpu/x86/fast.h), with flag work
+ * that no one can observe left out (the liveness pass in tb.c), and its
+ * end step (tcg_step_chain) goes on into the linked successor's first step
+ * itself, so a loop of linked blocks runs without coming back here. It
+ * stops for requests from other threads, which raise the vCPU's
+ * 'attention' flag (the only one it polls), after an instruction that set
+ * exit_tb or the interrupt shadow (x86_step_generic stops there), and at
+ * blocks that end in an A_END instruction (HLT, TF and DR7 change only in
+ * those), whose end step just returns. A link made once stays right: the
+ * target of a block that is not A_END is found under the same mode and CS,
+ * an invalidated target is never followed, and one on another page only
+ * while the code TLB still maps it there. A fault unwinds to the sigsetjmp
+ * here, which delivers it (through x86_deliver_pending, which may itself
+ * unwind) and goes on.
  *
  * Lazy flags are materialised into rflags before returning, so
  * Vcpu.state is architectural whenever the vCPU is outside vcpu_run.
