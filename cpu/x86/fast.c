@@ -149,7 +149,11 @@ static inline __attribute__((always_inline)) bool fast_incdec(X86CPU *cpu, const
         int cf = cf0 ? 0 : x86_fast_cf(cpu);
         if (unlikely(cf < 0))
             return false;
-        x86_set_cc(cpu, dec ? CC_OP_DEC : CC_OP_INC, sz, r, a, 1);
+        /* cc_src2 is 1 by definition (flags.c). */
+        cpu->cc_op = dec ? CC_OP_DEC : CC_OP_INC;
+        cpu->cc_size = (uint8_t)sz;
+        cpu->cc_dst = r;
+        cpu->cc_src1 = a;
         cpu->cc_aux = (uint8_t)cf;
     }
     cpu->s->regs[i->r1] = r;
@@ -478,9 +482,10 @@ X86_STEP(fast_mov_ri64, fast_mov(c, i, true, true))
 enum { FU_CMP_RR, FU_CMP_RI, FU_TEST_RR, FU_TEST_RI, FU_SUB_RR, FU_SUB_RI, FU_DEC, FU_INC,
        FU_DEC_CF0, FU_INC_CF0, FU_FORMS };     /* _CF0: CF known 0 before it */
 
+/* sz: the ALU part's operand size; jwide: the Jcc's is 64 bits (no CS limit). */
 static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const X86Insn *i,
                                                              unsigned form, unsigned sz,
-                                                             unsigned cc)
+                                                             bool jwide, unsigned cc)
 {
     bool ok, imm = form == FU_CMP_RI || form == FU_TEST_RI || form == FU_SUB_RI;
     if (form == FU_CMP_RR || form == FU_CMP_RI)
@@ -499,9 +504,9 @@ static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const 
     const X86Insn *j = &(x86_step_of(i) + 1)->i;
     int taken = x86_fast_cond(cpu, cc);
     uint64_t end = x86_step_rip(cpu, j), t = end + j->imm;
-    if (j->osz != 8)
+    if (!jwide)
         t = (uint32_t)t;
-    if (unlikely(taken < 0 || (taken && j->osz != 8 && t > cpu->s->segs[SEG_CS].limit))) {
+    if (unlikely(taken < 0 || (taken && !jwide && t > cpu->s->segs[SEG_CS].limit))) {
         x86_step_next(cpu, i);              /* the Jcc step on its own */
         return;
     }
@@ -509,16 +514,24 @@ static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const 
     x86_step_next(cpu, j);
 }
 
-#define FUSED_ONE(name, form, sz, cc)                                                        \
-    static void fused_##name##_##cc(X86CPU *c, const X86Insn *i) { fast_fused(c, i, form, sz, cc); }
-#define FUSED16(name, form, sz)                                                              \
-    FUSED_ONE(name, form, sz, 0) FUSED_ONE(name, form, sz, 1) FUSED_ONE(name, form, sz, 2)  \
-    FUSED_ONE(name, form, sz, 3) FUSED_ONE(name, form, sz, 4) FUSED_ONE(name, form, sz, 5)  \
-    FUSED_ONE(name, form, sz, 6) FUSED_ONE(name, form, sz, 7) FUSED_ONE(name, form, sz, 8)  \
-    FUSED_ONE(name, form, sz, 9) FUSED_ONE(name, form, sz, 10) FUSED_ONE(name, form, sz, 11) \
-    FUSED_ONE(name, form, sz, 12) FUSED_ONE(name, form, sz, 13) FUSED_ONE(name, form, sz, 14) \
-    FUSED_ONE(name, form, sz, 15)
-#define FUSED_SZ(name, form) FUSED16(name##32, form, 4) FUSED16(name##64, form, 8)
+#define FUSED_ONE(name, form, sz, w, cc)                                                     \
+    static void fused_##name##_##cc(X86CPU *c, const X86Insn *i)                             \
+    {                                                                                        \
+        fast_fused(c, i, form, sz, w, cc);                                                   \
+    }
+#define FUSED16(name, form, sz, w)                                                           \
+    FUSED_ONE(name, form, sz, w, 0) FUSED_ONE(name, form, sz, w, 1)                          \
+    FUSED_ONE(name, form, sz, w, 2) FUSED_ONE(name, form, sz, w, 3)                          \
+    FUSED_ONE(name, form, sz, w, 4) FUSED_ONE(name, form, sz, w, 5)                          \
+    FUSED_ONE(name, form, sz, w, 6) FUSED_ONE(name, form, sz, w, 7)                          \
+    FUSED_ONE(name, form, sz, w, 8) FUSED_ONE(name, form, sz, w, 9)                          \
+    FUSED_ONE(name, form, sz, w, 10) FUSED_ONE(name, form, sz, w, 11)                        \
+    FUSED_ONE(name, form, sz, w, 12) FUSED_ONE(name, form, sz, w, 13)                        \
+    FUSED_ONE(name, form, sz, w, 14) FUSED_ONE(name, form, sz, w, 15)
+/* 32-bit code; 64-bit code with a 32- or a 64-bit ALU part */
+#define FUSED_SZ(name, form)                                                                 \
+    FUSED16(name##32, form, 4, false) FUSED16(name##32w, form, 4, true)                     \
+    FUSED16(name##64, form, 8, true)
 FUSED_SZ(cmp_rr, FU_CMP_RR)
 FUSED_SZ(cmp_ri, FU_CMP_RI)
 FUSED_SZ(test_rr, FU_TEST_RR)
@@ -535,9 +548,9 @@ FUSED_SZ(inc_cf0, FU_INC_CF0)
       fused_##name##_4, fused_##name##_5, fused_##name##_6, fused_##name##_7,               \
       fused_##name##_8, fused_##name##_9, fused_##name##_10, fused_##name##_11,             \
       fused_##name##_12, fused_##name##_13, fused_##name##_14, fused_##name##_15 }
-#define FUSED_ROW(name) { FUSED_ROW16(name##32), FUSED_ROW16(name##64) }
-/* [form][size 32/64][cc] */
-static const X86Handler fused_tab[FU_FORMS][2][16] = {
+#define FUSED_ROW(name) { FUSED_ROW16(name##32), FUSED_ROW16(name##32w), FUSED_ROW16(name##64) }
+/* [form][32-bit code, 64-bit code with a 32-bit ALU part, with a 64-bit one][cc] */
+static const X86Handler fused_tab[FU_FORMS][3][16] = {
     FUSED_ROW(cmp_rr), FUSED_ROW(cmp_ri), FUSED_ROW(test_rr), FUSED_ROW(test_ri),
     FUSED_ROW(sub_rr), FUSED_ROW(sub_ri), FUSED_ROW(dec), FUSED_ROW(inc),
     FUSED_ROW(dec_cf0), FUSED_ROW(inc_cf0),
@@ -715,5 +728,6 @@ X86Handler x86_insn_select_pair(const X86Insn *i, const X86Insn *j, uint32_t zer
         form = imm ? FU_SUB_RI : FU_SUB_RR;
     else if ((h == x86_op_dec || h == x86_op_inc) && i->k2 == K_NONE)
         form = (h == x86_op_dec ? FU_DEC : FU_INC) + ((zero_in & FLAG_CF) ? FU_DEC_CF0 - FU_DEC : 0);
-    return form < 0 ? NULL : fused_tab[form][i->osz == 8][j->opc & 15];
+    unsigned row = i->osz == 8 ? 2 : j->osz == 8 ? 1 : 0;
+    return form < 0 ? NULL : fused_tab[form][row][j->opc & 15];
 }
