@@ -488,6 +488,8 @@ static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const 
                                                              bool jwide, unsigned cc)
 {
     bool ok, imm = form == FU_CMP_RI || form == FU_TEST_RI || form == FU_SUB_RI;
+    const X86Step *after = x86_step_of(i) + 2;      /* early, as in X86_STEP */
+    X86Handler after_fn = after->fn;
     if (form == FU_CMP_RR || form == FU_CMP_RI)
         ok = fast_alu(cpu, i, X86_ALU_CMP, sz, imm, true);
     else if (form == FU_TEST_RR || form == FU_TEST_RI)
@@ -511,7 +513,7 @@ static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const 
         return;
     }
     cpu->next_rip = taken ? t : end;
-    x86_step_next(cpu, j);
+    after_fn(cpu, &after->i);
 }
 
 #define FUSED_ONE(name, form, sz, w, cc)                                                     \

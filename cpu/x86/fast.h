@@ -176,13 +176,18 @@ static inline X86Handler x86_step_end_for(const X86Insn *last)
 
 /*
  * A step whose work is core (an expression that is false when the fast
- * path does not apply: nothing has been changed and impl must run).
+ * path does not apply: nothing has been changed and impl must run). The
+ * next step's fn is read before core runs: the compiler cannot know that
+ * core's stores leave the step array alone, and reading it early saves
+ * an instruction on every step.
  */
 #define X86_STEP(name, core)                                                                 \
     static void name(X86CPU *c, const X86Insn *i)                                           \
     {                                                                                        \
+        const X86Step *next_ = x86_step_of(i) + 1;                                           \
+        X86Handler fn_ = next_->fn;                                                          \
         if (likely(core))                                                                    \
-            x86_step_next(c, i);                                                             \
+            fn_(c, &next_->i);                                                               \
         else                                                                                 \
             x86_step_generic(c, i);                                                          \
     }
