@@ -266,8 +266,9 @@ static inline __attribute__((always_inline)) TB *tcg_link_next(X86CPU *cpu, cons
     }
     if (!next)
         __builtin_unreachable();        /* an empty slot holds tb_none */
-    /* One test on the hot path: tb_none is invalid. */
-    if (unlikely(next->invalid | far) && (next->invalid || !tcg_link_ok(cpu, tb->pc, next)))
+    /* One test on the hot path (tb_none is invalid), then which it was. */
+    bool invalid = atomic_load_explicit(&next->invalid, memory_order_relaxed);
+    if (unlikely(invalid | far) && (invalid || !tcg_link_ok(cpu, tb->pc, next)))
         return NULL;
     return next;
 }
