@@ -72,7 +72,7 @@ static inline void tb_run(X86CPU *cpu, const TB *tb)
 {
     const TBInsn *e = tb->insn;
     cpu->block_rip = cpu->s->rip;
-    e->fn(cpu, &e->i);
+    e->fn(cpu, &e->i, cpu->s);
 }
 
 /*
@@ -290,7 +290,7 @@ static inline __attribute__((always_inline)) TB *tcg_link_next(X86CPU *cpu, cons
  * leaves at every A_END instruction, exception and interrupt.
  */
 static inline __attribute__((always_inline)) void tcg_chain(X86CPU *cpu, const X86Insn *i,
-                                                           uint64_t rip)
+                                                           X86CPUState *s, uint64_t rip)
 {
     TcgVcpu *t = tcg_vcpu(cpu);
     TB *tb = (TB *)(uintptr_t)i->imm;
@@ -308,20 +308,20 @@ static inline __attribute__((always_inline)) void tcg_chain(X86CPU *cpu, const X
     }
     const TBInsn *e = next->insn;
     cpu->block_rip = rip;
-    e->fn(cpu, &e->i);
+    e->fn(cpu, &e->i, s);
     return;
 out:
-    cpu->s->rip = rip;
+    s->rip = rip;
 }
 
-void tcg_step_chain(X86CPU *cpu, const X86Insn *i)
+void tcg_step_chain(X86CPU *cpu, const X86Insn *i, X86CPUState *s)
 {
-    tcg_chain(cpu, i, cpu->next_rip);
+    tcg_chain(cpu, i, s, cpu->next_rip);
 }
 
-void tcg_step_chain_fall(X86CPU *cpu, const X86Insn *i)
+void tcg_step_chain_fall(X86CPU *cpu, const X86Insn *i, X86CPUState *s)
 {
-    tcg_chain(cpu, i, x86_step_rip(cpu, i));
+    tcg_chain(cpu, i, s, x86_step_rip(cpu, i));
 }
 
 /*

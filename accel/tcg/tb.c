@@ -86,7 +86,7 @@ static void tb_select_handlers(TB *tb)
     }
     /* A compare (or the like) and the Jcc that ends the block: one step. */
     if (tb->n >= 2) {
-        X86Handler pair = x86_insn_select_pair(&tb->insn[tb->n - 2].i, &tb->insn[tb->n - 1].i,
+        X86StepFn pair = x86_insn_select_pair(&tb->insn[tb->n - 2].i, &tb->insn[tb->n - 1].i,
                                                zero_in[tb->n - 2]);
         if (pair)
             tb->insn[tb->n - 2].fn = pair;
@@ -191,7 +191,6 @@ TB *tb_translate(TcgVcpu *t, uint64_t pc, uint32_t flags, uint32_t cs_key)
     end->fn = x86_step_end_for(&tb->insn[tb->n - 1].i);
     if (!tb->end && !(flags & TB_FLAG_ONE))
         end->fn = end->fn == x86_step_end ? tcg_step_chain : tcg_step_chain_fall;
-    end->impl = end->fn;
     end->i.imm = (uint64_t)(uintptr_t)tb;
     if (tb->phys2 == (phys & ~0xfffull))
         tb->phys2 = ~0ull;

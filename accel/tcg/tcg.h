@@ -234,7 +234,7 @@ VcpuExit tcg_exec(TcgVcpu *t);
  * The end steps of a block that may be followed by a linked one (insn.imm:
  * the TB), after a last instruction that sets next_rip or not (fast.h).
  */
-void tcg_step_chain(X86CPU *cpu, const X86Insn *i);
-void tcg_step_chain_fall(X86CPU *cpu, const X86Insn *i);
+void tcg_step_chain(X86CPU *cpu, const X86Insn *i, X86CPUState *s);
+void tcg_step_chain_fall(X86CPU *cpu, const X86Insn *i, X86CPUState *s);
 
 #endif

@@ -17,10 +17,10 @@
  */
 #include "cpu/x86/fast.h"
 
-static inline __attribute__((always_inline)) uint64_t m_lin(const X86CPU *cpu,
+static inline __attribute__((always_inline)) uint64_t m_lin(const X86CPU *cpu, X86CPUState *s,
                                                             const X86Insn *i)
 {
-    const uint64_t *regs = cpu->s->regs;
+    const uint64_t *regs = s->regs;
     uint64_t ea = (uint64_t)i->disp;
     if (i->base < 16)
         ea += regs[i->base];
@@ -29,7 +29,7 @@ static inline __attribute__((always_inline)) uint64_t m_lin(const X86CPU *cpu,
     if (i->index < 16)
         ea += regs[i->index] << i->scale;
     if (i->seg < SEG_COUNT)        /* FS, GS; X86_SEG_NONE(_SS) have no base */
-        ea += cpu->s->segs[i->seg].base;
+        ea += s->segs[i->seg].base;
     return ea;
 }
 
@@ -52,39 +52,41 @@ static inline __attribute__((always_inline)) void *m_host(const X86CPU *cpu, uin
 
 /* ---- MOV ---- */
 
-static inline __attribute__((always_inline)) bool m_load(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool m_load(X86CPU *cpu, X86CPUState *s,
+                                                         const X86Insn *i,
                                                          unsigned sz, unsigned src, bool sx)
 {
-    void *p = m_host(cpu, m_lin(cpu, i), src, M_READ);
+    void *p = m_host(cpu, m_lin(cpu, s, i), src, M_READ);
     if (unlikely(!p))
         return false;
     uint64_t v = x86_host_ld(p, src);
     if (sx)
         v = x86_sext(v, src);
-    cpu->s->regs[i->r1] = v & x86_size_mask(sz);
+    s->regs[i->r1] = v & x86_size_mask(sz);
     return true;
 }
 
-static inline __attribute__((always_inline)) bool m_store(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool m_store(X86CPU *cpu, X86CPUState *s,
+                                                          const X86Insn *i,
                                                           unsigned sz, bool imm)
 {
-    void *p = m_host(cpu, m_lin(cpu, i), sz, M_WRITE);
+    void *p = m_host(cpu, m_lin(cpu, s, i), sz, M_WRITE);
     if (unlikely(!p))
         return false;
-    x86_host_st(p, sz, imm ? i->imm : cpu->s->regs[i->r2]);
+    x86_host_st(p, sz, imm ? i->imm : s->regs[i->r2]);
     return true;
 }
 
-#define M_LOAD(name, sz, src, sx) X86_STEP(m_##name, m_load(c, i, sz, src, sx))
+#define M_LOAD(name, sz, src, sx) X86_STEP(m_##name, m_load(c, s_, i, sz, src, sx))
 M_LOAD(ld64, 8, 8, false)
 M_LOAD(ld32, 4, 4, false)
 X86_MOVX_FORMS(M_LOAD)
 #define M_MOVX_ENTRY(name, sz, src, sx) m_##name,
-static const X86Handler m_movx_tab[X86_MOVX_COUNT] = { X86_MOVX_FORMS(M_MOVX_ENTRY) };
+static const X86StepFn m_movx_tab[X86_MOVX_COUNT] = { X86_MOVX_FORMS(M_MOVX_ENTRY) };
 
 #define M_STORE(sz)                                                                          \
-    X86_STEP(m_st##sz##_r, m_store(c, i, sz / 8, false))                                     \
-    X86_STEP(m_st##sz##_i, m_store(c, i, sz / 8, true))
+    X86_STEP(m_st##sz##_r, m_store(c, s_, i, sz / 8, false))                                 \
+    X86_STEP(m_st##sz##_i, m_store(c, s_, i, sz / 8, true))
 M_STORE(8) M_STORE(16) M_STORE(32) M_STORE(64)
 
 /* ---- ALU with a memory operand ---- */
@@ -94,7 +96,8 @@ M_STORE(8) M_STORE(16) M_STORE(32) M_STORE(64)
  * else op1 is a register and op2 the memory operand. src_imm: op2 is the
  * immediate (with dst_mem only).
  */
-static inline __attribute__((always_inline)) bool m_alu(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool m_alu(X86CPU *cpu, X86CPUState *s,
+                                                        const X86Insn *i,
                                                         unsigned op, unsigned sz,
                                                         bool dst_mem, bool src_imm, bool flags)
 {
@@ -104,8 +107,8 @@ static inline __attribute__((always_inline)) bool m_alu(X86CPU *cpu, const X86In
     };
     bool rmw = dst_mem && op != X86_ALU_CMP && op != X86_ALU_TEST;
     uint64_t mask = x86_size_mask(sz);
-    uint64_t *regs = cpu->s->regs;
-    void *p = m_host(cpu, m_lin(cpu, i), sz, rmw ? M_READ | M_WRITE : M_READ);
+    uint64_t *regs = s->regs;
+    void *p = m_host(cpu, m_lin(cpu, s, i), sz, rmw ? M_READ | M_WRITE : M_READ);
     if (unlikely(!p))
         return false;
     uint64_t m = x86_host_ld(p, sz), a, b;
@@ -127,12 +130,12 @@ static inline __attribute__((always_inline)) bool m_alu(X86CPU *cpu, const X86In
 }
 
 #define M_ALU_SZ(name, op, sz)                                                               \
-    X86_STEP(m_##name##_gm##sz, m_alu(c, i, op, sz / 8, false, false, true))                 \
-    X86_STEP(m_##name##_mg##sz, m_alu(c, i, op, sz / 8, true, false, true))                  \
-    X86_STEP(m_##name##_mi##sz, m_alu(c, i, op, sz / 8, true, true, true))                   \
-    X86_STEP(m_##name##_gm##sz##_nf, m_alu(c, i, op, sz / 8, false, false, false))           \
-    X86_STEP(m_##name##_mg##sz##_nf, m_alu(c, i, op, sz / 8, true, false, false))            \
-    X86_STEP(m_##name##_mi##sz##_nf, m_alu(c, i, op, sz / 8, true, true, false))
+    X86_STEP(m_##name##_gm##sz, m_alu(c, s_, i, op, sz / 8, false, false, true))             \
+    X86_STEP(m_##name##_mg##sz, m_alu(c, s_, i, op, sz / 8, true, false, true))              \
+    X86_STEP(m_##name##_mi##sz, m_alu(c, s_, i, op, sz / 8, true, true, true))               \
+    X86_STEP(m_##name##_gm##sz##_nf, m_alu(c, s_, i, op, sz / 8, false, false, false))       \
+    X86_STEP(m_##name##_mg##sz##_nf, m_alu(c, s_, i, op, sz / 8, true, false, false))        \
+    X86_STEP(m_##name##_mi##sz##_nf, m_alu(c, s_, i, op, sz / 8, true, true, false))
 #define M_ALU(name, op) M_ALU_SZ(name, op, 8) M_ALU_SZ(name, op, 16) M_ALU_SZ(name, op, 32) \
                         M_ALU_SZ(name, op, 64)
 M_ALU(add, X86_ALU_ADD)
@@ -147,7 +150,7 @@ M_ALU(test, X86_ALU_TEST)
 #define M_SZ(n, sz) { { m_##n##_gm##sz, m_##n##_gm##sz##_nf }, { m_##n##_mg##sz, m_##n##_mg##sz##_nf }, \
                       { m_##n##_mi##sz, m_##n##_mi##sz##_nf } }
 #define M_ROW(n) { M_SZ(n, 8), M_SZ(n, 16), M_SZ(n, 32), M_SZ(n, 64) }
-static const X86Handler m_alu_tab[9][4][3][2] = {
+static const X86StepFn m_alu_tab[9][4][3][2] = {
     [X86_ALU_ADD] = M_ROW(add), [X86_ALU_OR] = M_ROW(or), [X86_ALU_AND] = M_ROW(and),
     [X86_ALU_SUB] = M_ROW(sub), [X86_ALU_XOR] = M_ROW(xor), [X86_ALU_CMP] = M_ROW(cmp),
     [X86_ALU_TEST] = M_ROW(test),
@@ -160,10 +163,11 @@ static const X86Handler m_alu_tab[9][4][3][2] = {
  * As stack.c: RSP changes after the memory access succeeded, PUSH RSP
  * pushes the old value, POP RSP leaves the popped value in RSP.
  */
-static inline __attribute__((always_inline)) bool m_push(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool m_push(X86CPU *cpu, X86CPUState *s,
+                                                         const X86Insn *i,
                                                          bool imm)
 {
-    uint64_t *regs = cpu->s->regs, sp = regs[R_ESP] - 8;
+    uint64_t *regs = s->regs, sp = regs[R_ESP] - 8;
     void *p = m_host(cpu, sp, 8, M_WRITE);
     if (unlikely(!p))
         return false;
@@ -172,9 +176,10 @@ static inline __attribute__((always_inline)) bool m_push(X86CPU *cpu, const X86I
     return true;
 }
 
-static inline __attribute__((always_inline)) bool m_pop(X86CPU *cpu, const X86Insn *i)
+static inline __attribute__((always_inline)) bool m_pop(X86CPU *cpu, X86CPUState *s,
+                                                        const X86Insn *i)
 {
-    uint64_t *regs = cpu->s->regs, sp = regs[R_ESP];
+    uint64_t *regs = s->regs, sp = regs[R_ESP];
     void *p = m_host(cpu, sp, 8, M_READ);
     if (unlikely(!p))
         return false;
@@ -184,9 +189,10 @@ static inline __attribute__((always_inline)) bool m_pop(X86CPU *cpu, const X86In
     return true;
 }
 
-static inline __attribute__((always_inline)) bool m_call(X86CPU *cpu, const X86Insn *i)
+static inline __attribute__((always_inline)) bool m_call(X86CPU *cpu, X86CPUState *s,
+                                                         const X86Insn *i)
 {
-    uint64_t *regs = cpu->s->regs, sp = regs[R_ESP] - 8;
+    uint64_t *regs = s->regs, sp = regs[R_ESP] - 8;
     void *p = m_host(cpu, sp, 8, M_WRITE);
     if (unlikely(!p))
         return false;
@@ -197,9 +203,10 @@ static inline __attribute__((always_inline)) bool m_call(X86CPU *cpu, const X86I
     return true;
 }
 
-static inline __attribute__((always_inline)) bool m_return(X86CPU *cpu, const X86Insn *i, bool imm)
+static inline __attribute__((always_inline)) bool m_return(X86CPU *cpu, X86CPUState *s,
+                                                           const X86Insn *i, bool imm)
 {
-    uint64_t *regs = cpu->s->regs, sp = regs[R_ESP];
+    uint64_t *regs = s->regs, sp = regs[R_ESP];
     void *p = m_host(cpu, sp, 8, M_READ);
     if (unlikely(!p))
         return false;
@@ -208,19 +215,19 @@ static inline __attribute__((always_inline)) bool m_return(X86CPU *cpu, const X8
     return true;
 }
 
-X86_STEP(m_push_r, m_push(c, i, false))
-X86_STEP(m_push_i, m_push(c, i, true))
-X86_STEP(m_pop_r, m_pop(c, i))
-X86_STEP(m_call_rel, m_call(c, i))
-X86_STEP(m_ret, m_return(c, i, false))
-X86_STEP(m_ret_imm, m_return(c, i, true))
+X86_STEP(m_push_r, m_push(c, s_, i, false))
+X86_STEP(m_push_i, m_push(c, s_, i, true))
+X86_STEP(m_pop_r, m_pop(c, s_, i))
+X86_STEP(m_call_rel, m_call(c, s_, i))
+X86_STEP(m_ret, m_return(c, s_, i, false))
+X86_STEP(m_ret_imm, m_return(c, s_, i, true))
 
 static unsigned log2_size(unsigned sz)
 {
     return sz == 1 ? 0 : sz == 2 ? 1 : sz == 4 ? 2 : 3;
 }
 
-X86Handler x86_fast_mem_select(const X86Insn *i, int alu, bool nf)
+X86StepFn x86_fast_mem_select(const X86Insn *i, int alu, bool nf)
 {
     X86Handler h = x86_handlers[i->op];
     unsigned sz = i->osz;
@@ -230,7 +237,7 @@ X86Handler x86_fast_mem_select(const X86Insn *i, int alu, bool nf)
     if ((i->k1 == K_REG && i->r1 >= 16) || (i->k2 == K_REG && i->r2 >= 16))
         return NULL;
     if (alu >= 0) {
-        X86Handler f = NULL;
+        X86StepFn f = NULL;
         if (i->k1 == K_REG && i->k2 == K_MEM)
             f = m_alu_tab[alu][log2_size(sz)][0][nf];
         else if (i->k1 == K_MEM && i->k2 == K_REG)
@@ -240,8 +247,8 @@ X86Handler x86_fast_mem_select(const X86Insn *i, int alu, bool nf)
         return f;
     }
     if (h == x86_op_mov) {
-        static const X86Handler st_r[4] = { m_st8_r, m_st16_r, m_st32_r, m_st64_r };
-        static const X86Handler st_i[4] = { m_st8_i, m_st16_i, m_st32_i, m_st64_i };
+        static const X86StepFn st_r[4] = { m_st8_r, m_st16_r, m_st32_r, m_st64_r };
+        static const X86StepFn st_i[4] = { m_st8_i, m_st16_i, m_st32_i, m_st64_i };
         if (i->k1 == K_REG && i->k2 == K_MEM)
             return sz == 8 ? m_ld64 : sz == 4 ? m_ld32 : NULL;
         if (i->k1 == K_MEM && i->k2 == K_REG)
@@ -257,7 +264,7 @@ X86Handler x86_fast_mem_select(const X86Insn *i, int alu, bool nf)
     return NULL;
 }
 
-X86Handler x86_fast_stack_select(const X86Insn *i)
+X86StepFn x86_fast_stack_select(const X86Insn *i)
 {
     X86Handler h = x86_handlers[i->op];
     if (i->osz != 8)                    /* 64-bit mode, 64-bit operands */

@@ -34,29 +34,30 @@
  */
 #include "cpu/x86/fast.h"
 
-void x86_step_generic(X86CPU *cpu, const X86Insn *i)
+void x86_step_generic(X86CPU *cpu, const X86Insn *i, X86CPUState *s)
 {
     uint64_t end = x86_step_rip(cpu, i);
     cpu->next_rip = end;
-    cpu->s->rip = end - i->len;
+    s->rip = end - i->len;
     x86_step_of(i)->impl(cpu, i);
     /* Leave the block for the loop: code written, or an interrupt shadow
      * to start (the loop holds interrupts for the next instruction). */
     if (unlikely(cpu->exit_tb | cpu->irq_inhibit_next)) {
-        cpu->s->rip = cpu->next_rip;
+        s->rip = cpu->next_rip;
         return;
     }
-    x86_step_next(cpu, i);
+    x86_step_next(cpu, i, s);
 }
 
-void x86_step_end(X86CPU *cpu, const X86Insn *i)
+void x86_step_end(X86CPU *cpu, const X86Insn *i, X86CPUState *s)
 {
-    cpu->s->rip = cpu->next_rip;
+    (void)i;
+    s->rip = cpu->next_rip;
 }
 
-void x86_step_end_fall(X86CPU *cpu, const X86Insn *i)
+void x86_step_end_fall(X86CPU *cpu, const X86Insn *i, X86CPUState *s)
 {
-    cpu->s->rip = x86_step_rip(cpu, i);
+    s->rip = x86_step_rip(cpu, i);
 }
 
 bool x86_insn_sets_next_rip(const X86Insn *i)
@@ -67,7 +68,8 @@ bool x86_insn_sets_next_rip(const X86Insn *i)
 
 /* ---- ALU: ADD OR ADC SBB AND SUB XOR CMP TEST with register/immediate ---- */
 
-static inline __attribute__((always_inline)) bool fast_alu(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_alu(X86CPU *cpu, X86CPUState *s,
+                                                           const X86Insn *i,
                                                            unsigned op, unsigned sz,
                                                            bool imm, bool flags)
 {
@@ -76,12 +78,12 @@ static inline __attribute__((always_inline)) bool fast_alu(X86CPU *cpu, const X8
         CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC,
     };
     uint64_t mask = x86_size_mask(sz);
-    uint64_t *regs = cpu->s->regs;
+    uint64_t *regs = s->regs;
     uint64_t a = regs[i->r1] & mask;
     uint64_t b = (imm ? i->imm : regs[i->r2]) & mask;
     unsigned cin = 0;
     if (op == X86_ALU_ADC || op == X86_ALU_SBB) {
-        int cf = x86_fast_cf(cpu);
+        int cf = x86_fast_cf(cpu, s);
         if (unlikely(cf < 0))
             return false;
         cin = (unsigned)cf;
@@ -103,10 +105,10 @@ static inline __attribute__((always_inline)) bool fast_alu(X86CPU *cpu, const X8
 }
 
 #define FAST_ALU_SZ(name, op, sz)                                                            \
-    X86_STEP(fast_##name##_rr##sz, fast_alu(c, i, op, sz / 8, false, true))                  \
-    X86_STEP(fast_##name##_ri##sz, fast_alu(c, i, op, sz / 8, true, true))                   \
-    X86_STEP(fast_##name##_rr##sz##_nf, fast_alu(c, i, op, sz / 8, false, false))            \
-    X86_STEP(fast_##name##_ri##sz##_nf, fast_alu(c, i, op, sz / 8, true, false))
+    X86_STEP(fast_##name##_rr##sz, fast_alu(c, s_, i, op, sz / 8, false, true))              \
+    X86_STEP(fast_##name##_ri##sz, fast_alu(c, s_, i, op, sz / 8, true, true))               \
+    X86_STEP(fast_##name##_rr##sz##_nf, fast_alu(c, s_, i, op, sz / 8, false, false))        \
+    X86_STEP(fast_##name##_ri##sz##_nf, fast_alu(c, s_, i, op, sz / 8, true, false))
 #define FAST_ALU(name, op) FAST_ALU_SZ(name, op, 32) FAST_ALU_SZ(name, op, 64)
 FAST_ALU(add, X86_ALU_ADD)
 FAST_ALU(or, X86_ALU_OR)
@@ -118,8 +120,8 @@ FAST_ALU(xor, X86_ALU_XOR)
 /* CMP and TEST only write flags: their no-flags copy is fast_nop. */
 #undef FAST_ALU_SZ
 #define FAST_ALU_SZ(name, op, sz)                                                            \
-    X86_STEP(fast_##name##_rr##sz, fast_alu(c, i, op, sz / 8, false, true))                  \
-    X86_STEP(fast_##name##_ri##sz, fast_alu(c, i, op, sz / 8, true, true))
+    X86_STEP(fast_##name##_rr##sz, fast_alu(c, s_, i, op, sz / 8, false, true))              \
+    X86_STEP(fast_##name##_ri##sz, fast_alu(c, s_, i, op, sz / 8, true, true))
 FAST_ALU(cmp, X86_ALU_CMP)
 FAST_ALU(test, X86_ALU_TEST)
 
@@ -130,7 +132,7 @@ X86_STEP(fast_nop, true)
                      { { fast_##n##_rr64, fast_##n##_rr64_nf }, { fast_##n##_ri64, fast_##n##_ri64_nf } } }
 #define ALU_ROW_F(n) { { { fast_##n##_rr32, fast_nop }, { fast_##n##_ri32, fast_nop } }, \
                        { { fast_##n##_rr64, fast_nop }, { fast_##n##_ri64, fast_nop } } }
-static const X86Handler fast_alu_tab[9][2][2][2] = {
+static const X86StepFn fast_alu_tab[9][2][2][2] = {
     ALU_ROW(add), ALU_ROW(or), ALU_ROW(adc), ALU_ROW(sbb), ALU_ROW(and), ALU_ROW(sub),
     ALU_ROW(xor), ALU_ROW_F(cmp), ALU_ROW_F(test),
 };
@@ -138,15 +140,16 @@ static const X86Handler fast_alu_tab[9][2][2][2] = {
 /* ---- INC/DEC register ---- */
 
 /* cf0: CF is known to be 0 before it (x86_insn_zero_out), no need to read it. */
-static inline __attribute__((always_inline)) bool fast_incdec(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_incdec(X86CPU *cpu, X86CPUState *s,
+                                                              const X86Insn *i,
                                                               bool dec, unsigned sz, bool flags,
                                                               bool cf0)
 {
     uint64_t mask = x86_size_mask(sz);
-    uint64_t a = cpu->s->regs[i->r1] & mask;
+    uint64_t a = s->regs[i->r1] & mask;
     uint64_t r = (dec ? a - 1 : a + 1) & mask;
     if (flags) {
-        int cf = cf0 ? 0 : x86_fast_cf(cpu);
+        int cf = cf0 ? 0 : x86_fast_cf(cpu, s);
         if (unlikely(cf < 0))
             return false;
         /* cc_src2 is 1 by definition (flags.c). */
@@ -156,21 +159,21 @@ static inline __attribute__((always_inline)) bool fast_incdec(X86CPU *cpu, const
         cpu->cc_src1 = a;
         cpu->cc_aux = (uint8_t)cf;
     }
-    cpu->s->regs[i->r1] = r;
+    s->regs[i->r1] = r;
     return true;
 }
 
 #define FAST_INCDEC(name, dec, sz)                                                           \
-    X86_STEP(fast_##name##_r##sz, fast_incdec(c, i, dec, sz / 8, true, false))               \
-    X86_STEP(fast_##name##_r##sz##_cf0, fast_incdec(c, i, dec, sz / 8, true, true))          \
-    X86_STEP(fast_##name##_r##sz##_nf, fast_incdec(c, i, dec, sz / 8, false, false))
+    X86_STEP(fast_##name##_r##sz, fast_incdec(c, s_, i, dec, sz / 8, true, false))           \
+    X86_STEP(fast_##name##_r##sz##_cf0, fast_incdec(c, s_, i, dec, sz / 8, true, true))      \
+    X86_STEP(fast_##name##_r##sz##_nf, fast_incdec(c, s_, i, dec, sz / 8, false, false))
 FAST_INCDEC(inc, false, 32)
 FAST_INCDEC(inc, false, 64)
 FAST_INCDEC(dec, true, 32)
 FAST_INCDEC(dec, true, 64)
 
 /* [dec][size 32/64][flags, flags with CF = 0 before, no flags] */
-static const X86Handler fast_incdec_tab[2][2][3] = {
+static const X86StepFn fast_incdec_tab[2][2][3] = {
     { { fast_inc_r32, fast_inc_r32_cf0, fast_inc_r32_nf },
       { fast_inc_r64, fast_inc_r64_cf0, fast_inc_r64_nf } },
     { { fast_dec_r32, fast_dec_r32_cf0, fast_dec_r32_nf },
@@ -209,13 +212,14 @@ static inline uint64_t fast_rotl(uint64_t a, unsigned c, unsigned sz)
  * the flags alone and is left to the generic handler). Flags as shift.c:
  * shifts set all six (AF = 0), rotates only CF and OF.
  */
-static inline __attribute__((always_inline)) bool fast_shift(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_shift(X86CPU *cpu, X86CPUState *s,
+                                                             const X86Insn *i,
                                                              unsigned kind, unsigned sz,
                                                              bool flags)
 {
     unsigned bits = sz * 8, c = (unsigned)i->imm & (bits - 1);
     uint64_t mask = x86_size_mask(sz), msb = 1ull << (bits - 1);
-    uint64_t *reg = &cpu->s->regs[i->r1];
+    uint64_t *reg = &s->regs[i->r1];
     uint64_t a = *reg & mask, r;
     bool cf, of;
     if (flags && (kind == SH_ROL || kind == SH_ROR) && cpu->cc_op != CC_OP_EFLAGS)
@@ -254,15 +258,15 @@ static inline __attribute__((always_inline)) bool fast_shift(X86CPU *cpu, const 
         return true;
     uint32_t f = (cf ? FLAG_CF : 0) | (of ? FLAG_OF : 0);
     if (kind == SH_ROL || kind == SH_ROR)
-        cpu->s->rflags = (cpu->s->rflags & ~(uint64_t)(FLAG_CF | FLAG_OF)) | f;
+        s->rflags = (s->rflags & ~(uint64_t)(FLAG_CF | FLAG_OF)) | f;
     else
         x86_set_arith(cpu, fast_pzs(r, bits) | f);
     return true;
 }
 
 #define FAST_SHIFT(name, kind, sz)                                                           \
-    X86_STEP(fast_##name##_ri##sz, fast_shift(c, i, kind, sz / 8, true))                     \
-    X86_STEP(fast_##name##_ri##sz##_nf, fast_shift(c, i, kind, sz / 8, false))
+    X86_STEP(fast_##name##_ri##sz, fast_shift(c, s_, i, kind, sz / 8, true))                 \
+    X86_STEP(fast_##name##_ri##sz##_nf, fast_shift(c, s_, i, kind, sz / 8, false))
 #define FAST_SHIFT2(name, kind) FAST_SHIFT(name, kind, 32) FAST_SHIFT(name, kind, 64)
 FAST_SHIFT2(shl, SH_SHL)
 FAST_SHIFT2(shr, SH_SHR)
@@ -272,16 +276,17 @@ FAST_SHIFT2(ror, SH_ROR)
 
 /* [kind][size 32/64][nf] */
 #define SH_ROW(n) { { fast_##n##_ri32, fast_##n##_ri32_nf }, { fast_##n##_ri64, fast_##n##_ri64_nf } }
-static const X86Handler fast_shift_tab[SH_KINDS][2][2] = {
+static const X86StepFn fast_shift_tab[SH_KINDS][2][2] = {
     SH_ROW(shl), SH_ROW(shr), SH_ROW(sar), SH_ROW(rol), SH_ROW(ror),
 };
 
 /* ---- LEA without RIP ---- */
 
-static inline __attribute__((always_inline)) bool fast_lea(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_lea(X86CPU *cpu, X86CPUState *s,
+                                                           const X86Insn *i,
                                                            bool base, bool index, bool wide)
 {
-    uint64_t *regs = cpu->s->regs;
+    uint64_t *regs = s->regs;
     uint64_t ea = (uint64_t)i->disp;
     if (base)
         ea += regs[i->base];
@@ -292,15 +297,15 @@ static inline __attribute__((always_inline)) bool fast_lea(X86CPU *cpu, const X8
 }
 
 #define FAST_LEA(name, b, x)                                                                 \
-    X86_STEP(fast_lea_##name##32, fast_lea(c, i, b, x, false))                               \
-    X86_STEP(fast_lea_##name##64, fast_lea(c, i, b, x, true))
+    X86_STEP(fast_lea_##name##32, fast_lea(c, s_, i, b, x, false))                           \
+    X86_STEP(fast_lea_##name##64, fast_lea(c, s_, i, b, x, true))
 FAST_LEA(d, false, false)
 FAST_LEA(b, true, false)
 FAST_LEA(i, false, true)
 FAST_LEA(bi, true, true)
 
 /* [base][index][wide] */
-static const X86Handler fast_lea_tab[2][2][2] = {
+static const X86StepFn fast_lea_tab[2][2][2] = {
     { { fast_lea_d32, fast_lea_d64 }, { fast_lea_i32, fast_lea_i64 } },
     { { fast_lea_b32, fast_lea_b64 }, { fast_lea_bi32, fast_lea_bi64 } },
 };
@@ -312,47 +317,49 @@ static const X86Handler fast_lea_tab[2][2][2] = {
  * outside 64-bit mode, which wraps at 4 GiB and checks the CS limit, as
  * control.c's branch_to does.
  */
-static inline __attribute__((always_inline)) bool fast_branch(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_branch(X86CPU *cpu, X86CPUState *s,
+                                                              const X86Insn *i,
                                                               bool wide)
 {
     uint64_t t = x86_step_rip(cpu, i) + i->imm;
     if (!wide) {
         t = (uint32_t)t;
-        if (unlikely(t > cpu->s->segs[SEG_CS].limit))
+        if (unlikely(t > s->segs[SEG_CS].limit))
             return false;                   /* control.c raises the #GP */
     }
     cpu->next_rip = t;
     return true;
 }
 
-static inline __attribute__((always_inline)) bool fast_jcc(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_jcc(X86CPU *cpu, X86CPUState *s,
+                                                           const X86Insn *i,
                                                            unsigned cc, bool wide)
 {
-    int taken = x86_fast_cond(cpu, cc);
+    int taken = x86_fast_cond(cpu, s, cc);
     if (unlikely(taken < 0))
         return false;
     if (taken)
-        return fast_branch(cpu, i, wide);
+        return fast_branch(cpu, s, i, wide);
     cpu->next_rip = x86_step_rip(cpu, i);
     return true;
 }
 
 #define FAST_JCC(cc)                                                                         \
-    X86_STEP(fast_jcc##cc##_32, fast_jcc(c, i, cc, false))                                   \
-    X86_STEP(fast_jcc##cc##_64, fast_jcc(c, i, cc, true))
+    X86_STEP(fast_jcc##cc##_32, fast_jcc(c, s_, i, cc, false))                               \
+    X86_STEP(fast_jcc##cc##_64, fast_jcc(c, s_, i, cc, true))
 FAST_JCC(0) FAST_JCC(1) FAST_JCC(2) FAST_JCC(3) FAST_JCC(4) FAST_JCC(5) FAST_JCC(6) FAST_JCC(7)
 FAST_JCC(8) FAST_JCC(9) FAST_JCC(10) FAST_JCC(11) FAST_JCC(12) FAST_JCC(13) FAST_JCC(14)
 FAST_JCC(15)
 
 #define JCC_ROW(cc) { fast_jcc##cc##_32, fast_jcc##cc##_64 }
-static const X86Handler fast_jcc_tab[16][2] = {
+static const X86StepFn fast_jcc_tab[16][2] = {
     JCC_ROW(0), JCC_ROW(1), JCC_ROW(2), JCC_ROW(3), JCC_ROW(4), JCC_ROW(5), JCC_ROW(6),
     JCC_ROW(7), JCC_ROW(8), JCC_ROW(9), JCC_ROW(10), JCC_ROW(11), JCC_ROW(12), JCC_ROW(13),
     JCC_ROW(14), JCC_ROW(15),
 };
 
-X86_STEP(fast_jmp_32, fast_branch(c, i, false))
-X86_STEP(fast_jmp_64, fast_branch(c, i, true))
+X86_STEP(fast_jmp_32, fast_branch(c, s_, i, false))
+X86_STEP(fast_jmp_64, fast_branch(c, s_, i, true))
 
 /* ---- IMUL r, r/imm ---- */
 
@@ -360,10 +367,11 @@ X86_STEP(fast_jmp_64, fast_branch(c, i, true))
  * Flags as muldiv.c: CF = OF = the product does not fit, SF/ZF/PF from the
  * truncated product, AF = 0. three: IMUL r, r, imm (else IMUL r, r).
  */
-static inline __attribute__((always_inline)) bool fast_imul(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_imul(X86CPU *cpu, X86CPUState *s,
+                                                            const X86Insn *i,
                                                             unsigned sz, bool three, bool flags)
 {
-    uint64_t *regs = cpu->s->regs;
+    uint64_t *regs = s->regs;
     int64_t a = (int64_t)x86_sext(three ? regs[i->r2] : regs[i->r1], sz);
     int64_t b = (int64_t)x86_sext(three ? i->imm : regs[i->r2], sz);
     int64_t p;
@@ -382,54 +390,56 @@ static inline __attribute__((always_inline)) bool fast_imul(X86CPU *cpu, const X
 }
 
 #define FAST_IMUL(name, three)                                                               \
-    X86_STEP(fast_##name##_32, fast_imul(c, i, 4, three, true))                              \
-    X86_STEP(fast_##name##_64, fast_imul(c, i, 8, three, true))                              \
-    X86_STEP(fast_##name##_32_nf, fast_imul(c, i, 4, three, false))                          \
-    X86_STEP(fast_##name##_64_nf, fast_imul(c, i, 8, three, false))
+    X86_STEP(fast_##name##_32, fast_imul(c, s_, i, 4, three, true))                          \
+    X86_STEP(fast_##name##_64, fast_imul(c, s_, i, 8, three, true))                          \
+    X86_STEP(fast_##name##_32_nf, fast_imul(c, s_, i, 4, three, false))                      \
+    X86_STEP(fast_##name##_64_nf, fast_imul(c, s_, i, 8, three, false))
 FAST_IMUL(imul2, false)
 FAST_IMUL(imul3, true)
 
 /* [three][size 32/64][nf] */
-static const X86Handler fast_imul_tab[2][2][2] = {
+static const X86StepFn fast_imul_tab[2][2][2] = {
     { { fast_imul2_32, fast_imul2_32_nf }, { fast_imul2_64, fast_imul2_64_nf } },
     { { fast_imul3_32, fast_imul3_32_nf }, { fast_imul3_64, fast_imul3_64_nf } },
 };
 
 /* ---- CMOVcc / SETcc with register operands ---- */
 
-static inline __attribute__((always_inline)) bool fast_cmov(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_cmov(X86CPU *cpu, X86CPUState *s,
+                                                            const X86Insn *i,
                                                             unsigned cc, bool wide)
 {
-    int c = x86_fast_cond(cpu, cc);
+    int c = x86_fast_cond(cpu, s, cc);
     if (unlikely(c < 0))
         return false;
-    uint64_t *regs = cpu->s->regs;
+    uint64_t *regs = s->regs;
     uint64_t v = c ? regs[i->r2] : regs[i->r1];
     regs[i->r1] = wide ? v : (uint32_t)v;   /* a 32-bit CMOV zero-extends either way */
     return true;
 }
 
-static inline __attribute__((always_inline)) bool fast_setcc(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_setcc(X86CPU *cpu, X86CPUState *s,
+                                                             const X86Insn *i,
                                                              unsigned cc)
 {
-    int c = x86_fast_cond(cpu, cc);
+    int c = x86_fast_cond(cpu, s, cc);
     if (unlikely(c < 0))
         return false;
-    uint64_t *reg = &cpu->s->regs[i->r1];
+    uint64_t *reg = &s->regs[i->r1];
     *reg = (*reg & ~0xffull) | (unsigned)c;
     return true;
 }
 
 #define FAST_CC(cc)                                                                          \
-    X86_STEP(fast_cmov##cc##_32, fast_cmov(c, i, cc, false))                                 \
-    X86_STEP(fast_cmov##cc##_64, fast_cmov(c, i, cc, true))                                  \
-    X86_STEP(fast_set##cc, fast_setcc(c, i, cc))
+    X86_STEP(fast_cmov##cc##_32, fast_cmov(c, s_, i, cc, false))                             \
+    X86_STEP(fast_cmov##cc##_64, fast_cmov(c, s_, i, cc, true))                              \
+    X86_STEP(fast_set##cc, fast_setcc(c, s_, i, cc))
 FAST_CC(0) FAST_CC(1) FAST_CC(2) FAST_CC(3) FAST_CC(4) FAST_CC(5) FAST_CC(6) FAST_CC(7)
 FAST_CC(8) FAST_CC(9) FAST_CC(10) FAST_CC(11) FAST_CC(12) FAST_CC(13) FAST_CC(14) FAST_CC(15)
 
 #define CC_ROW(cc) { fast_cmov##cc##_32, fast_cmov##cc##_64, fast_set##cc }
 /* [cc][cmov32, cmov64, setcc] */
-static const X86Handler fast_cc_tab[16][3] = {
+static const X86StepFn fast_cc_tab[16][3] = {
     CC_ROW(0), CC_ROW(1), CC_ROW(2), CC_ROW(3), CC_ROW(4), CC_ROW(5), CC_ROW(6), CC_ROW(7),
     CC_ROW(8), CC_ROW(9), CC_ROW(10), CC_ROW(11), CC_ROW(12), CC_ROW(13), CC_ROW(14),
     CC_ROW(15),
@@ -437,10 +447,11 @@ static const X86Handler fast_cc_tab[16][3] = {
 
 /* ---- MOVZX / MOVSX / MOVSXD between registers ---- */
 
-static inline __attribute__((always_inline)) bool fast_movx(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_movx(X86CPU *cpu, X86CPUState *s,
+                                                            const X86Insn *i,
                                                             unsigned sz, unsigned src, bool sx)
 {
-    uint64_t *regs = cpu->s->regs;
+    uint64_t *regs = s->regs;
     uint64_t v = regs[i->r2] & x86_size_mask(src);
     if (sx)
         v = x86_sext(v, src);
@@ -448,26 +459,27 @@ static inline __attribute__((always_inline)) bool fast_movx(X86CPU *cpu, const X
     return true;
 }
 
-#define FAST_MOVX(name, sz, src, sx) X86_STEP(fast_##name, fast_movx(c, i, sz, src, sx))
+#define FAST_MOVX(name, sz, src, sx) X86_STEP(fast_##name, fast_movx(c, s_, i, sz, src, sx))
 X86_MOVX_FORMS(FAST_MOVX)
 #define FAST_MOVX_ENTRY(name, sz, src, sx) fast_##name,
-static const X86Handler fast_movx_tab[X86_MOVX_COUNT] = { X86_MOVX_FORMS(FAST_MOVX_ENTRY) };
+static const X86StepFn fast_movx_tab[X86_MOVX_COUNT] = { X86_MOVX_FORMS(FAST_MOVX_ENTRY) };
 
 /* ---- MOV between registers, MOV r, imm ---- */
 
-static inline __attribute__((always_inline)) bool fast_mov(X86CPU *cpu, const X86Insn *i,
+static inline __attribute__((always_inline)) bool fast_mov(X86CPU *cpu, X86CPUState *s,
+                                                           const X86Insn *i,
                                                            bool wide, bool imm)
 {
-    uint64_t *regs = cpu->s->regs;
+    uint64_t *regs = s->regs;
     uint64_t v = imm ? i->imm : regs[i->r2];
     regs[i->r1] = wide ? v : (uint32_t)v;
     return true;
 }
 
-X86_STEP(fast_mov_rr32, fast_mov(c, i, false, false))
-X86_STEP(fast_mov_rr64, fast_mov(c, i, true, false))
-X86_STEP(fast_mov_ri32, fast_mov(c, i, false, true))
-X86_STEP(fast_mov_ri64, fast_mov(c, i, true, true))
+X86_STEP(fast_mov_rr32, fast_mov(c, s_, i, false, false))
+X86_STEP(fast_mov_rr64, fast_mov(c, s_, i, true, false))
+X86_STEP(fast_mov_ri32, fast_mov(c, s_, i, false, true))
+X86_STEP(fast_mov_ri64, fast_mov(c, s_, i, true, true))
 
 /* ---- CMP/TEST/SUB/DEC/INC fused with the Jcc after it ---- */
 
@@ -484,42 +496,42 @@ enum { FU_CMP_RR, FU_CMP_RI, FU_TEST_RR, FU_TEST_RI, FU_SUB_RR, FU_SUB_RI, FU_DE
 
 /* sz: the ALU part's operand size; jwide: the Jcc's is 64 bits (no CS limit). */
 static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const X86Insn *i,
-                                                             unsigned form, unsigned sz,
-                                                             bool jwide, unsigned cc)
+                                                             X86CPUState *s, unsigned form,
+                                                             unsigned sz, bool jwide, unsigned cc)
 {
     bool ok, imm = form == FU_CMP_RI || form == FU_TEST_RI || form == FU_SUB_RI;
     const X86Step *after = x86_step_of(i) + 2;      /* early, as in X86_STEP */
-    X86Handler after_fn = after->fn;
+    X86StepFn after_fn = after->fn;
     if (form == FU_CMP_RR || form == FU_CMP_RI)
-        ok = fast_alu(cpu, i, X86_ALU_CMP, sz, imm, true);
+        ok = fast_alu(cpu, s, i, X86_ALU_CMP, sz, imm, true);
     else if (form == FU_TEST_RR || form == FU_TEST_RI)
-        ok = fast_alu(cpu, i, X86_ALU_TEST, sz, imm, true);
+        ok = fast_alu(cpu, s, i, X86_ALU_TEST, sz, imm, true);
     else if (form == FU_SUB_RR || form == FU_SUB_RI)
-        ok = fast_alu(cpu, i, X86_ALU_SUB, sz, imm, true);
+        ok = fast_alu(cpu, s, i, X86_ALU_SUB, sz, imm, true);
     else
-        ok = fast_incdec(cpu, i, form == FU_DEC || form == FU_DEC_CF0, sz, true,
+        ok = fast_incdec(cpu, s, i, form == FU_DEC || form == FU_DEC_CF0, sz, true,
                          form == FU_DEC_CF0 || form == FU_INC_CF0);
     if (unlikely(!ok)) {
-        x86_step_generic(cpu, i);
+        x86_step_generic(cpu, i, s);
         return;
     }
     const X86Insn *j = &(x86_step_of(i) + 1)->i;
-    int taken = x86_fast_cond(cpu, cc);
+    int taken = x86_fast_cond(cpu, s, cc);
     uint64_t end = x86_step_rip(cpu, j), t = end + j->imm;
     if (!jwide)
         t = (uint32_t)t;
-    if (unlikely(taken < 0 || (taken && !jwide && t > cpu->s->segs[SEG_CS].limit))) {
-        x86_step_next(cpu, i);              /* the Jcc step on its own */
+    if (unlikely(taken < 0 || (taken && !jwide && t > s->segs[SEG_CS].limit))) {
+        x86_step_next(cpu, i, s);           /* the Jcc step on its own */
         return;
     }
     cpu->next_rip = taken ? t : end;
-    after_fn(cpu, &after->i);
+    after_fn(cpu, &after->i, s);
 }
 
 #define FUSED_ONE(name, form, sz, w, cc)                                                     \
-    static void fused_##name##_##cc(X86CPU *c, const X86Insn *i)                             \
+    static void fused_##name##_##cc(X86CPU *c, const X86Insn *i, X86CPUState *s)            \
     {                                                                                        \
-        fast_fused(c, i, form, sz, w, cc);                                                   \
+        fast_fused(c, i, s, form, sz, w, cc);                                                \
     }
 #define FUSED16(name, form, sz, w)                                                           \
     FUSED_ONE(name, form, sz, w, 0) FUSED_ONE(name, form, sz, w, 1)                          \
@@ -552,7 +564,7 @@ FUSED_SZ(inc_cf0, FU_INC_CF0)
       fused_##name##_12, fused_##name##_13, fused_##name##_14, fused_##name##_15 }
 #define FUSED_ROW(name) { FUSED_ROW16(name##32), FUSED_ROW16(name##32w), FUSED_ROW16(name##64) }
 /* [form][32-bit code, 64-bit code with a 32-bit ALU part, with a 64-bit one][cc] */
-static const X86Handler fused_tab[FU_FORMS][3][16] = {
+static const X86StepFn fused_tab[FU_FORMS][3][16] = {
     FUSED_ROW(cmp_rr), FUSED_ROW(cmp_ri), FUSED_ROW(test_rr), FUSED_ROW(test_ri),
     FUSED_ROW(sub_rr), FUSED_ROW(sub_ri), FUSED_ROW(dec), FUSED_ROW(inc),
     FUSED_ROW(dec_cf0), FUSED_ROW(inc_cf0),
@@ -664,7 +676,7 @@ uint32_t x86_insn_zero_out(const X86Insn *i, uint32_t zero_in)
     return zero_in & ~def;
 }
 
-X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out, uint32_t zero_in)
+X86StepFn x86_insn_select(const X86Insn *i, uint32_t live_out, uint32_t zero_in)
 {
     X86Handler h = x86_handlers[i->op];
     uint32_t use, def;
@@ -679,14 +691,14 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out, uint32_t zero_in
         return fast_lea_tab[i->base != X86_BASE_NONE][i->index != X86_BASE_NONE]
                            [q && i->asz == 8];
     if (h == x86_op_push || h == x86_op_pop || h == x86_op_call || h == x86_op_ret) {
-        X86Handler m = x86_fast_stack_select(i);
+        X86StepFn m = x86_fast_stack_select(i);
         return m ? m : x86_step_generic;
     }
     if (h == x86_op_setcc && i->k1 == K_REG && i->r1 < 16)
         return fast_cc_tab[i->opc & 15][2];
     int alu = alu_kind(h), sh = shift_kind(h);
     if (i->k1 == K_MEM || i->k2 == K_MEM) {
-        X86Handler m = x86_fast_mem_select(i, alu, nf);
+        X86StepFn m = x86_fast_mem_select(i, alu, nf);
         return m ? m : x86_step_generic;
     }
     if (!wide || !regs_only(i))
@@ -713,7 +725,7 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out, uint32_t zero_in
     return x86_step_generic;
 }
 
-X86Handler x86_insn_select_pair(const X86Insn *i, const X86Insn *j, uint32_t zero_in)
+X86StepFn x86_insn_select_pair(const X86Insn *i, const X86Insn *j, uint32_t zero_in)
 {
     X86Handler h = x86_handlers[i->op];
     if (x86_handlers[j->op] != x86_op_jcc || (j->osz != 4 && j->osz != 8))
@@ -729,7 +741,8 @@ X86Handler x86_insn_select_pair(const X86Insn *i, const X86Insn *j, uint32_t zer
     else if (h == x86_op_sub && i->k2 != K_NONE)
         form = imm ? FU_SUB_RI : FU_SUB_RR;
     else if ((h == x86_op_dec || h == x86_op_inc) && i->k2 == K_NONE)
-        form = (h == x86_op_dec ? FU_DEC : FU_INC) + ((zero_in & FLAG_CF) ? FU_DEC_CF0 - FU_DEC : 0);
+        form = (zero_in & FLAG_CF) ? (h == x86_op_dec ? FU_DEC_CF0 : FU_INC_CF0)
+                                   : (h == x86_op_dec ? FU_DEC : FU_INC);
     unsigned row = i->osz == 8 ? 2 : j->osz == 8 ? 1 : 0;
     return form < 0 ? NULL : fused_tab[form][row][j->opc & 15];
 }

@@ -45,14 +45,15 @@ static inline uint64_t x86_alu_calc(unsigned op, uint64_t a, uint64_t b, unsigne
  * the generic handler. Keeping every call out of the fast handlers keeps
  * them leaf functions, with no registers to save.
  */
-static inline __attribute__((always_inline)) int x86_fast_cf(const X86CPU *cpu)
+static inline __attribute__((always_inline)) int x86_fast_cf(const X86CPU *cpu,
+                                                              const X86CPUState *s)
 {
     /* Tests, not a switch: a jump table would cost an indirect branch. */
     unsigned op = cpu->cc_op;
     if (op == CC_OP_LOGIC)
         return 0;
     if (op == CC_OP_EFLAGS)
-        return cpu->s->rflags & FLAG_CF;
+        return s->rflags & FLAG_CF;
     if (op == CC_OP_INC || op == CC_OP_DEC)
         return cpu->cc_aux;
     if (op == CC_OP_SUB) {
@@ -64,10 +65,11 @@ static inline __attribute__((always_inline)) int x86_fast_cf(const X86CPU *cpu)
     return -1;
 }
 
-static inline __attribute__((always_inline)) int x86_fast_cond(const X86CPU *cpu, unsigned cc)
+static inline __attribute__((always_inline)) int x86_fast_cond(const X86CPU *cpu,
+                                                                const X86CPUState *s, unsigned cc)
 {
     unsigned op = cpu->cc_op, neg = cc & 1;
-    uint64_t f = cpu->s->rflags;
+    uint64_t f = s->rflags;
     if (op == CC_OP_EFLAGS) {
         bool zf = f & FLAG_ZF, sf = f & FLAG_SF, of = f & FLAG_OF, cf = f & FLAG_CF;
         switch (cc >> 1) {
@@ -136,8 +138,15 @@ static inline __attribute__((always_inline)) int x86_fast_cond(const X86CPU *cpu
  * sanitizers) the stack grows by a frame per step, which the sequence's
  * length bounds.
  */
+/*
+ * A step function gets the CPU's state (always cpu->s) as its own
+ * argument, passed along from step to step in a register, so no step loads
+ * it: the inline pieces of the steps take it as s.
+ */
+typedef void (*X86StepFn)(X86CPU *cpu, const X86Insn *i, X86CPUState *s);
+
 typedef struct X86Step {
-    X86Handler fn;
+    X86StepFn fn;
     X86Handler impl;
     X86Insn i;
     uint16_t end;               /* its end, in bytes from block_rip */
@@ -148,10 +157,11 @@ static inline const X86Step *x86_step_of(const X86Insn *i)
     return (const X86Step *)(const void *)((const char *)i - offsetof(X86Step, i));
 }
 
-static inline __attribute__((always_inline)) void x86_step_next(X86CPU *cpu, const X86Insn *i)
+static inline __attribute__((always_inline)) void x86_step_next(X86CPU *cpu, const X86Insn *i,
+                                                                X86CPUState *s)
 {
     const X86Step *n = x86_step_of(i) + 1;
-    n->fn(cpu, &n->i);
+    n->fn(cpu, &n->i, s);
 }
 
 /* The RIP after step i's instruction (its next_rip). */
@@ -161,15 +171,15 @@ static inline __attribute__((always_inline)) uint64_t x86_step_rip(const X86CPU 
     return cpu->block_rip + x86_step_of(i)->end;
 }
 
-void x86_step_generic(X86CPU *cpu, const X86Insn *i);
-void x86_step_end(X86CPU *cpu, const X86Insn *i);
-void x86_step_end_fall(X86CPU *cpu, const X86Insn *i);
+void x86_step_generic(X86CPU *cpu, const X86Insn *i, X86CPUState *s);
+void x86_step_end(X86CPU *cpu, const X86Insn *i, X86CPUState *s);
+void x86_step_end_fall(X86CPU *cpu, const X86Insn *i, X86CPUState *s);
 
 /* Does instruction i, as the last of a sequence, leave next_rip set (see above)? */
 bool x86_insn_sets_next_rip(const X86Insn *i);
 
 /* The end step after last: x86_step_end or x86_step_end_fall. */
-static inline X86Handler x86_step_end_for(const X86Insn *last)
+static inline X86StepFn x86_step_end_for(const X86Insn *last)
 {
     return x86_insn_sets_next_rip(last) ? x86_step_end : x86_step_end_fall;
 }
@@ -182,14 +192,14 @@ static inline X86Handler x86_step_end_for(const X86Insn *last)
  * an instruction on every step.
  */
 #define X86_STEP(name, core)                                                                 \
-    static void name(X86CPU *c, const X86Insn *i)                                           \
+    static void name(X86CPU *c, const X86Insn *i, X86CPUState *s_)                          \
     {                                                                                        \
         const X86Step *next_ = x86_step_of(i) + 1;                                           \
-        X86Handler fn_ = next_->fn;                                                          \
+        X86StepFn fn_ = next_->fn;                                                           \
         if (likely(core))                                                                    \
-            fn_(c, &next_->i);                                                               \
+            fn_(c, &next_->i, s_);                                                           \
         else                                                                                 \
-            x86_step_generic(c, i);                                                          \
+            x86_step_generic(c, i, s_);                                                      \
     }
 
 /*
@@ -237,7 +247,7 @@ uint32_t x86_insn_zero_out(const X86Insn *i, uint32_t zero_in);
  * instruction has the semantics of x86_handlers[i->op] for registers,
  * memory and the live flags, from any state where the zero_in flags are 0.
  */
-X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out, uint32_t zero_in);
+X86StepFn x86_insn_select(const X86Insn *i, uint32_t live_out, uint32_t zero_in);
 
 /*
  * A step for i that also runs j, the Jcc after it (the last of the
@@ -245,14 +255,14 @@ X86Handler x86_insn_select(const X86Insn *i, uint32_t live_out, uint32_t zero_in
  * immediate operands (zero_in as for x86_insn_select). Only i's step
  * changes; j's stays as the fallback.
  */
-X86Handler x86_insn_select_pair(const X86Insn *i, const X86Insn *j, uint32_t zero_in);
+X86StepFn x86_insn_select_pair(const X86Insn *i, const X86Insn *j, uint32_t zero_in);
 
 /*
  * fast-mem.c: a specialised handler for a memory form of i (alu: its
  * X86_ALU_* operation or -1; nf: its flags are dead), or NULL.
  */
-X86Handler x86_fast_mem_select(const X86Insn *i, int alu, bool nf);
+X86StepFn x86_fast_mem_select(const X86Insn *i, int alu, bool nf);
 /* fast-mem.c: a specialised PUSH/POP/CALL/RET step for i, or NULL. */
-X86Handler x86_fast_stack_select(const X86Insn *i);
+X86StepFn x86_fast_stack_select(const X86Insn *i);
 
 #endif

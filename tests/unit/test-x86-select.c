@@ -273,17 +273,17 @@ typedef struct Result {
 } Result;
 
 /*
- * Run h on i from (c0, s0). A step function (step: true) runs as the first
- * step of a two-step sequence, the instruction and the end step, as the
- * translator lays it out; a plain handler is called directly.
+ * Run i from (c0, s0): the plain handler h, or (h NULL) the step function
+ * step as the first of a two-step sequence, the instruction and the end
+ * step, as the translator lays it out.
  */
-static void run_handler(X86Handler h, bool step, const X86Insn *i, const X86CPU *c0,
+static void run_handler(X86Handler h, X86StepFn step, const X86Insn *i, const X86CPU *c0,
                         const X86CPUState *s0, Result *out)
 {
     static X86Step steps[2];
     volatile bool memory = uses_memory(i);
-    steps[0] = (X86Step){ h, x86_insn_handler(i), *i, i->len };
-    steps[1] = (X86Step){ x86_step_end_for(i), x86_step_end_for(i), { 0 }, i->len };
+    steps[0] = (X86Step){ step, x86_insn_handler(i), *i, i->len };
+    steps[1] = (X86Step){ x86_step_end_for(i), NULL, { 0 }, i->len };
     fstate = *s0;
     fcpu = *c0;
     fcpu.s = &fstate;
@@ -296,7 +296,7 @@ static void run_handler(X86Handler h, bool step, const X86Insn *i, const X86CPU 
     fstate.rip = 0x1000;
     if (!sigsetjmp(fcpu.jmpbuf, 0)) {
         if (step)
-            h(&fcpu, &steps[0].i);
+            step(&fcpu, &steps[0].i, &fstate);
         else
             h(&fcpu, i);
     }
@@ -321,9 +321,9 @@ static void test_forms(void)
         CU_ASSERT_EQUAL_FATAL(x86_decode(&mode, fm->bytes, fm->len, &i), X86_DEC_OK);
         CU_ASSERT_EQUAL_FATAL(i.len, fm->len);
         X86Handler generic = x86_handlers[i.op];
-        X86Handler all = x86_insn_select(&i, ARITH, 0), none = x86_insn_select(&i, 0, 0);
+        X86StepFn all = x86_insn_select(&i, ARITH, 0), none = x86_insn_select(&i, 0, 0);
         /* The step for when CF and OF are known to be 0 before it. */
-        X86Handler zero = x86_insn_select(&i, ARITH, FLAG_CF | FLAG_OF);
+        X86StepFn zero = x86_insn_select(&i, ARITH, FLAG_CF | FLAG_OF);
         zero_forms += zero != all;
         uint32_t use, def;
         x86_insn_flags(&i, &use, &def);
@@ -351,9 +351,9 @@ static void test_forms(void)
                     memcpy(mem_init + k, &v, 8);
                 }
             static Result ref, a, b, other;
-            run_handler(generic, false, &i, &c0, &s0, &ref);
-            run_handler(all, true, &i, &c0, &s0, &a);
-            run_handler(none, true, &i, &c0, &s0, &b);
+            run_handler(generic, NULL, &i, &c0, &s0, &ref);
+            run_handler(NULL, all, &i, &c0, &s0, &a);
+            run_handler(NULL, none, &i, &c0, &s0, &b);
             bool ok = !memory || (!memcmp(ref.mem, a.mem, sizeof(ref.mem)) &&
                                   !memcmp(ref.mem, b.mem, sizeof(ref.mem)));
             /* After the end step, RIP is where the instruction went, or its own on a fault. */
@@ -371,7 +371,7 @@ static void test_forms(void)
             c1.cc_op = CC_OP_EFLAGS;
             s1.rflags = (s1.rflags & ~(uint64_t)ARITH) | (~x86_cc_compute(&c0) & ARITH);
             if (!use) {
-                run_handler(generic, false, &i, &c1, &s1, &other);
+                run_handler(generic, NULL, &i, &c1, &s1, &other);
                 ok = ok && ((ref.flags ^ other.flags) & def) == 0;
             }
             if (zero != all) {
@@ -382,8 +382,8 @@ static void test_forms(void)
                 c1.cc_op = CC_OP_EFLAGS;
                 s1.rflags = (s1.rflags & ~(uint64_t)ARITH) |
                             (x86_cc_compute(&c0) & ARITH & ~(uint32_t)(FLAG_CF | FLAG_OF));
-                run_handler(generic, false, &i, &c1, &s1, &other);
-                run_handler(zero, true, &i, &c1, &s1, &a);
+                run_handler(generic, NULL, &i, &c1, &s1, &other);
+                run_handler(NULL, zero, &i, &c1, &s1, &a);
                 ok = ok && !memcmp(other.regs, a.regs, sizeof(a.regs)) &&
                      other.flags == a.flags && other.fault == a.fault &&
                      (other.fault >= 0 || other.next_rip == a.next_rip);
@@ -416,7 +416,7 @@ typedef struct PairResult {
 } PairResult;
 
 /* i then j from (c0, s0): the plain handlers (pair NULL), or as steps. */
-static void run_pair(X86Handler pair, const X86Insn *i, const X86Insn *j, const X86CPU *c0,
+static void run_pair(X86StepFn pair, const X86Insn *i, const X86Insn *j, const X86CPU *c0,
                      const X86CPUState *s0, PairResult *out)
 {
     static X86Step steps[3];
@@ -428,10 +428,10 @@ static void run_pair(X86Handler pair, const X86Insn *i, const X86Insn *j, const 
     steps[0] = (X86Step){ pair, x86_insn_handler(i), *i, i->len };
     steps[1] = (X86Step){ x86_insn_select(j, ARITH, 0), x86_insn_handler(j), *j,
                           (uint16_t)(i->len + j->len) };
-    steps[2] = (X86Step){ x86_step_end, x86_step_end, { 0 }, (uint16_t)(i->len + j->len) };
+    steps[2] = (X86Step){ x86_step_end, NULL, { 0 }, (uint16_t)(i->len + j->len) };
     if (!sigsetjmp(fcpu.jmpbuf, 0)) {
         if (pair) {
-            steps[0].fn(&fcpu, &steps[0].i);
+            steps[0].fn(&fcpu, &steps[0].i, &fstate);
         } else {
             fcpu.next_rip = s0->rip + i->len;
             x86_handlers[i->op](&fcpu, i);
@@ -476,8 +476,8 @@ static void test_pairs(void)
             for (unsigned cc = 0; cc < 16; cc++) {
                 uint8_t jb[2] = { (uint8_t)(0x70 + cc), 0x7f };    /* jcc +0x7f */
                 CU_ASSERT_EQUAL_FATAL(x86_decode(&mode, jb, 2, &j), X86_DEC_OK);
-                X86Handler pair = x86_insn_select_pair(&i, &j, 0);
-                X86Handler zero = x86_insn_select_pair(&i, &j, FLAG_CF | FLAG_OF);
+                X86StepFn pair = x86_insn_select_pair(&i, &j, 0);
+                X86StepFn zero = x86_insn_select_pair(&i, &j, FLAG_CF | FLAG_OF);
                 fused += pair != NULL;
                 fused_zero += zero != pair;
                 if (!pair)
