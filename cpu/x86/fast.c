@@ -89,8 +89,9 @@ static inline __attribute__((always_inline)) bool fast_alu(X86CPU *cpu, X86CPUSt
         cin = (unsigned)cf;
     }
     uint64_t r = x86_alu_calc(op, a, b, cin) & mask;
+    /* 8 and 16 bits keep the register's other bits; 32 zero-extends. */
     if (op != X86_ALU_CMP && op != X86_ALU_TEST)
-        regs[i->r1] = r;
+        regs[i->r1] = sz < 4 ? (regs[i->r1] & ~mask) | r : r;
     if (flags && ccop[op] == CC_OP_LOGIC) {
         /* The logic flags come from the result alone (flags.c): no sources. */
         cpu->cc_op = CC_OP_LOGIC;
@@ -109,7 +110,9 @@ static inline __attribute__((always_inline)) bool fast_alu(X86CPU *cpu, X86CPUSt
     X86_STEP(fast_##name##_ri##sz, fast_alu(c, s_, i, op, sz / 8, true, true))               \
     X86_STEP(fast_##name##_rr##sz##_nf, fast_alu(c, s_, i, op, sz / 8, false, false))        \
     X86_STEP(fast_##name##_ri##sz##_nf, fast_alu(c, s_, i, op, sz / 8, true, false))
-#define FAST_ALU(name, op) FAST_ALU_SZ(name, op, 32) FAST_ALU_SZ(name, op, 64)
+#define FAST_ALU(name, op)                                                                   \
+    FAST_ALU_SZ(name, op, 8) FAST_ALU_SZ(name, op, 16) FAST_ALU_SZ(name, op, 32)             \
+    FAST_ALU_SZ(name, op, 64)
 FAST_ALU(add, X86_ALU_ADD)
 FAST_ALU(or, X86_ALU_OR)
 FAST_ALU(adc, X86_ALU_ADC)
@@ -127,12 +130,13 @@ FAST_ALU(test, X86_ALU_TEST)
 
 X86_STEP(fast_nop, true)
 
-/* [op][size 32/64][imm][nf]; CMP/TEST with dead flags do nothing. */
-#define ALU_ROW(n) { { { fast_##n##_rr32, fast_##n##_rr32_nf }, { fast_##n##_ri32, fast_##n##_ri32_nf } }, \
-                     { { fast_##n##_rr64, fast_##n##_rr64_nf }, { fast_##n##_ri64, fast_##n##_ri64_nf } } }
-#define ALU_ROW_F(n) { { { fast_##n##_rr32, fast_nop }, { fast_##n##_ri32, fast_nop } }, \
-                       { { fast_##n##_rr64, fast_nop }, { fast_##n##_ri64, fast_nop } } }
-static const X86StepFn fast_alu_tab[9][2][2][2] = {
+/* [op][size 8/16/32/64][imm][nf]; CMP/TEST with dead flags do nothing. */
+#define ALU_SZ(n, sz) { { fast_##n##_rr##sz, fast_##n##_rr##sz##_nf },                       \
+                        { fast_##n##_ri##sz, fast_##n##_ri##sz##_nf } }
+#define ALU_ROW(n) { ALU_SZ(n, 8), ALU_SZ(n, 16), ALU_SZ(n, 32), ALU_SZ(n, 64) }
+#define ALU_SZ_F(n, sz) { { fast_##n##_rr##sz, fast_nop }, { fast_##n##_ri##sz, fast_nop } }
+#define ALU_ROW_F(n) { ALU_SZ_F(n, 8), ALU_SZ_F(n, 16), ALU_SZ_F(n, 32), ALU_SZ_F(n, 64) }
+static const X86StepFn fast_alu_tab[9][4][2][2] = {
     ALU_ROW(add), ALU_ROW(or), ALU_ROW(adc), ALU_ROW(sbb), ALU_ROW(and), ALU_ROW(sub),
     ALU_ROW(xor), ALU_ROW_F(cmp), ALU_ROW_F(test),
 };
@@ -701,11 +705,15 @@ X86StepFn x86_insn_select(const X86Insn *i, uint32_t live_out, uint32_t zero_in)
         X86StepFn m = x86_fast_mem_select(i, alu, nf);
         return m ? m : x86_step_generic;
     }
-    if (!wide || !regs_only(i))
+    if (!regs_only(i))
+        return x86_step_generic;
+    if (alu >= 0 && i->k2 != K_NONE) {
+        unsigned lg = i->osz == 1 ? 0 : i->osz == 2 ? 1 : i->osz == 4 ? 2 : 3;
+        return fast_alu_tab[alu][lg][i->k2 == K_IMM][nf];
+    }
+    if (!wide)
         return x86_step_generic;
 
-    if (alu >= 0 && i->k2 != K_NONE)
-        return fast_alu_tab[alu][q][i->k2 == K_IMM][nf];
     if ((h == x86_op_inc || h == x86_op_dec) && i->k2 == K_NONE)
         return fast_incdec_tab[h == x86_op_dec][q][nf ? 2 : (zero_in & FLAG_CF) ? 1 : 0];
     if (sh >= 0 && i->k2 == K_IMM && shift_imm_count(i))
