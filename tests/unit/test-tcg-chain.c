@@ -20,6 +20,14 @@ static TcgVcpu *tcg(void)
     return (TcgVcpu *)tv.accel;
 }
 
+/* A machine in flat 32-bit protected mode with code at 0x1000. */
+static void machine_pm32(const uint8_t *code, size_t len)
+{
+    machine_up();
+    setup_pm32();
+    load(0x1000, code, len);
+}
+
 /* An MMIO page whose writes record how deep the stack is at each. */
 static MemoryRegion probe;
 static uintptr_t probe_min, probe_max;
@@ -104,9 +112,7 @@ static void test_link_to_rewritten_block(void)
         0x89, 0x15, 0x00, 0x70, 0x00, 0x00,         /* 3: mov [0x7000], edx */
         0xb0, 0x00, 0xe6, 0xf4,                     /* mov al, 0; out 0xf4, al */
     };
-    machine_up();
-    setup_pm32();
-    load(0x1000, code, sizeof(code));
+    machine_pm32(code, sizeof(code));
     run();
     CU_ASSERT_EQUAL(exit_code, 0);
     CU_ASSERT_EQUAL(rd32(0x7000), 6);
@@ -126,9 +132,7 @@ static void test_link_to_dma_written_block(void)
         0xf4,                                       /* hlt */
         0xeb, 0xf3,                                 /* jmp 1b */
     };
-    machine_up();
-    setup_pm32();
-    load(0x1000, code, sizeof(code));
+    machine_pm32(code, sizeof(code));
     for (unsigned pass = 0; pass < 2; pass++) {     /* the second makes the link */
         CU_ASSERT_EQUAL(accel_tcg_ops.vcpu_run(&tv), VCPU_EXIT_HALT);
         tv.state.halted = false;
@@ -157,9 +161,7 @@ static void test_flush_between_runs(void)
         0xf4,                                       /* hlt */
         0xeb, 0xed,                                 /* jmp 1b */
     };
-    machine_up();
-    setup_pm32();
-    load(0x1000, code, sizeof(code));
+    machine_pm32(code, sizeof(code));
     CU_ASSERT_EQUAL(accel_tcg_ops.vcpu_run(&tv), VCPU_EXIT_HALT);
     CU_ASSERT_EQUAL(rd32(0x7000), 100);
     tb_flush(tcg());
@@ -198,9 +200,7 @@ static void test_interrupt_stops_chain(void)
         0x75, 0xfa,                                 /* jnz 1b (ends at 0x101b) */
         0xb0, 0x00, 0xe6, 0xf4,                     /* mov al, 0; out 0xf4, al */
     };
-    machine_up();
-    setup_pm32();
-    load(0x1000, code, sizeof(code));
+    machine_pm32(code, sizeof(code));
     pthread_t th;
     CU_ASSERT_FATAL(pthread_create(&th, NULL, run_thread, NULL) == 0);
     for (int ms = 0; ms < 10000 && !__atomic_load_n((uint32_t *)(ram + 0x7100), __ATOMIC_ACQUIRE);
@@ -238,9 +238,7 @@ static void test_fault_after_link_is_precise(void)
         0xf7, 0xf3,                                 /* div ebx (at 0x1019) */
         0xeb, 0xef,                                 /* jmp 1b */
     };
-    machine_up();
-    setup_pm32();
-    load(0x1000, code, sizeof(code));
+    machine_pm32(code, sizeof(code));
     run();
     CU_ASSERT_EQUAL(exit_code, 1);
     CU_ASSERT_EQUAL(rd32(0x7f00), 0);                   /* #DE */
