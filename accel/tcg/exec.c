@@ -26,6 +26,13 @@
  * Lazy flags are materialised into rflags before returning, so
  * Vcpu.state is architectural whenever the vCPU is outside vcpu_run.
  */
+/*
+ * Steps end in tail calls (fast.h), and the direct chain of blocks relies
+ * on them (exec.c): GCC makes them only from -O2 up unless asked.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#pragma GCC optimize("optimize-sibling-calls")
+#endif
 #include <inttypes.h>
 #include <string.h>
 
@@ -229,9 +236,10 @@ static TB *tb_find_link(TcgVcpu *t, TB *tb, uint64_t pc, uint32_t flags)
 
 /*
  * Optimised builds make every step's call a tail call (sibling-call
- * optimisation, on from -O2 and at -Os), so a chain of blocks costs no
- * stack; tests/unit/test-tcg-chain.c runs a million linked blocks in a row
- * to prove it. Without optimisation, or under AddressSanitizer, calls may
+ * optimisation, on from -O2 and at -Os, and asked for at the top of the
+ * files with steps for -O1 and -Og), so a chain of blocks costs no stack;
+ * tests/unit/test-tcg-chain.c runs a million linked blocks in a row to
+ * prove it. Without optimisation, or under AddressSanitizer, calls may
  * stay calls, each step a frame: there the direct chain enters at most 16
  * blocks (of at most 65 steps) before it returns to tcg_run_chain.
  */

@@ -15,6 +15,13 @@
  * Read-modify-write forms need both the read and the write tag to match.
  * LOCKed forms are left to alu.c (atomic on host memory).
  */
+/*
+ * Steps end in tail calls (fast.h), and the direct chain of blocks relies
+ * on them (exec.c): GCC makes them only from -O2 up unless asked.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#pragma GCC optimize("optimize-sibling-calls")
+#endif
 #include "cpu/x86/fast.h"
 
 static inline __attribute__((always_inline)) uint64_t m_lin(const X86CPU *cpu, X86CPUState *s,

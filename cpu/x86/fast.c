@@ -32,6 +32,13 @@
  * Every handler here must equal its generic twin on registers, memory and
  * the flags it computes; tests/unit/test-x86-select.c runs both.
  */
+/*
+ * Steps end in tail calls (fast.h), and the direct chain of blocks relies
+ * on them (exec.c): GCC makes them only from -O2 up unless asked.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#pragma GCC optimize("optimize-sibling-calls")
+#endif
 #include "cpu/x86/fast.h"
 
 void x86_step_generic(X86CPU *cpu, const X86Insn *i, X86CPUState *s)
