@@ -14,7 +14,7 @@
 static inline void branch_to(X86CPU *cpu, uint64_t target, unsigned osz)
 {
     target &= x86_size_mask(osz);
-    if (cpu->code_size != 8 && target > cpu->s->segs[SEG_CS].limit)
+    if (!x86_near_target_ok(cpu, target))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     cpu->next_rip = target;
 }
@@ -33,7 +33,7 @@ void x86_op_jmp(X86CPU *cpu, const X86Insn *i)
 void x86_op_call(X86CPU *cpu, const X86Insn *i)
 {
     uint64_t target = (cpu->next_rip + i->imm) & x86_size_mask(i->osz);
-    if (cpu->code_size != 8 && target > cpu->s->segs[SEG_CS].limit)
+    if (!x86_near_target_ok(cpu, target))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     x86_push(cpu, i->osz, cpu->next_rip);
     cpu->next_rip = target;
@@ -43,7 +43,7 @@ void x86_op_call_ind(X86CPU *cpu, const X86Insn *i)
 {
     uint64_t lin;
     uint64_t target = x86_op1_read(cpu, i, &lin, ACC_READ);
-    if (cpu->code_size != 8 && target > cpu->s->segs[SEG_CS].limit)
+    if (!x86_near_target_ok(cpu, target))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     x86_push(cpu, i->osz, cpu->next_rip);
     cpu->next_rip = target;
@@ -81,7 +81,7 @@ void x86_op_loop(X86CPU *cpu, const X86Insn *i)
             take = take && !x86_cond(cpu, 4);
     }
     uint64_t target = (cpu->next_rip + i->imm) & x86_size_mask(i->osz);
-    if (take && cpu->code_size != 8 && target > cpu->s->segs[SEG_CS].limit)
+    if (take && !x86_near_target_ok(cpu, target))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     if (i->opc != 0xe3)
         x86_reg_write(cpu, R_ECX, asz, cx);

@@ -203,10 +203,12 @@ static inline __attribute__((always_inline)) bool m_call(X86CPU *cpu, X86CPUStat
     void *p = m_host(cpu, sp, 8, M_WRITE);
     if (unlikely(!p))
         return false;
-    uint64_t ret = x86_step_rip(cpu, i);
+    uint64_t ret = x86_step_rip(cpu, i), target = ret + i->imm;
+    if (unlikely(!x86_canonical_range(target, 1)))
+        return false;                       /* control.c raises the #GP */
     x86_host_st(p, 8, ret);
     regs[R_ESP] = sp;
-    cpu->next_rip = ret + i->imm;
+    cpu->next_rip = target;
     return true;
 }
 
@@ -217,7 +219,10 @@ static inline __attribute__((always_inline)) bool m_return(X86CPU *cpu, X86CPUSt
     void *p = m_host(cpu, sp, 8, M_READ);
     if (unlikely(!p))
         return false;
-    cpu->next_rip = x86_host_ld(p, 8);
+    uint64_t target = x86_host_ld(p, 8);
+    if (unlikely(!x86_canonical_range(target, 1)))
+        return false;
+    cpu->next_rip = target;
     regs[R_ESP] = sp + 8 + (imm ? i->imm : 0);
     return true;
 }

@@ -333,11 +333,10 @@ static inline __attribute__((always_inline)) bool fast_branch(X86CPU *cpu, X86CP
                                                               bool wide)
 {
     uint64_t t = x86_step_rip(cpu, i) + i->imm;
-    if (!wide) {
+    if (!wide)
         t = (uint32_t)t;
-        if (unlikely(t > s->segs[SEG_CS].limit))
-            return false;                   /* control.c raises the #GP */
-    }
+    if (unlikely(wide ? !x86_canonical_range(t, 1) : t > s->segs[SEG_CS].limit))
+        return false;                       /* control.c raises the #GP */
     cpu->next_rip = t;
     return true;
 }
@@ -505,7 +504,8 @@ X86_STEP(fast_mov_ri64, fast_mov(c, s_, i, true, true))
 enum { FU_CMP_RR, FU_CMP_RI, FU_TEST_RR, FU_TEST_RI, FU_SUB_RR, FU_SUB_RI, FU_DEC, FU_INC,
        FU_DEC_CF0, FU_INC_CF0, FU_FORMS };     /* _CF0: CF known 0 before it */
 
-/* sz: the ALU part's operand size; jwide: the Jcc's is 64 bits (no CS limit). */
+/* sz: the ALU part's operand size; jwide: the Jcc's is 64 bits (no CS limit;
+ * the target must be canonical instead). */
 static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const X86Insn *i,
                                                              X86CPUState *s, unsigned form,
                                                              unsigned sz, bool jwide, unsigned cc)
@@ -531,7 +531,8 @@ static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const 
     uint64_t end = x86_step_rip(cpu, j), t = end + j->imm;
     if (!jwide)
         t = (uint32_t)t;
-    if (unlikely(taken < 0 || (taken && !jwide && t > s->segs[SEG_CS].limit))) {
+    if (unlikely(taken < 0 ||
+                 (taken && (jwide ? !x86_canonical_range(t, 1) : t > s->segs[SEG_CS].limit)))) {
         x86_step_next(cpu, i, s);           /* the Jcc step on its own */
         return;
     }

@@ -352,6 +352,18 @@ static inline bool x86_canonical_range(uint64_t lin, unsigned size)
     return lin + (1ull << 47) <= (1ull << 48) - size;
 }
 
+/*
+ * Whether a near branch (JMP, Jcc, CALL, RET, LOOP) may go to target, already
+ * cut to its operand size: inside CS's limit, or in 64-bit mode canonical.
+ * Otherwise the branch itself raises #GP(0), with nothing changed.
+ */
+static inline bool x86_near_target_ok(const X86CPU *cpu, uint64_t target)
+{
+    if (cpu->code_size == 8)
+        return x86_canonical_range(target, 1);
+    return target <= cpu->s->segs[SEG_CS].limit;
+}
+
 /* Linear address of seg:ea with no check: INVLPG (no access at all), and
  * the later parts of an operand whose whole extent x86_lin() already
  * checked (far pointers, BOUND's pair, LGDT's pseudo-descriptor, ...). */

@@ -18,7 +18,8 @@
  *     PUSH, CALL, RET, PUSHFQ, ENTER, LEAVE, INT3's frame and a ring 3 call
  *     gate's frame on a non-canonical RSP or RSP0); #TS(TSS)
  *     for an IST slot past the TSS limit; #GP(0) for non-canonical targets
- *     of an interrupt gate, a call gate, IRETQ, LRETQ and SYSEXIT; #GP(0)
+ *     of an interrupt gate, a call gate, IRETQ, LRETQ, SYSEXIT and near
+ *     JMP, CALL, RET (RSP unchanged); #GP(0)
  *     for IRETQ with NT set; #GP for LGDT/LIDT of a non-canonical base and
  *     LTR/LLDT of a descriptor with one; then a far jump to 32-bit compatibility mode, paging and
  *     EFER.LME off, back in protected mode.
@@ -159,6 +160,7 @@ static struct tss64 tss64 __attribute__((aligned(16)));
 /* Shared with the assembly. */
 uint32_t lm_saved_esp, lm_cr3, lm_ustack_top;
 uint64_t lm_val, lm_count, lm_resume, lm_kernel_rsp, lm_save_rsp;
+uint64_t lm_call_moved, lm_ret_moved;  /* RSP change across a faulting CALL, RET */
 uint64_t lm_recs[32][8];         /* vector, error, rip, cs, cr2, handler rsp, rflags, ss */
 uint64_t lm_sc_rcx, lm_sc_r11, lm_sc_rflags;
 uint16_t lm_sc_cs, lm_sc_ss, lm_user_cs, lm_user_ss;
@@ -168,7 +170,8 @@ extern uint8_t lm_stubs[], lm_pf1[], lm_pf2[], lm_pf4[], lm_gp_nc[], lm_after_sy
 extern uint8_t lm_gp_nc2[], lm_ss_rbp[], lm_ss_push[], lm_ss_call[], lm_ss_ret[], lm_ss_int3[];
 extern uint8_t lm_ts_ist[], lm_gp_gate[], lm_gp_callgate[], lm_gp_iret[], lm_gp_lret[],
     lm_gp_sysexit[], lm_gp_iret_nt[], lm_gp_lgdt[], lm_gp_lidt[], lm_gp_ltr[], lm_gp_lldt[],
-    lm_ss_pushf[], lm_ss_enter[], lm_ss_leave[], lm_ss_ugate[];
+    lm_ss_pushf[], lm_ss_enter[], lm_ss_leave[], lm_ss_ugate[], lm_gp_jmp[], lm_gp_call[],
+    lm_gp_ret[];
 extern uint8_t lm_syscall_entry[];
 void lm_enter(void);
 
@@ -287,6 +290,20 @@ __asm__(".text\n"
         "movabsq $0x0000800000000000, %rbp\n"
         "lm_ss_leave: leave\n1:\n"
         "movq %r12, %rbp\n"
+        /* near branches to a non-canonical target: #GP(0) at the branch,
+         * with nothing pushed or popped */
+        "movabsq $0x0000800000000000, %rcx\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "lm_gp_jmp: jmp *%rcx\n1:\n"
+        "movq %rsp, %r12\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "lm_gp_call: call *%rcx\n1:\n"
+        "subq %rsp, %r12\n movq %r12, lm_call_moved(%rip)\n"
+        "pushq %rcx\n movq %rsp, %r12\n"
+        "leaq 1f(%rip), %rbx\n movq %rbx, lm_resume(%rip)\n"
+        "lm_gp_ret: ret\n1:\n"
+        "subq %rsp, %r12\n movq %r12, lm_ret_moved(%rip)\n"
+        "popq %rcx\n"
         /* SYSRET to ring 3, SYSCALL back */
         "movq %rsp, lm_kernel_rsp(%rip)\n"
         "movl $lm_user, %ecx\n"
@@ -466,9 +483,9 @@ static void test_long_mode(void)
     GUEST_ASSERT(lm_val == 0x123456789abceef0ull);
     puts("sys-modes: protected -> long -> protected ok");
 
-    if (lm_count != 27)
+    if (lm_count != 30)
         printf("long mode: %u exceptions\n", (uint32_t)lm_count);
-    GUEST_ASSERT(lm_count == 27);
+    GUEST_ASSERT(lm_count == 30);
     check_rec(0, 14, 0, (uint32_t)lm_pf1, WIN);
     check_rec(1, 14, 3, (uint32_t)lm_pf2, WIN + 0x1000);
     check_rec(2, 14, 0x11, WIN + 0x2000, WIN + 0x2000);
@@ -514,8 +531,13 @@ static void test_long_mode(void)
     check_rec(23, 12, 0, (uint32_t)lm_ss_pushf, WIN + 0x3008);
     check_rec(24, 12, 0, (uint32_t)lm_ss_enter, WIN + 0x3008);
     check_rec(25, 12, 0, (uint32_t)lm_ss_leave, WIN + 0x3008);
+    check_rec(26, 13, 0, (uint32_t)lm_gp_jmp, WIN + 0x3008);
+    check_rec(27, 13, 0, (uint32_t)lm_gp_call, WIN + 0x3008);
+    check_rec(28, 13, 0, (uint32_t)lm_gp_ret, WIN + 0x3008);
+    GUEST_ASSERT(lm_call_moved == 0 && lm_ret_moved == 0);
+    puts("sys-modes: long mode near JMP, CALL, RET to non-canonical targets raise #GP(0) ok");
     /* From ring 3: the gate's 32-byte frame at RSP0 would not be canonical. */
-    uint64_t *r = lm_recs[26];
+    uint64_t *r = lm_recs[29];
     if (r[0] != 12 || r[1] != 0 || r[2] != (uint32_t)lm_ss_ugate || r[3] != (SEL_UCS64 | 3))
         printf("call gate from ring 3: vector %u error 0x%x at 0x%x:0x%x\n", (uint32_t)r[0],
                (uint32_t)r[1], (uint32_t)r[3], (uint32_t)r[2]);

@@ -689,6 +689,61 @@ static void test_block_fault_sees_flags(void)
     machine_down();
 }
 
+/*
+ * Near branches in 64-bit code whose target is not canonical: the fast
+ * steps (JMP rel, a fused DEC+JNZ, CALL rel) must leave them to the plain
+ * handlers, which raise #GP(0) at the branch with nothing changed (no
+ * return address pushed). The branch sits in the last bytes below the
+ * canonical boundary (0x7ffffffffff0), mapped by a 2 MiB page at 2 MiB.
+ */
+static void run_branch_noncanonical(const uint8_t *branch, size_t len, uint64_t want_rip)
+{
+    static const uint8_t start[] = {
+        0x48, 0xc7, 0xc4, 0x00, 0x90, 0x00, 0x00,                   /* mov rsp, 0x9000 */
+        0xb9, 0x02, 0x00, 0x00, 0x00,                               /* mov ecx, 2 */
+        0x48, 0xb8, 0xf0, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x00, /* mov rax, 0x7ffffffffff0 */
+        0xff, 0xe0,                                                 /* jmp rax */
+    };
+    static const uint8_t on_gp[] = {
+        0x48, 0x8b, 0x04, 0x24, 0x48, 0x89, 0x04, 0x25, 0x00, 0x70, 0x00, 0x00, /* error */
+        0x48, 0x8b, 0x44, 0x24, 0x08, 0x48, 0x89, 0x04, 0x25, 0x08, 0x70, 0x00, 0x00, /* rip */
+        0x48, 0x8b, 0x44, 0x24, 0x20, 0x48, 0x89, 0x04, 0x25, 0x10, 0x70, 0x00, 0x00, /* rsp */
+        0xb0, 0x00, 0xe6, 0xf4,                                     /* exit 0 */
+    };
+    static const uint8_t on_other[] = { 0xb0, 0xee, 0xe6, 0xf4 };  /* exit 0xee */
+    machine_up();
+    setup_long_mode();
+    wr64(0x20000 + 255 * 8, 0x23000 | 3);           /* PML4[255] */
+    wr64(0x23000 + 511 * 8, 0x24000 | 3);           /* PDPT[511] */
+    wr64(0x24000 + 511 * 8, 0x200000 | 0x83);       /* PD[511]: 0x7fffffe00000 -> 2 MiB */
+    for (unsigned v = 0; v < 32; v++)
+        idt64_set(v, v == 13 ? 0x1100 : 0x1200, 0, 0);
+    tv.state.idt.base = 0x2000;
+    tv.state.idt.limit = 32 * 16 - 1;
+    accel_tcg_ops.state_changed(&tv);
+    load(0x1000, start, sizeof(start));
+    load(0x1100, on_gp, sizeof(on_gp));
+    load(0x1200, on_other, sizeof(on_other));
+    load(0x3ffff0, branch, len);
+    run();
+    CU_ASSERT_EQUAL(exit_code, 0);
+    CU_ASSERT_EQUAL(rd64(0x7000), 0);
+    CU_ASSERT_EQUAL(rd64(0x7008), want_rip);
+    CU_ASSERT_EQUAL(rd64(0x7010), 0x9000);          /* nothing pushed */
+    machine_down();
+}
+
+static void test_branch_noncanonical(void)
+{
+    static const uint8_t jmp[] = { 0xeb, 0x0e };                        /* jmp 0x800000000000 */
+    static const uint8_t dec_jnz[] = { 0xff, 0xc9, 0x75, 0x0c };        /* dec ecx; jnz (same) */
+    static const uint8_t call[] = { 0xe8, 0x0b, 0x00, 0x00, 0x00 };     /* call (same) */
+    run_branch_noncanonical(jmp, sizeof(jmp), 0x7ffffffffff0ull);
+    run_branch_noncanonical(call, sizeof(call), 0x7ffffffffff0ull);
+    /* The DEC has run when the JNZ faults: the fault is the branch's. */
+    run_branch_noncanonical(dec_jnz, sizeof(dec_jnz), 0x7ffffffffff2ull);
+}
+
 void unit_register(void)
 {
     static const UnitTest tests[] = {
@@ -699,6 +754,7 @@ void unit_register(void)
         { "zero_out", test_zero_out },
         { "block_dec_keeps_cf", test_block_dec_keeps_cf },
         { "block_fault_sees_flags", test_block_fault_sees_flags },
+        { "branch_noncanonical", test_branch_noncanonical },
         { NULL, NULL }
     };
     unit_add_suite("x86-select", NULL, NULL, tests);
