@@ -34,7 +34,6 @@
 #pragma GCC optimize("optimize-sibling-calls")
 #endif
 #include <inttypes.h>
-#include <string.h>
 
 #include "accel/tcg/tcg.h"
 #include "softmmu/vcpu.h"
@@ -94,22 +93,13 @@ static void handle_init_sipi(TcgVcpu *t, uint32_t req)
     X86CPU *cpu = &t->cpu;
     X86CPUState *s = cpu->s;
     if (req & CPU_INTERRUPT_INIT) {
-        /* INIT: reset except the APIC base and MTRR-class MSRs, then wait. */
+        /*
+         * INIT, as cpu/x86 defines it (x86_cpu_init_state: x87/SSE, MSRs,
+         * CR0.CD/NW and a STARTUP already latched survive; an AP then
+         * waits for STARTUP, the BSP restarts at the reset vector).
+         */
         atomic_fetch_and(&t->vcpu->interrupt_request, ~(uint32_t)CPU_INTERRUPT_INIT);
-        X86Msrs keep = s->msr;
-        bool a20 = s->a20_enabled;
-        /* A STARTUP that arrived while this INIT was pending comes after it. */
-        int sipi_vector = s->sipi_vector;
-        x86_cpu_reset_state(s, t->vcpu->index);
-        s->sipi_vector = sipi_vector;
-        s->msr.apic_base = keep.apic_base;
-        memcpy(s->msr.mtrr_fixed, keep.mtrr_fixed, sizeof(keep.mtrr_fixed));
-        memcpy(s->msr.mtrr_var, keep.mtrr_var, sizeof(keep.mtrr_var));
-        s->msr.mtrr_def_type = keep.mtrr_def_type;
-        s->msr.pat = keep.pat;
-        s->a20_enabled = a20;
-        s->halted = true;
-        s->wait_for_sipi = true;
+        x86_cpu_init_state(s);
         x86_cpu_fix_reset_edx(cpu);
         x86_hflags_update(cpu);
         tlb_flush(cpu);

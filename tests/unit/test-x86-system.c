@@ -697,10 +697,19 @@ static void test_init_sipi(void)
      */
     wr32(0x7000, 0);
     ap.state.sipi_vector = 0x08;
+    /* What INIT keeps (SDM vol. 3 9.1): SSE state, MSRs but EFER, CR0.CD. */
+    ap.state.xmm[3].q[1] = 0x0123456789abcdefull;
+    ap.state.msr.pat = 0x0007040600070406ull ^ 0x100;
+    ap.state.msr.efer = EFER_SCE;
+    ap.state.cr0 |= CR0_CD;
     atomic_fetch_or(&ap.interrupt_request, CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI);
     CU_ASSERT_EQUAL(accel_tcg_ops.vcpu_run(&ap), VCPU_EXIT_HALT);
     CU_ASSERT_EQUAL(rd32(0x7000), 0x08001234);
     CU_ASSERT_FALSE(ap.state.wait_for_sipi);
+    CU_ASSERT_EQUAL(ap.state.xmm[3].q[1], 0x0123456789abcdefull);
+    CU_ASSERT_EQUAL(ap.state.msr.pat, 0x0007040600070406ull ^ 0x100);
+    CU_ASSERT_EQUAL(ap.state.msr.efer, 0);
+    CU_ASSERT(ap.state.cr0 & CR0_CD);
     accel_tcg_ops.vcpu_cleanup(&ap);
     machine_down();
 }
