@@ -81,7 +81,7 @@ static void tb_select_handlers(TB *tb)
         uint32_t use, def;
         tb->insn[k].impl = x86_insn_handler(i);
         tb->insn[k].fn = x86_insn_select(i, live, zero_in[k]);
-        x86_insn_flags(i, &use, &def);
+        x86_insn_flags_known(i, zero_in[k], &use, &def);
         live = (live & ~def) | use;
     }
     /* A compare (or the like) and the Jcc that ends the block: one step. */

@@ -163,11 +163,10 @@ static inline __attribute__((always_inline)) bool fast_incdec(X86CPU *cpu, X86CP
         int cf = cf0 ? 0 : x86_fast_cf(cpu, s);
         if (unlikely(cf < 0))
             return false;
-        /* cc_src2 is 1 by definition (flags.c). */
+        /* The operands follow from the result (flags.c). */
         cpu->cc_op = dec ? CC_OP_DEC : CC_OP_INC;
         cpu->cc_size = (uint8_t)sz;
         cpu->cc_dst = r;
-        cpu->cc_src1 = a;
         cpu->cc_aux = (uint8_t)cf;
     }
     s->regs[i->r1] = r;
@@ -319,6 +318,33 @@ FAST_LEA(bi, true, true)
 static const X86StepFn fast_lea_tab[2][2][2] = {
     { { fast_lea_d32, fast_lea_d64 }, { fast_lea_i32, fast_lea_i64 } },
     { { fast_lea_b32, fast_lea_b64 }, { fast_lea_bi32, fast_lea_bi64 } },
+};
+
+/*
+ * Base plus scaled index without displacement, the scale a constant: one
+ * host LEA, with no displacement or scale to load.
+ */
+static inline __attribute__((always_inline)) bool fast_lea_bs(X86CPUState *s, const X86Insn *i,
+                                                              unsigned scale, bool wide)
+{
+    uint64_t *regs = s->regs;
+    uint64_t ea = regs[i->base] + (regs[i->index] << scale);
+    regs[i->r1] = wide ? ea : (uint32_t)ea;
+    return true;
+}
+
+#define FAST_LEA_BS(sc)                                                                      \
+    X86_STEP(fast_lea_bs##sc##_32, fast_lea_bs(s_, i, sc, false))                            \
+    X86_STEP(fast_lea_bs##sc##_64, fast_lea_bs(s_, i, sc, true))
+FAST_LEA_BS(0)
+FAST_LEA_BS(1)
+FAST_LEA_BS(2)
+FAST_LEA_BS(3)
+
+/* [scale][wide] */
+static const X86StepFn fast_lea_bs_tab[4][2] = {
+    { fast_lea_bs0_32, fast_lea_bs0_64 }, { fast_lea_bs1_32, fast_lea_bs1_64 },
+    { fast_lea_bs2_32, fast_lea_bs2_64 }, { fast_lea_bs3_32, fast_lea_bs3_64 },
 };
 
 /* ---- Jcc / JMP rel with a constant condition ---- */
@@ -673,6 +699,16 @@ void x86_insn_flags(const X86Insn *i, uint32_t *use, uint32_t *def)
     }
 }
 
+void x86_insn_flags_known(const X86Insn *i, uint32_t zero_in, uint32_t *use, uint32_t *def)
+{
+    X86Handler h = x86_handlers[i->op];
+    x86_insn_flags(i, use, def);
+    /* The conditions under which x86_insn_select (and _pair) pick a _cf0 step. */
+    if ((h == x86_op_inc || h == x86_op_dec) && i->k2 == K_NONE && regs_only(i) &&
+        (i->osz == 4 || i->osz == 8) && (zero_in & FLAG_CF))
+        *def |= FLAG_CF;
+}
+
 uint32_t x86_insn_zero_out(const X86Insn *i, uint32_t zero_in)
 {
     X86Handler h = x86_handlers[i->op];
@@ -692,13 +728,16 @@ X86StepFn x86_insn_select(const X86Insn *i, uint32_t live_out, uint32_t zero_in)
 {
     X86Handler h = x86_handlers[i->op];
     uint32_t use, def;
-    x86_insn_flags(i, &use, &def);
+    x86_insn_flags_known(i, zero_in, &use, &def);
     bool nf = !(def & live_out), q = i->osz == 8, wide = i->osz == 4 || q;
 
     if (h == x86_op_jcc && wide)
         return fast_jcc_tab[i->opc & 15][q];
     if (h == x86_op_jmp && wide)
         return q ? fast_jmp_64 : fast_jmp_32;
+    if (h == x86_op_lea && wide && i->base != X86_BASE_RIP && (i->asz == 4 || i->asz == 8) &&
+        i->base != X86_BASE_NONE && i->index != X86_BASE_NONE && i->disp == 0 && i->scale < 4)
+        return fast_lea_bs_tab[i->scale][q && i->asz == 8];
     if (h == x86_op_lea && wide && i->base != X86_BASE_RIP && (i->asz == 4 || i->asz == 8))
         return fast_lea_tab[i->base != X86_BASE_NONE][i->index != X86_BASE_NONE]
                            [q && i->asz == 8];

@@ -233,6 +233,15 @@ static inline int x86_movx_form(const X86Insn *i, bool sx)
 void x86_insn_flags(const X86Insn *i, uint32_t *use, uint32_t *def);
 
 /*
+ * As x86_insn_flags, for i with the flags in zero_in known to be 0 before
+ * it, as the step x86_insn_select (or x86_insn_select_pair) gives it runs
+ * it: an INC or DEC that knows CF = 0 stores that CF itself (its _cf0
+ * step), so it writes CF too, and whoever wrote CF before it need not.
+ * For the liveness pass; x86_insn_zero_out keeps to x86_insn_flags.
+ */
+void x86_insn_flags_known(const X86Insn *i, uint32_t zero_in, uint32_t *use, uint32_t *def);
+
+/*
  * The arithmetic flags known to be 0 after i when those in zero_in are
  * before it (a forward pass from 0 at a sequence's start): AND, OR, XOR
  * and TEST clear CF and OF; an instruction x86_insn_flags() describes

@@ -37,9 +37,14 @@ uint32_t x86_cc_compute(const X86CPU *cpu)
     uint64_t mask = x86_size_mask(size);
     uint64_t sign = 1ull << (size * 8 - 1);
     uint64_t d = cpu->cc_dst & mask, a = cpu->cc_src1 & mask, b = cpu->cc_src2 & mask;
-    /* INC and DEC add or take 1: their writers need not store it. */
-    if (cpu->cc_op == CC_OP_INC || cpu->cc_op == CC_OP_DEC)
+    /*
+     * INC and DEC add or take 1: their writers store neither operand, the
+     * source being the result minus or plus 1.
+     */
+    if (cpu->cc_op == CC_OP_INC || cpu->cc_op == CC_OP_DEC) {
         b = 1;
+        a = (cpu->cc_op == CC_OP_INC ? d - 1 : d + 1) & mask;
+    }
     uint32_t f;
 
     switch (cpu->cc_op) {

@@ -67,6 +67,12 @@ static const Form forms[] = {
     { "lea rax,[rbx*4+0x100]", {0x48, 0x8d, 0x04, 0x9d, 0x00, 0x01, 0x00, 0x00}, 8, true, true },
     { "lea eax,[disp32]", {0x8d, 0x04, 0x25, 0xf0, 0xff, 0xff, 0xff}, 7, true, true },
     { "lea rdx,[rcx-1]", {0x48, 0x8d, 0x51, 0xff}, 4, true, true },
+    { "lea rax,[rcx+rdx]", {0x48, 0x8d, 0x04, 0x11}, 4, true, true },
+    { "lea rax,[rcx+rdx*2]", {0x48, 0x8d, 0x04, 0x51}, 4, true, true },
+    { "lea rax,[rcx+rdx*4]", {0x48, 0x8d, 0x04, 0x91}, 4, true, true },
+    { "lea r9,[r10+r11*8]", {0x4f, 0x8d, 0x0c, 0xda}, 4, true, true },
+    { "lea eax,[rcx+rdx*8]", {0x8d, 0x04, 0xd1}, 3, true, true },
+    { "lea rax,[ecx+edx*4] (67)", {0x67, 0x48, 0x8d, 0x04, 0x91}, 5, true, true },
     { "lea eax,[eax+ebx*2] (67)", {0x67, 0x8d, 0x04, 0x58}, 4, true, true },
     { "lea rax,[eax+ebx] (67)", {0x67, 0x48, 0x8d, 0x04, 0x18}, 5, true, true },
     { "jz +16", {0x74, 0x10}, 2, true, true },
@@ -664,6 +670,69 @@ static void test_block_dec_keeps_cf(void)
 }
 
 /*
+ * x86_insn_flags_known: a 32/64-bit INC or DEC of a register with CF known
+ * 0 before it writes CF as well (its _cf0 step stores it), so the liveness
+ * pass may drop the CF of the AND before it; not without that knowledge,
+ * and not a 16-bit one (its step is the plain handler, which reads CF).
+ */
+static void test_flags_known(void)
+{
+    static uint8_t features[FEAT_COUNT];
+    static const struct { uint8_t b[3], len; uint32_t in, def; } seq[] = {
+        { {0x4e}, 1, FLAG_CF, ARITH },                              /* dec esi */
+        { {0x4e}, 1, FLAG_OF, ARITH & ~(uint32_t)FLAG_CF },         /* dec esi */
+        { {0x46}, 1, FLAG_CF | FLAG_OF, ARITH },                    /* inc esi */
+        { {0x66, 0x4e}, 2, FLAG_CF, ARITH & ~(uint32_t)FLAG_CF },   /* dec si */
+        { {0x01, 0xd8}, 2, FLAG_CF, ARITH },                        /* add eax, ebx */
+        { {0x89, 0xd8}, 2, FLAG_CF, 0 },                            /* mov eax, ebx */
+    };
+    memset(features, 1, sizeof(features));
+    X86DecodeMode mode = { 4, features };
+    for (size_t k = 0; k < sizeof(seq) / sizeof(seq[0]); k++) {
+        X86Insn i;
+        uint32_t use, def;
+        CU_ASSERT_EQUAL_FATAL(x86_decode(&mode, seq[k].b, seq[k].len, &i), X86_DEC_OK);
+        x86_insn_flags_known(&i, seq[k].in, &use, &def);
+        CU_ASSERT_EQUAL(use, 0);
+        CU_ASSERT_EQUAL(def, seq[k].def);
+    }
+}
+
+/*
+ * In a block: ADD's CF = 1 reaches PUSHFD through a DEC that knows
+ * nothing of CF (the ADD must compute it, the lazy state before being a
+ * XOR's CF = 0); and a DEC after AND (CF = 0, the AND computing no flags)
+ * leaves CF = 0 although the flags before the AND (STC) had CF = 1.
+ */
+static void test_block_dec_cf_known(void)
+{
+    static const uint8_t code[] = {
+        0xbc, 0x00, 0x90, 0x00, 0x00,       /* mov esp, 0x9000 */
+        0xb8, 0xff, 0xff, 0xff, 0xff,       /* mov eax, -1 */
+        0xbb, 0x01, 0x00, 0x00, 0x00,       /* mov ebx, 1 */
+        0x31, 0xd2,                         /* xor edx, edx: CF = 0 */
+        0x01, 0xd8,                         /* add eax, ebx: CF = 1 */
+        0x49,                               /* dec ecx */
+        0x9c,                               /* pushfd */
+        0x8f, 0x05, 0x00, 0x70, 0x00, 0x00, /* pop dword [0x7000] */
+        0xf9,                               /* stc */
+        0x21, 0xdb,                         /* and ebx, ebx: CF = 0 */
+        0x49,                               /* dec ecx */
+        0x9c,                               /* pushfd */
+        0x8f, 0x05, 0x04, 0x70, 0x00, 0x00, /* pop dword [0x7004] */
+        0xb0, 0x00, 0xe6, 0xf4,             /* mov al, 0; out 0xf4, al */
+    };
+    machine_up();
+    setup_pm32();
+    load(0x1000, code, sizeof(code));
+    run();
+    CU_ASSERT_EQUAL(exit_code, 0);
+    CU_ASSERT_EQUAL(rd32(0x7000) & FLAG_CF, FLAG_CF);
+    CU_ASSERT_EQUAL(rd32(0x7004) & FLAG_CF, 0);
+    machine_down();
+}
+
+/*
  * ADD's flags are overwritten by the XOR after the DIV, but the DIV faults
  * first (#DE): the handler must see ADD's flags in the pushed EFLAGS.
  */
@@ -753,6 +822,8 @@ void unit_register(void)
         { "block_loop", test_block_loop },
         { "zero_out", test_zero_out },
         { "block_dec_keeps_cf", test_block_dec_keeps_cf },
+        { "flags_known", test_flags_known },
+        { "block_dec_cf_known", test_block_dec_cf_known },
         { "block_fault_sees_flags", test_block_fault_sees_flags },
         { "branch_noncanonical", test_branch_noncanonical },
         { NULL, NULL }
