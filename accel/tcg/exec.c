@@ -18,8 +18,9 @@
  * blocks that end in an A_END instruction (HLT, TF and DR7 change only in
  * those), whose end step just returns. A link made once stays right: the
  * target of a block that is not A_END is found under the same mode and CS,
- * an invalidated target is never followed, and one on another page only
- * while the code TLB still maps it there. A fault unwinds to the sigsetjmp
+ * an invalidated target returns here as soon as it is entered (its first
+ * step is replaced), and one on another page is followed only while the
+ * code TLB still maps it there. A fault unwinds to the sigsetjmp
  * here, which delivers it (through x86_deliver_pending, which may itself
  * unwind) and goes on.
  *
@@ -77,8 +78,9 @@ static void log_block(X86CPU *cpu, const TB *tb)
 static inline void tb_run(X86CPU *cpu, const TB *tb)
 {
     const TBInsn *e = tb->insn;
+    X86StepFn fn = __atomic_load_n(&e->fn, __ATOMIC_RELAXED);     /* as in tcg_chain */
     cpu->block_rip = cpu->s->rip;
-    e->fn(cpu, &e->i, cpu->s);
+    fn(cpu, &e->i, cpu->s);
 }
 
 /*
@@ -211,15 +213,13 @@ static TB *tb_find_link(TcgVcpu *t, TB *tb, uint64_t pc, uint32_t flags)
      * block that spans two pages: tcg_link_ok checks one page, and tb_find
      * checks both.
      */
-    if (flushes == t->tbc.flush_count && !tb->invalid && next->phys2 == ~0ull) {
+    if (flushes == t->tbc.flush_count && next->phys2 == ~0ull) {
         unsigned k;
         if (tb->ind)
             k = tb->jmp_next ^= 1;
         else
             k = pc == tb->pc + tb->size ? 1 : 0;
-        tb->jmp[k] = next;
-        tb->jmp_pc[k] = pc;
-        tb->jmp_far[k] = ((tb->pc ^ next->pc) & ~0xfffull) != 0;
+        tb_link(t, tb, k, next, pc);
     }
     return next;
 }
@@ -246,27 +246,28 @@ static TB *tb_find_link(TcgVcpu *t, TB *tb, uint64_t pc, uint32_t flags)
  * the mode and CS as they were, so a link made from it once (under the
  * flags it was found with) leads to the block for those flags again. A
  * link to another page (jmp_far) holds only while the code TLB still maps
- * that page where it did (tcg_link_ok).
+ * that page where it did (tcg_link_ok). No 'invalid' test either: an
+ * invalidated block's first step is tcg_step_unlinked (tb-cache.c), which
+ * leaves the chain without running it.
  */
 static inline __attribute__((always_inline)) TB *tcg_link_next(X86CPU *cpu, const TB *tb,
                                                               uint64_t pc)
 {
     TB *next;
     bool far;
-    if (likely(tb->jmp_pc[0] == pc)) {
-        next = tb->jmp[0];
+    /* Relaxed loads: invalidation (another thread) empties slots (tb_link). */
+    if (likely(__atomic_load_n(&tb->jmp_pc[0], __ATOMIC_RELAXED) == pc)) {
+        next = __atomic_load_n(&tb->jmp[0], __ATOMIC_RELAXED);
         far = tb->jmp_far[0];
-    } else if (tb->jmp_pc[1] == pc) {
-        next = tb->jmp[1];
+    } else if (__atomic_load_n(&tb->jmp_pc[1], __ATOMIC_RELAXED) == pc) {
+        next = __atomic_load_n(&tb->jmp[1], __ATOMIC_RELAXED);
         far = tb->jmp_far[1];
     } else {
         return NULL;
     }
     if (!next)
         __builtin_unreachable();        /* an empty slot holds tb_none */
-    /* One test on the hot path (tb_none is invalid), then which it was. */
-    bool invalid = atomic_load_explicit(&next->invalid, memory_order_relaxed);
-    if (unlikely(invalid | far) && (invalid || !tcg_link_ok(cpu, tb->pc, next)))
+    if (unlikely(far) && !tcg_link_ok(cpu, tb->pc, next))
         return NULL;
     return next;
 }
@@ -305,11 +306,19 @@ static inline __attribute__((always_inline)) void tcg_chain(X86CPU *cpu, const X
         goto out;
     }
     const TBInsn *e = next->insn;
+    /* Relaxed: another thread's invalidation may be replacing it. */
+    X86StepFn fn = __atomic_load_n(&e->fn, __ATOMIC_RELAXED);
     cpu->block_rip = rip;
-    e->fn(cpu, &e->i, s);
+    fn(cpu, &e->i, s);
     return;
 out:
     s->rip = rip;
+}
+
+void tcg_step_unlinked(X86CPU *cpu, const X86Insn *i, X86CPUState *s)
+{
+    (void)i;
+    s->rip = cpu->block_rip;        /* tcg_run_chain returns: chain_tb is NULL */
 }
 
 void tcg_step_chain(X86CPU *cpu, const X86Insn *i, X86CPUState *s)

@@ -6,7 +6,8 @@
  * and shrunk to what the translator used. When the arena is full the owner
  * flushes everything at a block boundary (tb_flush), which is the only time
  * TB memory is reused, so a pointer to an invalidated TB stays safe to
- * finish executing and to test for 'invalid'.
+ * finish executing, to enter (its first step, tcg_step_unlinked, leaves
+ * the chain) and to test for 'invalid'.
  *
  * Lookup is a hash on (pc, phys, flags), matching cs_key too, under the
  * cache lock; the execution loop first tries chaining and the lock-free
@@ -105,7 +106,12 @@ TB *tb_lookup(TcgVcpu *t, uint64_t pc, uint64_t phys, uint32_t flags, uint32_t c
     return tb;
 }
 
-TB tb_none = { .invalid = true };
+/*
+ * Its one step leaves the chain (tcg_step_unlinked): a link slot read
+ * while another thread empties it may still lead here (GNU C lets a
+ * flexible array member be initialised).
+ */
+TB tb_none = { .invalid = true, .insn = { { .fn = tcg_step_unlinked } } };
 
 TB *tb_alloc(TcgVcpu *t)
 {
@@ -118,6 +124,55 @@ TB *tb_alloc(TcgVcpu *t)
     tb->jmp_pc[0] = tb->jmp_pc[1] = ~0ull;
     tb->jmp[0] = tb->jmp[1] = &tb_none;
     return tb;
+}
+
+static TB *tb_in_tb(uintptr_t e)
+{
+    return (TB *)(e & ~(uintptr_t)1);
+}
+
+/* Take slot k of from out of to's incoming links. */
+static void tb_in_remove(TB *to, TB *from, unsigned k)
+{
+    uintptr_t want = (uintptr_t)from | k;
+    for (uintptr_t *pp = &to->jmp_in; *pp; pp = &tb_in_tb(*pp)->jmp_in_next[*pp & 1]) {
+        if (*pp == want) {
+            *pp = from->jmp_in_next[k];
+            return;
+        }
+    }
+}
+
+void tb_link(TcgVcpu *t, TB *from, unsigned k, TB *to, uint64_t pc)
+{
+    TbCache *c = &t->tbc;
+    pthread_mutex_lock(&c->lock);
+    if (!atomic_load(&from->invalid) && !atomic_load(&to->invalid)) {
+        TB *old = from->jmp[k];
+        if (old != &tb_none)
+            tb_in_remove(old, from, k);
+        /* Relaxed stores: the owner's chain step reads them without the lock. */
+        __atomic_store_n(&from->jmp[k], to, __ATOMIC_RELAXED);
+        __atomic_store_n(&from->jmp_pc[k], pc, __ATOMIC_RELAXED);
+        from->jmp_far[k] = ((from->pc ^ to->pc) & ~0xfffull) != 0;
+        from->jmp_in_next[k] = to->jmp_in;
+        to->jmp_in = (uintptr_t)from | k;
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Empty every slot that links to tb (its cache's lock held). */
+static void tb_unlink_incoming(TB *tb)
+{
+    for (uintptr_t e = tb->jmp_in; e;) {
+        TB *from = tb_in_tb(e);
+        unsigned k = e & 1;
+        e = from->jmp_in_next[k];
+        /* The pc first: a chain step that still matches it enters tb_none at worst. */
+        __atomic_store_n(&from->jmp_pc[k], ~0ull, __ATOMIC_RELAXED);
+        __atomic_store_n(&from->jmp[k], &tb_none, __ATOMIC_RELAXED);
+    }
+    tb->jmp_in = 0;
 }
 
 static TbPage *page_find(TbCache *c, uint64_t page, bool create)
@@ -277,7 +332,15 @@ static void cache_invalidate(TbCache *c, uint64_t page, unsigned from, unsigned 
         unsigned a, b;
         tb_page_range(tb, page, &a, &b);
         if (a < to && from < b) {
+            /*
+             * The links to it are emptied, and its first step now leaves
+             * the chain, for whoever read a link before (another thread):
+             * back to tcg_exec_loop and tb_find, which sees 'invalid' (the
+             * chain step tests neither).
+             */
             atomic_store(&tb->invalid, true);
+            __atomic_store_n(&tb->insn[0].fn, tcg_step_unlinked, __ATOMIC_RELAXED);
+            tb_unlink_incoming(tb);
             tb_unhash(c, tb);
             p->tbs[k] = p->tbs[--p->n];
             uint64_t other = (tb->phys & ~0xfffull) == page ? tb->phys2 : tb->phys & ~0xfffull;

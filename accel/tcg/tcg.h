@@ -66,6 +66,13 @@ typedef struct TB {
     struct TB *hash_next;
     struct TB *jmp[2];          /* chained successors (see tcg_link_ok), or &tb_none */
     uint64_t jmp_pc[2];
+    /*
+     * The links to this TB (tb_link): each entry the linking TB's address
+     * with its slot in bit 0, chained through that TB's jmp_in_next[slot];
+     * under the cache lock.
+     */
+    uintptr_t jmp_in;
+    uintptr_t jmp_in_next[2];
     TBInsn insn[];
 } TB;
 
@@ -201,7 +208,11 @@ static inline void tcg_attention(TcgVcpu *t)
 }
 
 /* tb-cache.c */
-/* What an empty link slot points to: an invalid block, so never followed. */
+/*
+ * What an empty link slot points to: an invalid block (its jmp_pc, -1,
+ * never matches) whose one step leaves the chain, like an invalidated
+ * block's first.
+ */
 extern TB tb_none;
 int tb_cache_init(TbCache *c, Error *err);
 void tb_cache_destroy(TbCache *c);
@@ -210,6 +221,14 @@ TB *tb_lookup(TcgVcpu *t, uint64_t pc, uint64_t phys, uint32_t flags, uint32_t c
 /* Allocate room for a TB of up to TB_MAX_INSNS, and commit it with n used. */
 TB *tb_alloc(TcgVcpu *t);
 void tb_commit(TcgVcpu *t, TB *tb);
+/*
+ * Link slot k of from (owned by t) to to, at pc, unless either is invalid
+ * by now: the link is recorded in to's jmp_in, and the one it replaces
+ * taken out of its old target's, so that invalidating a TB empties the
+ * slots that lead to it (they then hold tb_none at pc -1) and the owner
+ * links them again to the new translation.
+ */
+void tb_link(TcgVcpu *t, TB *from, unsigned k, TB *to, uint64_t pc);
 /* Invalidate the TBs of every vCPU that overlap [phys, phys+len). */
 void tb_invalidate_phys_range(TcgMachine *tm, uint64_t phys, uint64_t len);
 /* Does some TB of some vCPU cover the physical page? */
@@ -236,5 +255,10 @@ VcpuExit tcg_exec(TcgVcpu *t);
  */
 void tcg_step_chain(X86CPU *cpu, const X86Insn *i, X86CPUState *s);
 void tcg_step_chain_fall(X86CPU *cpu, const X86Insn *i, X86CPUState *s);
+/*
+ * The first step of an invalidated block and of tb_none: back to
+ * tcg_exec_loop with RIP = the block's start, without running it.
+ */
+void tcg_step_unlinked(X86CPU *cpu, const X86Insn *i, X86CPUState *s);
 
 #endif

@@ -141,8 +141,87 @@ static void test_link_to_dma_written_block(void)
     CU_ASSERT_EQUAL(jmp->jmp_pc[0], 0x1005);        /* linked, the case under test */
     uint32_t two = 2;
     CU_ASSERT_EQUAL(as_write(&tm.as_mem, 0x1006, &two, 4), MEMTX_OK);
+    /* The write emptied the link (tb_link), so the next pass links it again. */
+    CU_ASSERT_PTR_EQUAL(jmp->jmp[0], &tb_none);
+    CU_ASSERT_EQUAL(jmp->jmp_pc[0], ~0ull);
     CU_ASSERT_EQUAL(accel_tcg_ops.vcpu_run(&tv), VCPU_EXIT_HALT);
     CU_ASSERT_EQUAL(rd32(0x7000), 2);
+    tv.state.halted = false;
+    CU_ASSERT_EQUAL(accel_tcg_ops.vcpu_run(&tv), VCPU_EXIT_HALT);
+    CU_ASSERT_EQUAL(jmp->jmp_pc[0], 0x1005);
+    CU_ASSERT(jmp->jmp[0] != &tb_none && !jmp->jmp[0]->invalid);
+    machine_down();
+}
+
+/* Is slot k of from in to's list of incoming links? */
+static bool links_in(const TB *to, const TB *from, unsigned k)
+{
+    for (uintptr_t e = to->jmp_in; e; e = ((const TB *)(e & ~(uintptr_t)1))->jmp_in_next[e & 1])
+        if (e == ((uintptr_t)from | k))
+            return true;
+    return false;
+}
+
+/* The block the vCPU would run at pc (cs_key depends on RIP). */
+static TB *find_at(uint64_t pc)
+{
+    tv.state.rip = pc;
+    return tb_find(tcg(), pc, 4);
+}
+
+/*
+ * tb_link's bookkeeping, on three blocks: a slot linked again leaves its
+ * old target's list (invalidating that one then leaves the slot alone); a
+ * block with two links to it has both emptied when it is invalidated; an
+ * invalid block is not linked to, and an empty slot that still matches a
+ * pc (tb_none, as another thread may leave it) is entered harmlessly.
+ */
+static void test_link_lists(void)
+{
+    static const uint8_t code[] = {
+        0xbc, 0x00, 0x90, 0x00, 0x00,               /* mov esp, 0x9000 */
+        0xeb, 0x00,                                 /* 0x1005: jmp 1f */
+        0xeb, 0x00,                                 /* 1 (0x1007): jmp 2f */
+        0xeb, 0x00,                                 /* 2 (0x1009): jmp 3f */
+        0x40,                                       /* 3 (0x100b): inc eax */
+        0xf4,                                       /* hlt */
+    };
+    machine_pm32(code, sizeof(code));
+    CU_ASSERT_EQUAL(accel_tcg_ops.vcpu_run(&tv), VCPU_EXIT_HALT);
+    TcgVcpu *t = tcg();
+    TB *a = find_at(0x1005), *b = find_at(0x1007), *c = find_at(0x1009), *d = find_at(0x100b);
+    CU_ASSERT_FATAL(a != b && b != c && a != c && !a->invalid && !b->invalid && !c->invalid);
+    tb_link(t, a, 0, b, 0x1007);
+    CU_ASSERT(links_in(b, a, 0));
+    tb_link(t, a, 0, c, 0x1009);                    /* relinked: out of b's list */
+    CU_ASSERT(!links_in(b, a, 0));
+    CU_ASSERT(links_in(c, a, 0));
+    uint8_t same = 0x00;            /* a write of what is there invalidates too */
+    CU_ASSERT_EQUAL(as_write(&tm.as_mem, 0x1008, &same, 1), MEMTX_OK);  /* b's byte */
+    CU_ASSERT(b->invalid);
+    CU_ASSERT_PTR_EQUAL(a->jmp[0], c);              /* not b's link any more */
+    CU_ASSERT_EQUAL(a->jmp_pc[0], 0x1009);
+    tb_link(t, a, 1, b, 0x1007);                    /* b is invalid: no link */
+    CU_ASSERT_PTR_EQUAL(a->jmp[1], &tb_none);
+    tb_link(t, a, 1, c, 0x100b);
+    tb_link(t, d, 0, c, 0x1009);
+    CU_ASSERT_EQUAL(as_write(&tm.as_mem, 0x100a, &same, 1), MEMTX_OK);  /* c's byte */
+    CU_ASSERT(c->invalid);
+    CU_ASSERT_PTR_EQUAL(a->jmp[0], &tb_none);
+    CU_ASSERT_PTR_EQUAL(a->jmp[1], &tb_none);
+    CU_ASSERT_PTR_EQUAL(d->jmp[0], &tb_none);
+    CU_ASSERT_EQUAL(a->jmp_pc[0], ~0ull);
+    CU_ASSERT_EQUAL(c->jmp_in, 0);
+    /* An empty slot matching its pc: entering tb_none goes back to the outer loop. */
+    TB *a2 = find_at(0x1005);
+    CU_ASSERT_PTR_EQUAL(a2, a);
+    a2->jmp_pc[0] = 0x1007;
+    a2->jmp[0] = &tb_none;
+    tv.state.regs[0] = 0;
+    tv.state.halted = false;
+    CU_ASSERT_EQUAL(accel_tcg_ops.vcpu_run(&tv), VCPU_EXIT_HALT);
+    CU_ASSERT_EQUAL(tv.state.regs[0], 1);
+    CU_ASSERT_EQUAL(tv.state.rip, 0x100d);
     machine_down();
 }
 
@@ -254,6 +333,7 @@ void unit_register(void)
         { "long_chain", test_long_chain },
         { "link_to_rewritten_block", test_link_to_rewritten_block },
         { "link_to_dma_written_block", test_link_to_dma_written_block },
+        { "link_lists", test_link_lists },
         { "flush_between_runs", test_flush_between_runs },
         { "interrupt_stops_chain", test_interrupt_stops_chain },
         { "fault_after_link_is_precise", test_fault_after_link_is_precise },
