@@ -372,11 +372,14 @@ static inline __attribute__((always_inline)) bool fast_jcc(X86CPU *cpu, X86CPUSt
                                                            unsigned cc, bool wide)
 {
     int taken = x86_fast_cond(cpu, s, cc);
-    if (unlikely(taken < 0))
-        return false;
-    if (taken)
-        return fast_branch(cpu, s, i, wide);
-    cpu->next_rip = x86_step_rip(cpu, i);
+    uint64_t end = x86_step_rip(cpu, i), t = end + i->imm;
+    if (!wide)
+        t = (uint32_t)t;
+    /* As fast_fused: the target checked either way, no branch on the outcome. */
+    bool bad = wide ? !x86_canonical_range(t, 1) : t > s->segs[SEG_CS].limit;
+    if (unlikely(taken < 0 || (taken & bad)))
+        return false;                       /* control.c raises the #GP */
+    cpu->next_rip = taken ? t : end;
     return true;
 }
 
@@ -557,8 +560,12 @@ static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const 
     uint64_t end = x86_step_rip(cpu, j), t = end + j->imm;
     if (!jwide)
         t = (uint32_t)t;
-    if (unlikely(taken < 0 ||
-                 (taken && (jwide ? !x86_canonical_range(t, 1) : t > s->segs[SEG_CS].limit)))) {
+    /*
+     * The target's check whether taken or not, and no branch on the
+     * outcome: the usual path is straight, whichever way the guest goes.
+     */
+    bool bad = jwide ? !x86_canonical_range(t, 1) : t > s->segs[SEG_CS].limit;
+    if (unlikely(taken < 0 || (taken & bad))) {
         x86_step_next(cpu, i, s);           /* the Jcc step on its own */
         return;
     }
