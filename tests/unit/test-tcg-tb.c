@@ -27,9 +27,7 @@ static void test_data_next_to_code(void)
         0x75, 0xf7,                                 /* jnz 1b */
         0xb0, 0x00, 0xe6, 0xf4,                     /* mov al, 0; out 0xf4, al */
     };
-    machine_up();
-    setup_pm32();
-    load(0x1000, code, sizeof(code));
+    pm32_boot(code, sizeof(code));
     run();
     CU_ASSERT_EQUAL(exit_code, 0);
     CU_ASSERT_EQUAL(rd32(0x1100), 1);
@@ -51,9 +49,7 @@ static void test_code_rewrite(void)
         0x89, 0x1d, 0x00, 0x70, 0x00, 0x00,         /* mov [0x7000], ebx */
         0xb0, 0x00, 0xe6, 0xf4,
     };
-    machine_up();
-    setup_pm32();
-    load(0x1000, code, sizeof(code));
+    pm32_boot(code, sizeof(code));
     run();
     CU_ASSERT_EQUAL(exit_code, 0);
     CU_ASSERT_EQUAL(rd32(0x7000), 100 * 101 / 2);  /* 1 + 2 + ... + 100 */
@@ -71,9 +67,7 @@ static void test_dma_write(void)
         0xf4,                                       /* hlt */
         0xeb, 0xf3,                                 /* jmp back to mov eax */
     };
-    machine_up();
-    setup_pm32();
-    load(0x1000, code, sizeof(code));
+    pm32_boot(code, sizeof(code));
     CU_ASSERT_EQUAL(accel_tcg_ops.vcpu_run(&tv), VCPU_EXIT_HALT);
     CU_ASSERT_EQUAL(rd32(0x7000), 1);
     uint32_t two = 2;

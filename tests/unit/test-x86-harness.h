@@ -251,6 +251,14 @@ static inline void setup_pm32(void)
 }
 
 
+/* A machine running code at 0x1000 in flat 32-bit protected mode, ready for run(). */
+static inline void pm32_boot(const uint8_t *code, size_t n)
+{
+    machine_up();
+    setup_pm32();
+    load(0x1000, code, n);
+}
+
 static inline void setup_paging32(void)
 {
     /* PD at 0x20000: PDE0 -> PT at 0x21000 (identity 0..4 MiB), PDE1 absent. */

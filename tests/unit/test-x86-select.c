@@ -595,9 +595,7 @@ static void test_block_loop(void)
                      "pushfq\n\t"
                      "popq %5\n\t"
                      : "+a"(a), "+b"(b), "+c"(c), "+d"(d), "+S"(n), "=r"(fl));
-    machine_up();
-    setup_pm32();
-    load(0x1000, code, sizeof(code));
+    pm32_boot(code, sizeof(code));
     run();
     CU_ASSERT_EQUAL(exit_code, 0);
     CU_ASSERT_EQUAL(rd32(0x7000) & ARITH, fl & ARITH);
@@ -675,9 +673,7 @@ static void test_block_dec_keeps_cf(void)
         0x8f, 0x05, 0x0c, 0x70, 0x00, 0x00, /* pop dword [0x700c] */
         0xb0, 0x00, 0xe6, 0xf4,             /* mov al, 0; out 0xf4, al */
     };
-    machine_up();
-    setup_pm32();
-    load(0x1000, code, sizeof(code));
+    pm32_boot(code, sizeof(code));
     run();
     CU_ASSERT_EQUAL(exit_code, 0);
     CU_ASSERT_EQUAL(rd32(0x7000) & FLAG_CF, FLAG_CF);
@@ -731,9 +727,7 @@ static void test_block_fault_sees_flags(void)
         0x31, 0xc0,                         /* xor eax, eax */
         0xb0, 0x00, 0xe6, 0xf4,             /* mov al, 0; out 0xf4, al */
     };
-    machine_up();
-    setup_pm32();
-    load(0x1000, code, sizeof(code));
+    pm32_boot(code, sizeof(code));
     run();
     CU_ASSERT_EQUAL(exit_code, 1);
     CU_ASSERT_EQUAL(rd32(0x7f00), 0);                   /* #DE */

@@ -592,9 +592,7 @@ static void test_watchpoint(void)
         0x90,
         0xf4,
     };
-    machine_up();
-    setup_pm32();
-    load(0x1000, code, sizeof(code));
+    pm32_boot(code, sizeof(code));
     run();
     CU_ASSERT_EQUAL(exit_code, 1);
     CU_ASSERT_EQUAL(rd32(0x7f00), 1);           /* #DB */
@@ -1001,9 +999,7 @@ static void test_smp_lock(void)
         0xf4,                                       /* hlt */
     };
     Error err = { 0 };
-    machine_up();
-    setup_pm32();
-    load(0x1000, code, sizeof(code));
+    pm32_boot(code, sizeof(code));
     static Vcpu v1;
     memset(&v1, 0, sizeof(v1));
     v1.machine = &tm;
