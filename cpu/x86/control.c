@@ -11,11 +11,25 @@
  */
 #include "cpu/x86/x86.h"
 
-static inline void branch_to(X86CPU *cpu, uint64_t target, unsigned osz)
+/* target cut to the operand size, after #GP(0) if a near branch may not go there. */
+static inline uint64_t near_target(X86CPU *cpu, uint64_t target, unsigned osz)
 {
     target &= x86_size_mask(osz);
     if (!x86_near_target_ok(cpu, target))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
+    return target;
+}
+
+static inline void branch_to(X86CPU *cpu, uint64_t target, unsigned osz)
+{
+    cpu->next_rip = near_target(cpu, target, osz);
+}
+
+/* The target is checked before the return address is pushed. */
+static inline void call_to(X86CPU *cpu, uint64_t target, unsigned osz)
+{
+    target = near_target(cpu, target, osz);
+    x86_push(cpu, osz, cpu->next_rip);
     cpu->next_rip = target;
 }
 
@@ -32,21 +46,13 @@ void x86_op_jmp(X86CPU *cpu, const X86Insn *i)
 
 void x86_op_call(X86CPU *cpu, const X86Insn *i)
 {
-    uint64_t target = (cpu->next_rip + i->imm) & x86_size_mask(i->osz);
-    if (!x86_near_target_ok(cpu, target))
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
-    x86_push(cpu, i->osz, cpu->next_rip);
-    cpu->next_rip = target;
+    call_to(cpu, cpu->next_rip + i->imm, i->osz);
 }
 
 void x86_op_call_ind(X86CPU *cpu, const X86Insn *i)
 {
     uint64_t lin;
-    uint64_t target = x86_op1_read(cpu, i, &lin, ACC_READ);
-    if (!x86_near_target_ok(cpu, target))
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
-    x86_push(cpu, i->osz, cpu->next_rip);
-    cpu->next_rip = target;
+    call_to(cpu, x86_op1_read(cpu, i, &lin, ACC_READ), i->osz);
 }
 
 void x86_op_jmp_ind(X86CPU *cpu, const X86Insn *i)
@@ -80,9 +86,8 @@ void x86_op_loop(X86CPU *cpu, const X86Insn *i)
         else if (i->opc == 0xe0)
             take = take && !x86_cond(cpu, 4);
     }
-    uint64_t target = (cpu->next_rip + i->imm) & x86_size_mask(i->osz);
-    if (take && !x86_near_target_ok(cpu, target))
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    /* The #GP comes before the count changes. */
+    uint64_t target = take ? near_target(cpu, cpu->next_rip + i->imm, i->osz) : 0;
     if (i->opc != 0xe3)
         x86_reg_write(cpu, R_ECX, asz, cx);
     if (take)

@@ -350,18 +350,31 @@ static const X86StepFn fast_lea_bs_tab[4][2] = {
 /* ---- Jcc / JMP rel with a constant condition ---- */
 
 /*
- * wide: 64-bit operand size (64-bit mode, no CS limit); else a 32-bit one
- * outside 64-bit mode, which wraps at 4 GiB and checks the CS limit, as
- * control.c's branch_to does.
+ * The target of the relative branch j whose instruction ends at end, and in
+ * *bad whether the branch may not go there (control.c then raises the
+ * #GP). wide: 64-bit operand size (64-bit mode: no CS limit, the target
+ * must be canonical); else a 32-bit one outside 64-bit mode, which wraps at
+ * 4 GiB and checks the CS limit: x86_near_target_ok with the mode known.
  */
+static inline __attribute__((always_inline)) uint64_t fast_rel_target(const X86CPUState *s,
+                                                                      uint64_t end,
+                                                                      const X86Insn *j,
+                                                                      bool wide, bool *bad)
+{
+    uint64_t t = end + j->imm;
+    if (!wide)
+        t = (uint32_t)t;
+    *bad = wide ? !x86_canonical_range(t, 1) : t > s->segs[SEG_CS].limit;
+    return t;
+}
+
 static inline __attribute__((always_inline)) bool fast_branch(X86CPU *cpu, X86CPUState *s,
                                                               const X86Insn *i,
                                                               bool wide)
 {
-    uint64_t t = x86_step_rip(cpu, i) + i->imm;
-    if (!wide)
-        t = (uint32_t)t;
-    if (unlikely(wide ? !x86_canonical_range(t, 1) : t > s->segs[SEG_CS].limit))
+    bool bad;
+    uint64_t t = fast_rel_target(s, x86_step_rip(cpu, i), i, wide, &bad);
+    if (unlikely(bad))
         return false;                       /* control.c raises the #GP */
     cpu->next_rip = t;
     return true;
@@ -372,11 +385,9 @@ static inline __attribute__((always_inline)) bool fast_jcc(X86CPU *cpu, X86CPUSt
                                                            unsigned cc, bool wide)
 {
     int taken = x86_fast_cond(cpu, s, cc);
-    uint64_t end = x86_step_rip(cpu, i), t = end + i->imm;
-    if (!wide)
-        t = (uint32_t)t;
+    bool bad;
+    uint64_t end = x86_step_rip(cpu, i), t = fast_rel_target(s, end, i, wide, &bad);
     /* As fast_fused: the target checked either way, no branch on the outcome. */
-    bool bad = wide ? !x86_canonical_range(t, 1) : t > s->segs[SEG_CS].limit;
     if (unlikely(taken < 0 || (taken & bad)))
         return false;                       /* control.c raises the #GP */
     cpu->next_rip = taken ? t : end;
@@ -557,14 +568,12 @@ static inline __attribute__((always_inline)) void fast_fused(X86CPU *cpu, const 
     }
     const X86Insn *j = &(x86_step_of(i) + 1)->i;
     int taken = x86_fast_cond(cpu, s, cc);
-    uint64_t end = x86_step_rip(cpu, j), t = end + j->imm;
-    if (!jwide)
-        t = (uint32_t)t;
     /*
      * The target's check whether taken or not, and no branch on the
      * outcome: the usual path is straight, whichever way the guest goes.
      */
-    bool bad = jwide ? !x86_canonical_range(t, 1) : t > s->segs[SEG_CS].limit;
+    bool bad;
+    uint64_t end = x86_step_rip(cpu, j), t = fast_rel_target(s, end, j, jwide, &bad);
     if (unlikely(taken < 0 || (taken & bad))) {
         x86_step_next(cpu, i, s);           /* the Jcc step on its own */
         return;
