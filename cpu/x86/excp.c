@@ -415,8 +415,7 @@ void x86_op_iret(X86CPU *cpu, const X86Insn *i)
         if (!((d >> 47) & 1))
             x86_raise_exception_err(cpu, EXCP_NP, cs & 0xfffc);
         /* The return RIP: canonical for 64-bit code, in the limit otherwise. */
-        if ((d & (1ull << 53)) ? !x86_canonical_range(ip, 1)
-                               : (ip & x86_size_mask(osz)) > x86_desc_limit(d))
+        if (!x86_far_target_ok(d, ip, d & (1ull << 53)))
             x86_raise_exception_err(cpu, EXCP_GP, 0);
         SegmentCache ss;
         x86_check_ss(cpu, nss, rpl, &ss);

@@ -339,7 +339,7 @@ static void far_via_gate(X86CPU *cpu, uint16_t sel, uint64_t g, bool call, unsig
     if (lm && (!((cd >> 53) & 1) || ((cd >> 54) & 1)))
         x86_raise_exception_err(cpu, EXCP_GP, csel & 0xfffc);
     /* The gate's offset: past the target's limit, or (64-bit) non-canonical. */
-    if (lm ? !x86_canonical_range(off, 1) : off > x86_desc_limit(cd))
+    if (!x86_far_target_ok(cd, off, lm))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     if (!call) {
         load_cs(cpu, csel, cd, cpl);
@@ -422,7 +422,7 @@ void x86_far_jump(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz)
         return;
     }
     bool to64 = cpu->lma && (d & (1ull << 53));
-    if (to64 ? !x86_canonical_range(off, 1) : off > x86_desc_limit(d))
+    if (!x86_far_target_ok(d, off, to64))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     load_cs(cpu, sel, d, cpu->cpl);
     cpu->next_rip = off;
@@ -451,7 +451,7 @@ void x86_far_call(X86CPU *cpu, uint16_t sel, uint64_t off, unsigned osz)
         return;
     }
     bool to64 = cpu->lma && (d & (1ull << 53));
-    if (to64 ? !x86_canonical_range(off, 1) : off > x86_desc_limit(d))
+    if (!x86_far_target_ok(d, off, to64))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t old_sp = s->regs[R_ESP];
     x86_push(cpu, osz, old_cs);
@@ -513,8 +513,7 @@ void x86_far_return(X86CPU *cpu, unsigned osz, unsigned pop_bytes, bool is_iret)
         x86_raise_exception_err(cpu, EXCP_NP, err);
     /* The return offset must lie in the new code segment, or be canonical
      * in 64-bit code. */
-    if ((cpu->lma && (d & (1ull << 53))) ? !x86_canonical_range(off, 1)
-                                         : (off & x86_size_mask(osz)) > x86_desc_limit(d))
+    if (!x86_far_target_ok(d, off, cpu->lma && (d & (1ull << 53))))
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t nsp = sp + 2 * osz + pop_bytes;
     if (rpl == cpl) {

@@ -574,6 +574,16 @@ uint64_t x86_tss_stack_ld(X86CPU *cpu, unsigned off, unsigned size, unsigned spa
                           uint32_t ext);
 /* A segment descriptor's limit in bytes (G applied). */
 uint32_t x86_desc_limit(uint64_t d);
+/*
+ * Whether a far transfer (far JMP/CALL/RET, IRET, a gate) may go to offset
+ * off in the code segment of descriptor d: canonical when it enters 64-bit
+ * code (to64: IA-32e mode and d's L bit), else inside d's limit. The
+ * caller raises #GP(0) otherwise; x86_near_target_ok is the same for CS.
+ */
+static inline bool x86_far_target_ok(uint64_t d, uint64_t off, bool to64)
+{
+    return to64 ? x86_canonical_range(off, 1) : off <= x86_desc_limit(d);
+}
 void x86_seg_from_desc(SegmentCache *sc, uint16_t sel, uint64_t desc);
 
 /* ---- MMU (mmu.c) ---- */
